@@ -1,0 +1,39 @@
+/**
+ * `@spiffe-ts/sdk`: SPIFFE identities for TypeScript services on Node.js, Bun and Deno.
+ *
+ * This entry is runtime-neutral (Web APIs only): SPIFFE IDs, trust bundles, X.509-SVID
+ * verification, authorizers and errors. Runtime adapters live in `@spiffe-ts/sdk/node`,
+ * `@spiffe-ts/sdk/bun` and `@spiffe-ts/sdk/deno`; test helpers in `@spiffe-ts/sdk/testing`.
+ *
+ * @example Verify a peer's X.509-SVID chain
+ * ```ts
+ * import { authorizeMemberOf, verifyX509Svid, X509Bundle } from "@spiffe-ts/sdk";
+ * const bundle = X509Bundle.parse("example.org", bundlePem);
+ * const { id } = await verifyX509Svid(peerChainPem, bundle);
+ * await authorizeMemberOf("example.org")(id, []);
+ * ```
+ *
+ * @module
+ */
+
+// errors
+export { SpiffeError } from "./src/core/errors/spiffe-error.ts";
+export { SpiffeIdError } from "./src/core/errors/spiffe-id-error.ts";
+export type { SpiffeIdErrorCode } from "./src/core/errors/spiffe-id-error.ts";
+export { BundleError } from "./src/core/errors/bundle-error.ts";
+export type { BundleErrorCode } from "./src/core/errors/bundle-error.ts";
+export { X509SvidError } from "./src/core/errors/x509-svid-error.ts";
+export type { X509SvidErrorCode } from "./src/core/errors/x509-svid-error.ts";
+export { AuthorizationError } from "./src/core/errors/authorization-error.ts";
+export type { AuthorizationErrorCode } from "./src/core/errors/authorization-error.ts";
+
+// SPIFFE IDs
+export { SpiffeId } from "./src/core/spiffeid/spiffe-id.ts";
+export { TrustDomain } from "./src/core/spiffeid/trust-domain.ts";
+
+// bundles
+export { X509Bundle } from "./src/core/bundle/x509-bundle.ts";
+
+// authorization
+export { adaptMatcher, authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from "./src/core/authz/authorizer.ts";
+export type { Authorizer } from "./src/core/authz/authorizer.ts";

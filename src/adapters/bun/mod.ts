@@ -1,0 +1,6 @@
+/**
+ * `@spiffe-ts/sdk/bun`: SPIFFE mTLS server and client for Bun.
+ *
+ * @module
+ */
+export {};

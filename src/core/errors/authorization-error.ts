@@ -1,0 +1,20 @@
+import type { SpiffeId } from "../spiffeid/spiffe-id.ts";
+import { SpiffeError } from "./spiffe-error.ts";
+
+/** Why an authorizer refused a peer. */
+export type AuthorizationErrorCode = "ERR_AUTHZ_UNEXPECTED_ID" | "ERR_AUTHZ_TRUST_DOMAIN" | "ERR_AUTHZ_DENIED";
+
+/**
+ * An authorizer refused a verified peer. `peerId` is the SPIFFE ID that was refused.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export class AuthorizationError extends SpiffeError<AuthorizationErrorCode> {
+  /** The verified SPIFFE ID that was not authorized. */
+  readonly peerId: SpiffeId;
+
+  constructor(code: AuthorizationErrorCode, peerId: SpiffeId, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.peerId = peerId;
+  }
+}

