@@ -26,6 +26,9 @@ export { X509SvidError } from "./src/core/errors/x509-svid-error.ts";
 export type { X509SvidErrorCode } from "./src/core/errors/x509-svid-error.ts";
 export { AuthorizationError } from "./src/core/errors/authorization-error.ts";
 export type { AuthorizationErrorCode } from "./src/core/errors/authorization-error.ts";
+export { AuthenticationError } from "./src/core/errors/authentication-error.ts";
+export type { AuthenticationErrorCode } from "./src/core/errors/authentication-error.ts";
+export type { Logger } from "./src/core/logger.ts";
 
 // SPIFFE IDs
 export { SpiffeId } from "./src/core/spiffeid/spiffe-id.ts";
@@ -37,3 +40,19 @@ export { X509Bundle } from "./src/core/bundle/x509-bundle.ts";
 // authorization
 export { adaptMatcher, authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from "./src/core/authz/authorizer.ts";
 export type { Authorizer } from "./src/core/authz/authorizer.ts";
+
+// identity of a request, middleware (Fetch API, runtime-neutral)
+export { getPeerIdentity } from "./src/http/peer-identity.ts";
+export type { AuthenticationMechanism, PeerIdentity } from "./src/http/peer-identity.ts";
+export { getSpiffeId, requireSpiffeId } from "./src/http/spiffe-id-of-request.ts";
+export { getForwardedSubject } from "./src/http/forwarded-subject.ts";
+export type { ForwardedSubject, ForwardedSubjectOptions } from "./src/http/forwarded-subject.ts";
+export {
+  composeMiddleware,
+  logIdentity,
+  requireAuthentication,
+  requireAuthorized,
+  requirePathPrefix,
+  requireTrustDomain,
+} from "./src/http/middleware.ts";
+export type { FetchHandler, Middleware } from "./src/http/middleware.ts";
