@@ -36,6 +36,17 @@ export { TrustDomain } from "./src/core/spiffeid/trust-domain.ts";
 
 // bundles
 export { X509Bundle } from "./src/core/bundle/x509-bundle.ts";
+export { JwtBundle } from "./src/core/bundle/jwt-bundle.ts";
+export type { JwtBundleKey } from "./src/core/bundle/jwt-bundle.ts";
+export { SpiffeBundle } from "./src/core/bundle/spiffe-bundle.ts";
+export type { SpiffeBundleDocument, SpiffeBundleParts } from "./src/core/bundle/spiffe-bundle.ts";
+export { BundleSet } from "./src/core/bundle/bundle-set.ts";
+export type { GenericJwtBundleSource, JwtBundleSource, JwtBundleSourceLike } from "./src/core/bundle/jwt-bundle-source.ts";
+export type { IgnoredJwk } from "./src/core/bundle/jwk-set.ts";
+export type { PublicJwk } from "./src/core/bundle/public-jwk.ts";
+
+export type { GenericX509BundleSource, X509BundleSource, X509BundleSourceLike } from "./src/core/bundle/x509-bundle-source.ts";
+
 
 // authorization
 export { adaptMatcher, authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from "./src/core/authz/authorizer.ts";
