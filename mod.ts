@@ -45,6 +45,11 @@ export type { GenericJwtBundleSource, JwtBundleSource, JwtBundleSourceLike } fro
 export type { IgnoredJwk } from "./src/core/bundle/jwk-set.ts";
 export type { PublicJwk } from "./src/core/bundle/public-jwk.ts";
 
+// X.509-SVIDs
+export { X509Svid } from "./src/core/svid/x509/x509-svid.ts";
+export type { X509SvidJson, X509SvidParseOptions } from "./src/core/svid/x509/x509-svid.ts";
+export { verifyX509Svid } from "./src/core/svid/x509/verify-x509-svid.ts";
+export type { VerifiedX509Svid, VerifyX509SvidOptions } from "./src/core/svid/x509/verify-x509-svid.ts";
 export type { GenericX509BundleSource, X509BundleSource, X509BundleSourceLike } from "./src/core/bundle/x509-bundle-source.ts";
 
 

@@ -1,0 +1,211 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { inspect } from "node:util";
+import { X509SvidError } from "../../../../src/core/errors/x509-svid-error.ts";
+import { X509Svid } from "../../../../src/core/svid/x509/x509-svid.ts";
+import { concatBytes, createCa, generateKey, issueLeaf, peerChain, type TestCa, type TestCert, toPem } from "../../../support/test-pki.ts";
+
+const HOUR = 3600_000;
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<X509SvidError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(X509SvidError);
+    expect((err as X509SvidError).code).toBe(code);
+    return err as X509SvidError;
+  }
+  throw new Error(`expected a rejection with ${code}, but parsing succeeded`);
+}
+
+function b64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+let root: TestCa;
+let inter: TestCa;
+let leaf: TestCert;
+
+beforeAll(async () => {
+  root = await createCa({ trustDomain: "example.org" });
+  inter = await createCa({ parent: root });
+  leaf = await issueLeaf(inter, { uriSans: ["spiffe://example.org/web"] });
+});
+
+describe("X509Svid.parse accepts", () => {
+  test("a PEM chain and a PEM PKCS#8 key", async () => {
+    const svid = await X509Svid.parse(leaf.pem + inter.pem, leaf.privateKeyPem);
+    expect(svid.id.toString()).toBe("spiffe://example.org/web");
+    expect(svid.certificates.map(b64)).toEqual([b64(leaf.der), b64(inter.der)]);
+    expect(b64(svid.privateKey)).toBe(b64(leaf.privateKey));
+    expect(svid.expiresAt.getTime()).toBe(leaf.notAfter.getTime());
+    expect(svid.serialNumber).toBe(leaf.serialNumber);
+    expect(svid.hint).toBe("");
+  });
+
+  test("DER: an array, concatenated bytes, and a DER key", async () => {
+    const a = await X509Svid.parse(peerChain(leaf, inter), leaf.privateKey);
+    const b = await X509Svid.parse(concatBytes(leaf.der, inter.der), leaf.privateKey);
+    expect(a.certificates.map(b64)).toEqual(b.certificates.map(b64));
+    expect(a.certificates.length).toBe(2);
+  });
+
+  test("a leaf alone, and a hint", async () => {
+    const svid = await X509Svid.parse(leaf.der, leaf.privateKeyPem, { hint: "internal" });
+    expect(svid.certificates.length).toBe(1);
+    expect(svid.hint).toBe("internal");
+  });
+
+  test("EC P-384 and RSA-2048 keys", async () => {
+    const p384 = await issueLeaf(inter, { keyAlg: "P-384" });
+    expect((await X509Svid.parse(p384.pem, p384.privateKeyPem)).id.path).toBe("/workload");
+    const rsa = await issueLeaf(inter, { key: await generateKey("RSA-2048", { cacheAs: "svid-leaf" }) });
+    expect((await X509Svid.parse(rsa.pem, rsa.privateKeyPem)).id.path).toBe("/workload");
+  });
+
+  test("an expired SVID (parse checks structure, not time; verification checks time)", async () => {
+    const expired = await issueLeaf(inter, { notBefore: new Date(Date.now() - 3 * HOUR), notAfter: new Date(Date.now() - HOUR) });
+    expect((await X509Svid.parse(expired.pem, expired.privateKeyPem)).expiresAt.getTime()).toBe(expired.notAfter.getTime());
+  });
+
+  test("an empty subject with a critical URI SAN, and extra DNS SANs", async () => {
+    const l = await issueLeaf(inter, { emptySubject: true, dnsSans: ["web.example.org"] });
+    expect((await X509Svid.parse(l.pem, l.privateKeyPem)).id.path).toBe("/workload");
+  });
+});
+
+describe("an X509Svid", () => {
+  test("returns copies: mutating them changes nothing", async () => {
+    const input = leaf.der.slice();
+    const svid = await X509Svid.parse([input], leaf.privateKey);
+    input.fill(0);
+    svid.certificates[0]!.fill(0);
+    svid.privateKey.fill(0);
+    svid.expiresAt.setTime(0);
+    expect(b64(svid.certificates[0]!)).toBe(b64(leaf.der));
+    expect(b64(svid.privateKey)).toBe(b64(leaf.privateKey));
+    expect(svid.expiresAt.getTime()).toBe(leaf.notAfter.getTime());
+  });
+
+  test("toPem() round-trips", async () => {
+    const svid = await X509Svid.parse(peerChain(leaf, inter), leaf.privateKey);
+    const pem = svid.toPem();
+    expect(pem.certificates).toBe(leaf.pem + inter.pem);
+    expect(pem.privateKey).toBe(toPem("PRIVATE KEY", leaf.privateKey));
+    const again = await X509Svid.parse(pem.certificates, pem.privateKey);
+    expect(again.certificates.map(b64)).toEqual(svid.certificates.map(b64));
+  });
+
+  test("never shows its private key in toString, toJSON, JSON.stringify or inspect", async () => {
+    const svid = await X509Svid.parse(peerChain(leaf, inter), leaf.privateKey, { hint: "h" });
+    const keyB64 = b64(leaf.privateKey);
+    const keyLine = leaf.privateKeyPem.split("\n")[1]!;
+    for (const text of [String(svid), `${svid}`, JSON.stringify(svid), JSON.stringify({ svid }), inspect(svid), inspect(svid, { showHidden: true, depth: 5 })]) {
+      expect(text).toContain("spiffe://example.org/web");
+      expect(text).not.toContain(keyB64.slice(0, 40));
+      expect(text).not.toContain(keyLine);
+      expect(text).not.toContain("PRIVATE KEY");
+    }
+    expect(svid.toJSON()).toEqual({
+      id: "spiffe://example.org/web",
+      hint: "h",
+      expiresAt: leaf.notAfter.toISOString(),
+      serialNumber: leaf.serialNumber,
+      certificates: leaf.pem + inter.pem,
+    });
+  });
+});
+
+describe("X509Svid.parse rejects the key", () => {
+  test("of another leaf (same algorithm)", async () => {
+    const other = await issueLeaf(inter);
+    const err = await rejects(X509Svid.parse(leaf.pem, other.privateKeyPem), "ERR_X509_SVID_KEY_MISMATCH");
+    expect(err.message).not.toContain(b64(other.privateKey).slice(0, 40));
+  });
+
+  test("of another algorithm or curve", async () => {
+    const p384 = await generateKey("P-384");
+    await rejects(X509Svid.parse(leaf.pem, p384.pkcs8Pem), "ERR_X509_SVID_KEY_MISMATCH");
+    const rsa = await generateKey("RSA-2048", { cacheAs: "svid-leaf" });
+    await rejects(X509Svid.parse(leaf.pem, rsa.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
+    const rsaLeaf = await issueLeaf(inter, { key: rsa });
+    const other = await generateKey("RSA-2048", { cacheAs: "svid-other" });
+    await rejects(X509Svid.parse(rsaLeaf.pem, other.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
+    await rejects(X509Svid.parse(rsaLeaf.pem, leaf.privateKey), "ERR_X509_SVID_KEY_MISMATCH");
+  });
+
+  test("of an unsupported algorithm (Ed25519, P-521)", async () => {
+    const ed = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const edDer = new Uint8Array(await crypto.subtle.exportKey("pkcs8", ed.privateKey));
+    await rejects(X509Svid.parse(leaf.pem, edDer), "ERR_X509_SVID_UNSUPPORTED_KEY");
+    const p521 = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-521" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const p521Der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", p521.privateKey));
+    const err = await rejects(X509Svid.parse(leaf.pem, p521Der), "ERR_X509_SVID_UNSUPPORTED_KEY");
+    expect(err.message).toContain("curve");
+  });
+
+  test("that is not PKCS#8 PEM or DER", async () => {
+    const sec1 = leaf.privateKeyPem.replaceAll("PRIVATE KEY", "EC PRIVATE KEY");
+    await rejects(X509Svid.parse(leaf.pem, sec1), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, leaf.privateKeyPem + leaf.privateKeyPem), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, leaf.pem), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, "not a key"), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, ""), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, new Uint8Array(0)), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00])), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, leaf.privateKey.subarray(0, 40)), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, 7 as unknown as string), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(leaf.pem, null as unknown as string), "ERR_X509_SVID_PRIVATE_KEY");
+  });
+
+  test("whose private scalar is corrupted (import fails or the key no longer matches)", async () => {
+    const bad = leaf.privateKey.slice();
+    bad[40]! ^= 0xff; // inside the private scalar
+    const err = await X509Svid.parse(leaf.pem, bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(X509SvidError);
+    expect(["ERR_X509_SVID_PRIVATE_KEY", "ERR_X509_SVID_KEY_MISMATCH"]).toContain((err as X509SvidError).code);
+    expect((err as Error).message).not.toContain(b64(bad).slice(0, 40));
+  });
+
+  test("larger than 64 KiB", async () => {
+    await rejects(X509Svid.parse(leaf.pem, new Uint8Array(64 * 1024 + 1)), "ERR_X509_SVID_TOO_LARGE");
+  });
+});
+
+describe("X509Svid.parse rejects certificates", () => {
+  const cases: Array<[string, () => Promise<TestCert>, string]> = [
+    ["no URI SAN", () => issueLeaf(inter, { uriSans: [], dnsSans: ["a.example.org"] }), "ERR_X509_SVID_NO_URI_SAN"],
+    ["two URI SANs", () => issueLeaf(inter, { uriSans: ["spiffe://example.org/a", "spiffe://example.org/b"] }), "ERR_X509_SVID_MULTIPLE_URI_SANS"],
+    ["a non-SPIFFE URI", () => issueLeaf(inter, { uriSans: ["https://example.org/a"] }), "ERR_X509_SVID_INVALID_SPIFFE_ID"],
+    ["an ID without a path", () => issueLeaf(inter, { uriSans: ["spiffe://example.org"] }), "ERR_X509_SVID_NO_PATH"],
+    ["a CA leaf", () => issueLeaf(inter, { isCa: true }), "ERR_X509_SVID_LEAF_IS_CA"],
+    ["keyCertSign", () => issueLeaf(inter, { keyUsage: { digitalSignature: true, keyCertSign: true } }), "ERR_X509_SVID_LEAF_KEY_CERT_SIGN"],
+    ["cRLSign", () => issueLeaf(inter, { keyUsage: { digitalSignature: true, cRLSign: true } }), "ERR_X509_SVID_LEAF_CRL_SIGN"],
+    ["an unknown critical extension", () => issueLeaf(inter, { extraCriticalExtension: "1.3.6.1.4.1.99999.3" }), "ERR_X509_SVID_UNHANDLED_CRITICAL_EXTENSION"],
+  ];
+  for (const [name, make, code] of cases) {
+    test(`a leaf with ${name}: ${code}`, async () => {
+      const l = await make();
+      await rejects(X509Svid.parse(l.pem, l.privateKeyPem), code);
+    });
+  }
+
+  test("an intermediate that is not a CA, or lacks keyCertSign", async () => {
+    const notCa = await createCa({ parent: root, isCa: false, keyUsage: { digitalSignature: true } });
+    await rejects(X509Svid.parse([leaf.der, notCa.der], leaf.privateKey), "ERR_X509_SVID_INTERMEDIATE_NOT_CA");
+    await rejects(X509Svid.parse([leaf.der, leaf.der], leaf.privateKey), "ERR_X509_SVID_INTERMEDIATE_NOT_CA");
+    const noKcs = await createCa({ parent: root, keyUsage: { cRLSign: true } });
+    await rejects(X509Svid.parse([leaf.der, noKcs.der], leaf.privateKey), "ERR_X509_SVID_INTERMEDIATE_NOT_CA");
+  });
+
+  test("malformed input", async () => {
+    await rejects(X509Svid.parse("", leaf.privateKeyPem), "ERR_X509_SVID_EMPTY");
+    await rejects(X509Svid.parse([], leaf.privateKeyPem), "ERR_X509_SVID_EMPTY");
+    await rejects(X509Svid.parse("garbage", leaf.privateKeyPem), "ERR_X509_SVID_PEM");
+    await rejects(X509Svid.parse(leaf.privateKeyPem, leaf.privateKeyPem), "ERR_X509_SVID_PEM");
+    await rejects(X509Svid.parse(new Uint8Array([9, 9, 9]), leaf.privateKeyPem), "ERR_X509_SVID_CERTIFICATE");
+    await rejects(X509Svid.parse({} as unknown as string, leaf.privateKeyPem), "ERR_X509_SVID_CERTIFICATE");
+    await rejects(X509Svid.parse(new Uint8Array(1024 * 1024 + 1), leaf.privateKeyPem), "ERR_X509_SVID_TOO_LARGE");
+    await rejects(X509Svid.parse(Array.from({ length: 17 }, () => leaf.der), leaf.privateKeyPem), "ERR_X509_SVID_CHAIN_TOO_LONG");
+    await rejects(X509Svid.parse(leaf.pem, leaf.privateKeyPem, { hint: 5 as unknown as string }), "ERR_X509_SVID_INVALID_ARGUMENT");
+  });
+});
