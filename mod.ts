@@ -52,6 +52,26 @@ export { verifyX509Svid } from "./src/core/svid/x509/verify-x509-svid.ts";
 export type { VerifiedX509Svid, VerifyX509SvidOptions } from "./src/core/svid/x509/verify-x509-svid.ts";
 export type { GenericX509BundleSource, X509BundleSource, X509BundleSourceLike } from "./src/core/bundle/x509-bundle-source.ts";
 
+// Workload API
+export { WorkloadApiError } from "./src/core/errors/workload-api-error.ts";
+export type { WorkloadApiErrorCode } from "./src/core/errors/workload-api-error.ts";
+export { parseWorkloadApiAddress } from "./src/core/workloadapi/endpoint-address.ts";
+export type { WorkloadApiAddress } from "./src/core/workloadapi/endpoint-address.ts";
+export { SPIFFE_ENDPOINT_SOCKET, WorkloadApiClient } from "./src/workloadapi/workload-api-client.ts";
+export type {
+  FetchJwtSvidOptions,
+  WorkloadApiCallOptions,
+  WorkloadApiClientOptions,
+  WorkloadApiWatchOptions,
+} from "./src/workloadapi/workload-api-client.ts";
+export type { X509Context, X509SvidPicker } from "./src/workloadapi/x509-context.ts";
+export type { FetchedJwtSvid, ValidatedJwtSvid } from "./src/workloadapi/jwt-svids.ts";
+export type { BackoffOptions } from "./src/workloadapi/backoff.ts";
+export { X509Source } from "./src/workloadapi/x509-source.ts";
+export type { X509SourceOptions, X509SourceUpdate } from "./src/workloadapi/x509-source.ts";
+export { BundleSource } from "./src/workloadapi/bundle-source.ts";
+export type { BundleSourceOptions, BundleSourceUpdate } from "./src/workloadapi/bundle-source.ts";
+export type { SourceOptions } from "./src/workloadapi/source-options.ts";
 
 // authorization
 export { adaptMatcher, authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from "./src/core/authz/authorizer.ts";

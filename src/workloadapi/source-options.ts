@@ -1,0 +1,74 @@
+import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
+import { WorkloadApiClient, type WorkloadApiClientOptions } from "./workload-api-client.ts";
+
+/**
+ * Options of `X509Source.create` and `BundleSource.create`: the client options (used when
+ * no `client` is given) plus how long to wait for the first update.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
+export interface SourceOptions extends WorkloadApiClientOptions {
+  /** Use this client instead of creating one; the source then does not close it. */
+  readonly client?: WorkloadApiClient;
+  /**
+   * Give up waiting for the first update after this many ms (`ERR_WORKLOAD_API_TIMEOUT`,
+   * naming the last problem, e.g. "no identity": the workload is not registered yet).
+   * Default: wait until `signal` aborts.
+   */
+  readonly timeoutMs?: number;
+  /** Aborts `create()` while it waits for the first update (`ERR_WORKLOAD_API_ABORTED`). */
+  readonly signal?: AbortSignal;
+  /** Called for every problem the source recovers from (discarded response, retried stream). */
+  readonly onError?: (error: WorkloadApiError) => void;
+}
+
+/** The client a source uses, and whether the source owns (closes) it (internal). */
+export function sourceClient(options: SourceOptions, what: string): { client: WorkloadApiClient; owned: boolean } {
+  if (typeof options !== "object" || options === null) throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: options must be an object`);
+  const { timeoutMs, onError } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: timeoutMs must be a positive number`);
+  }
+  if (onError !== undefined && typeof onError !== "function") throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: onError must be a function`);
+  if (options.client !== undefined) {
+    if (!(options.client instanceof WorkloadApiClient)) throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: client must be a WorkloadApiClient`);
+    return { client: options.client, owned: false };
+  }
+  return { client: new WorkloadApiClient(options), owned: true };
+}
+
+/**
+ * Waits for `ready`, bounded by `timeoutMs` and `signal`; the error names the last problem.
+ */
+export async function waitForFirst(
+  ready: Promise<unknown>,
+  what: string,
+  options: SourceOptions,
+  lastError: () => WorkloadApiError | undefined,
+): Promise<void> {
+  const { timeoutMs, signal } = options;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const last = (): string => {
+    const e = lastError();
+    return e ? `; last problem: ${e.code}: ${e.message}` : "";
+  };
+  try {
+    await Promise.race([
+      ready,
+      new Promise<never>((_, reject) => {
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => reject(new WorkloadApiError("ERR_WORKLOAD_API_TIMEOUT", `${what}: no update from the Workload API within ${timeoutMs} ms${last()}`, { cause: lastError() })), timeoutMs);
+        }
+        if (signal) {
+          onAbort = () => reject(new WorkloadApiError("ERR_WORKLOAD_API_ABORTED", `${what}: aborted while waiting for the first update${last()}`, { cause: signal.reason }));
+          if (signal.aborted) onAbort();
+          else signal.addEventListener("abort", onAbort, { once: true });
+        }
+      }),
+    ]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}
