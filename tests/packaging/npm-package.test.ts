@@ -97,7 +97,9 @@ describe("npm package", () => {
 
   test("published .d.ts type-check a strict NodeNext consumer", () => {
     const app = join(dir, "app");
-    const compilerOptions = { noEmit: true, strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", skipLibCheck: false, types: [], lib: ["es2023", "dom"] };
+    // A typical Node consumer: @types/node (which declares Symbol.asyncDispose) and no skipLibCheck.
+    const typeRoots = [join(root, "node_modules", "@types")];
+    const compilerOptions = { noEmit: true, strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", skipLibCheck: false, typeRoots, types: ["node"], lib: ["es2023", "dom"] };
     writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["consumer.ts"] }));
     const r = spawnSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");

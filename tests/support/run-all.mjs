@@ -33,7 +33,8 @@ function countJunit(file) {
   if (!existsSync(file)) return undefined;
   const xml = readFileSync(file, "utf8");
   const cases = [];
-  for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+  // attributes may contain ">" (Node does not escape it), so match quoted values as units
+  for (const m of xml.matchAll(/<testcase\b((?:[^>"]|"[^"]*")*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const name = /\bname="([^"]*)"/.exec(m[1])?.[1] ?? "";
     const body = m[3] ?? "";
     cases.push({ name, failed: /<failure\b|<error\b/.test(body) || /\bfailure="/.test(m[1]), skipped: /<skipped\b/.test(body) });
@@ -80,6 +81,9 @@ if (!fileArgs.length) {
   console.log("=== typecheck (tsc) ===");
   const code = run(bin("tsc"), ["-p", "tsconfig.json"]);
   record("typecheck", code === 0 ? 1 : 0, code === 0 ? 0 : 1);
+  console.log("\n=== generated code (gen/ up to date with proto/) ===");
+  const gen = run(process.execPath, [join(root, "tests", "support", "check-generated.mjs")]);
+  record("generated", gen === 0 ? 1 : 0, gen === 0 ? 0 : 1);
 }
 
 if (wants("bun")) {
