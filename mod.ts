@@ -28,6 +28,8 @@ export { AuthorizationError } from "./src/core/errors/authorization-error.ts";
 export type { AuthorizationErrorCode } from "./src/core/errors/authorization-error.ts";
 export { AuthenticationError } from "./src/core/errors/authentication-error.ts";
 export type { AuthenticationErrorCode } from "./src/core/errors/authentication-error.ts";
+export { ConfigError } from "./src/core/errors/config-error.ts";
+export type { ConfigErrorCode } from "./src/core/errors/config-error.ts";
 export type { Logger } from "./src/core/logger.ts";
 
 // SPIFFE IDs
@@ -51,6 +53,9 @@ export type { X509SvidJson, X509SvidParseOptions } from "./src/core/svid/x509/x5
 export { verifyX509Svid } from "./src/core/svid/x509/verify-x509-svid.ts";
 export type { VerifiedX509Svid, VerifyX509SvidOptions } from "./src/core/svid/x509/verify-x509-svid.ts";
 export type { GenericX509BundleSource, X509BundleSource, X509BundleSourceLike } from "./src/core/bundle/x509-bundle-source.ts";
+export type { X509SvidSource } from "./src/core/svid/x509/x509-svid-source.ts";
+export { createX509PeerVerifier } from "./src/core/svid/x509/x509-peer-verifier.ts";
+export type { VerifiedPeer, X509PeerVerifier, X509PeerVerifierOptions } from "./src/core/svid/x509/x509-peer-verifier.ts";
 
 // Workload API
 export { WorkloadApiError } from "./src/core/errors/workload-api-error.ts";
@@ -92,3 +97,5 @@ export {
   requireTrustDomain,
 } from "./src/http/middleware.ts";
 export type { FetchHandler, Middleware } from "./src/http/middleware.ts";
+export type { MtlsFetchHandler, MtlsRequestContext, MtlsServer, MtlsServerTimeouts, ServeMtlsOptions } from "./src/http/serve-mtls-types.ts";
+export type { MtlsClient, MtlsClientOptions, MtlsClientPoolOptions, MtlsRequestBody, MtlsRequestInit } from "./src/http/mtls-client-types.ts";

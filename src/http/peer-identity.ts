@@ -23,22 +23,23 @@ export interface PeerIdentity {
 // created on first use rather than at import time.
 const REGISTRY = Symbol.for("@spiffe-ts/sdk/peer-identities");
 
-function registry(): WeakMap<Request, PeerIdentity> {
-  const g = globalThis as { [REGISTRY]?: WeakMap<Request, PeerIdentity> };
+function registry(): WeakMap<Request | Response, PeerIdentity> {
+  const g = globalThis as { [REGISTRY]?: WeakMap<Request | Response, PeerIdentity> };
   return (g[REGISTRY] ??= new WeakMap());
 }
 
-/** @internal Attaches a verified identity to a request (servers and `withSpiffeId` only). */
-export function attachPeerIdentity(request: Request, peer: PeerIdentity): void {
-  registry().set(request, Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
+/** @internal Attaches a verified identity to a request or response (servers, clients and `withSpiffeId` only). */
+export function attachPeerIdentity(message: Request | Response, peer: PeerIdentity): void {
+  registry().set(message, Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
 }
 
 /**
- * The verified identity of the caller, or `undefined` when the request did not come
- * through a SPIFFE server of this SDK (or `withSpiffeId`).
+ * The verified identity of the peer: for a `Request` received by `serveMtls`, the caller;
+ * for a `Response` returned by an mTLS client, the server. `undefined` when the message did
+ * not go through SPIFFE mTLS of this SDK (or `withSpiffeId`).
  *
  * Exported from `@spiffe-ts/sdk`.
  */
-export function getPeerIdentity(request: Request): PeerIdentity | undefined {
-  return registry().get(request);
+export function getPeerIdentity(message: Request | Response): PeerIdentity | undefined {
+  return registry().get(message);
 }

@@ -4,7 +4,8 @@ import { getPeerIdentity } from "./peer-identity.ts";
 
 /**
  * The caller's verified SPIFFE ID, from the peer certificate the server verified, or
- * `undefined` when the request carries no verified identity. Headers such as
+ * `undefined` when the request carries no verified identity. On a `Response` of an mTLS
+ * client it is the server's verified ID. Headers such as
  * `X-SPIFFE-ID` are never consulted: see `getForwardedSubject` for those.
  *
  * Exported from `@spiffe-ts/sdk`.
@@ -15,7 +16,7 @@ import { getPeerIdentity } from "./peer-identity.ts";
  * const handler = (request: Request) => new Response(`hello ${getSpiffeId(request) ?? "stranger"}`);
  * ```
  */
-export function getSpiffeId(request: Request): SpiffeId | undefined {
+export function getSpiffeId(request: Request | Response): SpiffeId | undefined {
   return getPeerIdentity(request)?.id;
 }
 

@@ -1,0 +1,255 @@
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { connect as http2Connect, type ClientHttp2Session, constants as h2 } from "node:http2";
+import type { Duplex } from "node:stream";
+import { Readable } from "node:stream";
+import { ConfigError } from "../../core/errors/config-error.ts";
+import { SpiffeError } from "../../core/errors/spiffe-error.ts";
+import { createX509PeerVerifier, type X509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
+import { attachPeerIdentity } from "../../http/peer-identity.ts";
+import type { MtlsClient, MtlsClientOptions, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
+import { type ClientConfig, validateClientOptions } from "./options.ts";
+import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-credentials.ts";
+import { readableToWeb } from "./readable-to-web.ts";
+import { connectVerified, PEER, type VerifiedTlsSocket } from "./verified-connect.ts";
+
+/** Statuses whose responses have no body (Fetch spec "null body status"). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
+
+/**
+ * An `https.Agent` whose connections are opened by {@link connectVerified}: pooled with
+ * keep-alive, and handed to `node:https` only after the server was verified.
+ */
+class VerifyingAgent extends HttpsAgent {
+  readonly #credentials: () => TlsCredentials;
+  readonly #verify: X509PeerVerifier;
+  readonly #maxIdle: number;
+
+  constructor(config: ClientConfig, credentials: () => TlsCredentials, verify: X509PeerVerifier) {
+    super({ keepAlive: true, maxSockets: config.pool.maxPerOrigin, maxFreeSockets: config.pool.maxIdlePerOrigin, timeout: config.pool.idleTimeoutMs, scheduling: "lifo" });
+    this.#credentials = credentials;
+    this.#verify = verify;
+    this.#maxIdle = config.pool.maxIdle;
+  }
+
+  override createConnection(options: { host?: string | null; port?: number | string | null }, callback: (err: Error | null, socket?: Duplex) => void): Duplex {
+    connectVerified(String(options.host ?? "localhost"), Number(options.port ?? 443), ["http/1.1"], this.#credentials(), this.#verify).then(
+      (socket) => callback(null, socket),
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+    );
+    return undefined as unknown as Duplex; // the callback delivers the socket once verified
+  }
+
+  /** Enforces the total idle limit on top of the per-origin one. */
+  override keepSocketAlive(socket: Duplex): boolean {
+    let idle = 0;
+    for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;
+    if (idle >= this.#maxIdle) return false;
+    return (super.keepSocketAlive(socket as never) as unknown) !== false;
+  }
+}
+
+interface H2Entry {
+  session: ClientHttp2Session;
+  idleTimer?: ReturnType<typeof setTimeout>;
+  active: number;
+}
+
+/**
+ * Creates an HTTP client that speaks SPIFFE mTLS (see {@link MtlsClient}). Connections
+ * negotiate HTTP/2 or HTTP/1.1 with ALPN: an HTTP/2 server gets one multiplexed connection
+ * per origin; HTTP/1.1 connections are pooled with keep-alive.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and, identically, `/bun` and `/deno`).
+ *
+ * @example
+ * ```ts
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { createMtlsClient } from "@spiffe-ts/sdk/node";
+ * const source = await X509Source.create();
+ * const client = createMtlsClient({ source, authorizer: authorizeId("spiffe://example.org/server") });
+ * const response = await client.get("https://server.internal:8443/api/hello");
+ * console.log(await response.text());
+ * await client.close();
+ * ```
+ * @throws {ConfigError} for invalid options; the source's error when it has no SVID.
+ */
+export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
+  const config = validateClientOptions(options);
+  const { logger } = config;
+  let credentials = credentialsOf(config.source);
+  const verify = createX509PeerVerifier({ bundleSource: config.source, authorizer: config.authorizer, now: config.now });
+  let agent = new VerifyingAgent(config, () => credentials, verify);
+  const retiredAgents = new Set<VerifyingAgent>();
+  const h2Sessions = new Map<string, H2Entry>();
+  const http1Origins = new Set<string>();
+  let closed = false;
+
+  const unwatch = watchCredentials(config.source, () => credentials.svid, (next) => {
+    credentials = next;
+    // New connections present the new SVID; connections already open keep working.
+    retiredAgents.add(agent);
+    for (const old of retiredAgents) for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
+    agent = new VerifyingAgent(config, () => credentials, verify);
+    for (const [origin, entry] of h2Sessions) if (entry.active === 0) closeSession(origin, entry);
+    logger.info?.("mtlsClient: using rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber });
+  }, (err) => logger.warn?.("mtlsClient: source has no X.509-SVID; presenting the previous one", { code: (err as { code?: unknown }).code ?? null }));
+
+  function closeSession(origin: string, entry: H2Entry): void {
+    if (h2Sessions.get(origin) === entry) h2Sessions.delete(origin);
+    clearTimeout(entry.idleTimer);
+    entry.session.close();
+  }
+
+  async function h2Session(url: URL, signal: AbortSignal): Promise<H2Entry | undefined> {
+    const origin = url.origin;
+    const existing = h2Sessions.get(origin);
+    if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
+    if (http1Origins.has(origin)) return undefined;
+    const socket = await connectVerified(hostOf(url), portOf(url), ["h2", "http/1.1"], credentials, verify, signal);
+    if (socket.alpnProtocol !== "h2") {
+      http1Origins.add(origin); // speak HTTP/1.1 to this origin from now on
+      socket.destroy();
+      return undefined;
+    }
+    const session = http2Connect(origin, { createConnection: () => socket });
+    const entry: H2Entry = { session, active: 0 };
+    session.on("error", () => {}); // surfaced on the streams
+    session.once("close", () => {
+      if (h2Sessions.get(origin) === entry) h2Sessions.delete(origin);
+      clearTimeout(entry.idleTimer);
+    });
+    session.once("goaway", () => {
+      if (h2Sessions.get(origin) === entry) h2Sessions.delete(origin);
+    });
+    (session as unknown as { [PEER]?: unknown })[PEER] = socket[PEER];
+    h2Sessions.set(origin, entry);
+    return entry;
+  }
+
+  async function send(request: Request, signal: AbortSignal): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.protocol !== "https:") throw new ConfigError("url", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
+    const entry = await h2Session(url, signal);
+    return entry ? sendHttp2(entry, request, url, signal) : sendHttp1(request, url, signal);
+  }
+
+  function sendHttp2(entry: H2Entry, request: Request, url: URL, signal: AbortSignal): Promise<Response> {
+    entry.active++;
+    clearTimeout(entry.idleTimer);
+    const headers: Record<string, string | string[]> = {
+      [h2.HTTP2_HEADER_METHOD]: request.method,
+      [h2.HTTP2_HEADER_PATH]: url.pathname + url.search,
+      [h2.HTTP2_HEADER_SCHEME]: "https",
+      [h2.HTTP2_HEADER_AUTHORITY]: url.host,
+    };
+    request.headers.forEach((value, name) => {
+      if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    });
+    const stream = entry.session.request(headers, { endStream: !request.body, signal });
+    const done = (): void => {
+      entry.active--;
+      if (entry.active === 0 && !closed) {
+        entry.idleTimer = setTimeout(() => closeSession(url.origin, entry), config.pool.idleTimeoutMs);
+        entry.idleTimer.unref?.();
+      }
+    };
+    stream.once("close", done);
+    if (request.body) pipeBody(request.body, stream, signal);
+    return new Promise((resolve, reject) => {
+      const closedEarly = (): void => reject(signal.aborted ? signal.reason : new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"})`));
+      stream.once("error", reject);
+      stream.once("close", closedEarly);
+      stream.once("response", (h) => {
+        stream.off("error", reject);
+        stream.off("close", closedEarly);
+        const status = Number(h[h2.HTTP2_HEADER_STATUS]);
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(h)) {
+          if (name.startsWith(":") || value === undefined) continue;
+          for (const v of Array.isArray(value) ? value : [String(value)]) responseHeaders.append(name, v);
+        }
+        resolve(toResponse(stream, status, "", responseHeaders, request.method, (entry.session as unknown as { [PEER]?: VerifiedTlsSocket[typeof PEER] })[PEER]));
+      });
+    });
+  }
+
+  function sendHttp1(request: Request, url: URL, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string | string[]> = {};
+    request.headers.forEach((value, name) => {
+      if (name !== "set-cookie") headers[name] = value;
+    });
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers, signal }, (res: IncomingMessage) => {
+        const responseHeaders = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, (res.socket as VerifiedTlsSocket)[PEER]));
+      });
+      req.once("error", reject);
+      if (request.body) pipeBody(request.body, req, signal);
+      else req.end();
+    });
+  }
+
+  const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
+    if (closed) throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client is closed");
+    const { timeoutMs = config.timeoutMs, ...rest } = init;
+    const signals = [init.signal, input instanceof Request ? input.signal : undefined].filter((s): s is AbortSignal => !!s);
+    if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
+    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const request = new Request(input, { ...rest, signal, ...(rest.body ? { duplex: "half" } : {}) } as RequestInit);
+    return send(request, signal);
+  };
+
+  const withBody = (method: string) => (url: string | URL, body?: MtlsRequestBody, init: MtlsRequestInit = {}): Promise<Response> => {
+    const isJson = body !== null && body !== undefined && typeof body === "object" && (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype || Object.getPrototypeOf(body) === null);
+    const headers = new Headers(init.headers);
+    if (isJson && !headers.has("content-type")) headers.set("content-type", "application/json");
+    return doFetch(url, { ...init, method, headers, body: isJson ? JSON.stringify(body) : (body as BodyInit | null | undefined) });
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    unwatch();
+    agent.destroy();
+    for (const old of retiredAgents) old.destroy();
+    for (const [origin, entry] of h2Sessions) {
+      closeSession(origin, entry);
+      entry.session.destroy();
+    }
+  };
+
+  return {
+    fetch: doFetch,
+    get: (url, init = {}) => doFetch(url, { ...init, method: "GET" }),
+    delete: (url, init = {}) => doFetch(url, { ...init, method: "DELETE" }),
+    post: withBody("POST"),
+    put: withBody("PUT"),
+    patch: withBody("PATCH"),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+function portOf(url: URL): number {
+  return url.port ? Number(url.port) : 443;
+}
+
+function toResponse(body: Readable, status: number, statusText: string, headers: Headers, method: string, peer: VerifiedTlsSocket[typeof PEER]): Response {
+  const empty = NULL_BODY.has(status) || method === "HEAD";
+  if (empty) body.resume();
+  const response = new Response(empty ? null : readableToWeb(body), { status, statusText, headers });
+  if (peer) attachPeerIdentity(response, peer);
+  return response;
+}
+
+/** Streams a Web body into a Node writable, honouring back-pressure and the abort signal. */
+function pipeBody(body: ReadableStream<Uint8Array>, target: NodeJS.WritableStream & { destroy(err?: Error): void }, signal: AbortSignal): void {
+  Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>, { signal }).on("error", (err: Error) => target.destroy(err)).pipe(target);
+}

@@ -1,0 +1,114 @@
+import type { Authorizer } from "../../core/authz/authorizer.ts";
+import { ConfigError } from "../../core/errors/config-error.ts";
+import type { Logger } from "../../core/logger.ts";
+import type { MtlsClientOptions } from "../../http/mtls-client-types.ts";
+import type { MtlsFetchHandler, ServeMtlsOptions } from "../../http/serve-mtls-types.ts";
+
+/** Server options after validation, with every default filled in. */
+export interface ServeConfig {
+  readonly source: ServeMtlsOptions["source"];
+  readonly authorizer: Authorizer;
+  readonly fetch: MtlsFetchHandler;
+  readonly port: number;
+  readonly hostname: string;
+  readonly health: { readonly port: number; readonly hostname: string } | undefined;
+  readonly timeouts: { readonly handshakeMs: number; readonly headersMs: number; readonly requestMs: number; readonly idleMs: number };
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** Client options after validation, with every default filled in. */
+export interface ClientConfig {
+  readonly source: MtlsClientOptions["source"];
+  readonly authorizer: Authorizer;
+  readonly timeoutMs: number;
+  readonly pool: { readonly maxIdle: number; readonly maxIdlePerOrigin: number; readonly maxPerOrigin: number; readonly idleTimeoutMs: number };
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+function checkSource(source: unknown): void {
+  if (!isObject(source) || typeof source.getX509Svid !== "function") {
+    throw new ConfigError("source", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
+  }
+  if (typeof source.getX509BundleForTrustDomain !== "function" && typeof source.getForTrustDomain !== "function") {
+    throw new ConfigError("source", "must provide getX509BundleForTrustDomain(td) to verify peers, e.g. an X509Source");
+  }
+}
+
+function checkFunction(name: string, v: unknown, hint: string): void {
+  if (typeof v !== "function") throw new ConfigError(name, `must be a function (${hint})`);
+}
+
+function int(name: string, v: unknown, fallback: number, min: number, max: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function host(name: string, v: unknown, fallback: string): string {
+  if (v === undefined) return fallback;
+  if (typeof v !== "string" || v.trim() === "" || /[\s/]/.test(v)) throw new ConfigError(name, `must be a host name or IP address, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+const DAY = 86_400_000;
+
+/** Validates `serveMtls` options at creation, so mistakes fail before the first request. */
+export function validateServeOptions(o: ServeMtlsOptions): ServeConfig {
+  if (!isObject(o)) throw new ConfigError("options", "serveMtls needs an options object");
+  checkSource(o.source);
+  checkFunction("authorizer", o.authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
+  checkFunction("fetch", o.fetch, "(request, { peer }) => Response");
+  const t = o.timeouts ?? {};
+  if (!isObject(t)) throw new ConfigError("timeouts", "must be an object");
+  let health: ServeConfig["health"];
+  if (o.health !== undefined) {
+    if (!isObject(o.health)) throw new ConfigError("health", "must be { port, hostname? }");
+    health = { port: int("health.port", o.health.port ?? Number.NaN, 0, 0, 65535), hostname: host("health.hostname", o.health.hostname, "0.0.0.0") };
+  }
+  return {
+    source: o.source,
+    authorizer: o.authorizer,
+    fetch: o.fetch,
+    port: int("port", o.port, 8443, 0, 65535),
+    hostname: host("hostname", o.hostname, "0.0.0.0"),
+    health,
+    timeouts: {
+      handshakeMs: int("timeouts.handshakeMs", t.handshakeMs, 10_000, 0, DAY),
+      headersMs: int("timeouts.headersMs", t.headersMs, 10_000, 0, DAY),
+      requestMs: int("timeouts.requestMs", t.requestMs, 60_000, 0, DAY),
+      idleMs: int("timeouts.idleMs", t.idleMs, 60_000, 0, DAY),
+    },
+    logger: isObject(o.logger) ? (o.logger as Logger) : {},
+    now: typeof o.now === "function" ? o.now : () => new Date(),
+  };
+}
+
+/** Validates `createMtlsClient` options at creation. */
+export function validateClientOptions(o: MtlsClientOptions): ClientConfig {
+  if (!isObject(o)) throw new ConfigError("options", "createMtlsClient needs an options object");
+  checkSource(o.source);
+  checkFunction("authorizer", o.authorizer, "the expected server identity: authorizeId(serverId), authorizeMemberOf(td), …");
+  const p = o.pool ?? {};
+  if (!isObject(p)) throw new ConfigError("pool", "must be an object");
+  return {
+    source: o.source,
+    authorizer: o.authorizer,
+    timeoutMs: int("timeoutMs", o.timeoutMs, 30_000, 0, DAY),
+    pool: {
+      maxIdle: int("pool.maxIdle", p.maxIdle, 100, 0, 100_000),
+      maxIdlePerOrigin: int("pool.maxIdlePerOrigin", p.maxIdlePerOrigin, 10, 0, 100_000),
+      maxPerOrigin: int("pool.maxPerOrigin", p.maxPerOrigin, 100, 1, 100_000),
+      idleTimeoutMs: int("pool.idleTimeoutMs", p.idleTimeoutMs, 90_000, 1, DAY),
+    },
+    logger: isObject(o.logger) ? (o.logger as Logger) : {},
+    now: typeof o.now === "function" ? o.now : () => new Date(),
+  };
+}

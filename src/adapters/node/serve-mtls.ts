@@ -1,0 +1,240 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from "node:http2";
+import { constants as cryptoConstants } from "node:crypto";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { SpiffeError } from "../../core/errors/spiffe-error.ts";
+import { createX509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
+import { attachPeerIdentity, type PeerIdentity } from "../../http/peer-identity.ts";
+import type { MtlsServer, ServeMtlsOptions } from "../../http/serve-mtls-types.ts";
+import { displayHost, type HealthServer, startHealthServer } from "./health-server.ts";
+import { validateServeOptions } from "./options.ts";
+import { peerChainOf } from "./peer-chain.ts";
+import { credentialsOf, watchCredentials } from "./svid-credentials.ts";
+import { toWebRequest } from "./web-request.ts";
+import { writeWebResponse } from "./web-response.ts";
+
+const PEER = Symbol("spiffe-ts.peer");
+type VerifiedSocket = TLSSocket & { [PEER]?: PeerIdentity };
+
+interface Connection {
+  active: number;
+  session?: Http2Session;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Serves a Web `fetch` handler over SPIFFE mutual TLS, on `node:tls` (the one TLS stack
+ * that exposes the client's certificate chain on Node, Bun and Deno alike).
+ *
+ * Each connection presents the source's current X.509-SVID (rotations apply to new
+ * handshakes, no restart), requires a client certificate, and is verified once right
+ * after the handshake, before any HTTP byte is read: `verifyX509Svid` against the bundle
+ * of the client's own trust domain, then the authorizer. Refused connections are closed
+ * and never reach the handler. HTTP/1.1 and HTTP/2 are negotiated with ALPN.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and, identically, `/bun` and `/deno`).
+ *
+ * @example
+ * ```ts
+ * import { authorizeMemberOf, getSpiffeId, X509Source } from "@spiffe-ts/sdk";
+ * import { serveMtls } from "@spiffe-ts/sdk/node";
+ * const source = await X509Source.create();
+ * const server = await serveMtls({
+ *   source,
+ *   authorizer: authorizeMemberOf("example.org"),
+ *   port: 8443,
+ *   health: { port: 8080 },
+ *   fetch: (request, { peer }) => new Response(`hello ${peer.id}`),
+ * });
+ * ```
+ * @throws {ConfigError} for invalid options; the source's error when it has no SVID.
+ */
+export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> {
+  const config = validateServeOptions(options);
+  const { source, logger, now, timeouts } = config;
+  let credentials = credentialsOf(source);
+  const verify = createX509PeerVerifier({ bundleSource: source, authorizer: config.authorizer, now });
+  const connections = new Map<TLSSocket, Connection>();
+  let closing = false;
+
+  const tlsServer = createTlsServer({
+    key: credentials.key,
+    cert: credentials.cert,
+    requestCert: true,
+    rejectUnauthorized: false, // the core verifies: never the system or OpenSSL trust store
+    ALPNProtocols: ["h2", "http/1.1"],
+    minVersion: "TLSv1.2",
+    handshakeTimeout: timeouts.handshakeMs || undefined,
+    // No session resumption: every connection presents and proves its SVID again.
+    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+  });
+  const unwatch = watchCredentials(source, () => credentials.svid, (next) => {
+    tlsServer.setSecureContext({ key: next.key, cert: next.cert });
+    logger.info?.("serveMtls: presenting rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber, expiresAt: next.svid.expiresAt.toISOString() });
+    credentials = next;
+  }, (err) => logger.warn?.("serveMtls: source has no X.509-SVID; presenting the previous one", { code: codeOf(err) }));
+
+  const handle = async (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): Promise<void> => {
+    const http2 = req.httpVersionMajor === 2;
+    const socket = (http2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as VerifiedSocket | undefined;
+    const peer = socket?.[PEER];
+    const conn = socket ? connectionOf(socket) : undefined;
+    if (!peer || !conn) {
+      res.destroy(); // unreachable: only verified sockets are handed to the HTTP servers
+      return;
+    }
+    conn.active++;
+    if (conn.idleTimer) clearTimeout(conn.idleTimer);
+    const abort = new AbortController();
+    let requestTimer: ReturnType<typeof setTimeout> | undefined;
+    if (timeouts.requestMs) {
+      requestTimer = setTimeout(() => {
+        if (!req.readableEnded) res.destroy(); // body too slow
+      }, timeouts.requestMs);
+      req.once("end", () => clearTimeout(requestTimer));
+    }
+    res.once("close", () => {
+      clearTimeout(requestTimer);
+      if (!res.writableFinished) abort.abort(); // the client went away: cancel the handler's work
+      conn.active--;
+      afterRequest(socket!, conn, http2);
+    });
+    if (closing && !http2) (res as ServerResponse).setHeader("connection", "close");
+    let response: Response;
+    try {
+      const request = toWebRequest(req, `${displayHost(config.hostname)}:${port}`, abort.signal);
+      attachPeerIdentity(request, peer);
+      const result: unknown = await config.fetch(request, { peer });
+      if (!(result instanceof Response)) throw new TypeError("the fetch handler must return a Response");
+      response = result;
+    } catch (err) {
+      logger.error?.("serveMtls: handler failed", { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), spiffeId: peer.id.toString() });
+      response = Response.json({ error: "internal", message: "internal server error" }, { status: 500 });
+    }
+    await writeWebResponse(response, res, { head: req.method === "HEAD", http2 });
+  };
+
+  const http1 = createHttpServer({}, (req, res) => void handle(req, res));
+  http1.keepAliveTimeout = timeouts.idleMs || 0;
+  const http2 = createHttp2Server({}, (req, res) => void handle(req, res));
+  http2.on("session", (session: Http2Session) => {
+    const socket = session.socket as unknown as TLSSocket;
+    const conn = connections.get(socket) ?? findConnection(connections, socket);
+    if (conn) conn.session = session;
+    if (timeouts.idleMs) session.setTimeout(timeouts.idleMs, () => session.close());
+    if (closing) session.close();
+  });
+
+  function connectionOf(socket: TLSSocket): Connection | undefined {
+    return connections.get(socket) ?? findConnection(connections, socket);
+  }
+
+  function afterRequest(socket: TLSSocket, conn: Connection, isHttp2: boolean): void {
+    if (conn.active > 0) return;
+    if (closing && !isHttp2) socket.end(); // HTTP/2 sessions got their GOAWAY in close()
+  }
+
+  tlsServer.on("secureConnection", (tlsSocket: TLSSocket) => {
+    const socket = tlsSocket as VerifiedSocket;
+    if (closing) return void socket.destroy();
+    const conn: Connection = { active: 0 };
+    connections.set(socket, conn);
+    socket.once("close", () => {
+      clearTimeout(conn.idleTimer);
+      connections.delete(socket);
+      if (closing && connections.size === 0) drained?.();
+    });
+    socket.on("error", () => {}); // reported through 'close'; never crash the process
+    const deadline = timeouts.handshakeMs ? setTimeout(() => socket.destroy(), timeouts.handshakeMs) : undefined;
+    const chain = peerChainOf(socket);
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (chain.length === 0) {
+      clearTimeout(deadline);
+      logger.debug?.("serveMtls: refused connection without a client certificate", { remote });
+      return void socket.destroy();
+    }
+    verify(chain).then((verified) => {
+      clearTimeout(deadline);
+      if (socket.destroyed || closing) return void socket.destroy();
+      socket[PEER] = Object.freeze({ id: verified.id, mechanism: "x509-svid", certificates: Object.freeze([...verified.verifiedChain]) });
+      if (timeouts.headersMs) {
+        // a connection that never sends a request is closed; requests clear this timer
+        conn.idleTimer = setTimeout(() => {
+          if (conn.active === 0) socket.destroy();
+        }, timeouts.headersMs);
+      }
+      (socket.alpnProtocol === "h2" ? http2 : http1).emit("connection", socket);
+    }, (err: unknown) => {
+      clearTimeout(deadline);
+      logger.debug?.("serveMtls: refused client", { remote, code: codeOf(err), reason: err instanceof Error ? err.message : String(err) });
+      socket.destroy();
+    });
+  });
+  tlsServer.on("tlsClientError", (err: Error & { code?: string }) => {
+    logger.debug?.("serveMtls: TLS handshake failed", { code: err.code ?? err.name });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    tlsServer.once("error", reject);
+    tlsServer.listen(config.port, config.hostname, () => {
+      tlsServer.off("error", reject);
+      resolve();
+    });
+  });
+  const address = tlsServer.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  let health: HealthServer | undefined;
+  try {
+    if (config.health) health = await startHealthServer(source, config.health.port, config.health.hostname, now);
+  } catch (err) {
+    tlsServer.close();
+    unwatch();
+    throw err;
+  }
+
+  let drained: (() => void) | undefined;
+  let closed: Promise<void> | undefined;
+  const close = (opts: { timeoutMs?: number } = {}): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      unwatch();
+      const stopped = new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+      const all = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (connections.size === 0) resolve();
+      });
+      // HTTP/2 sessions get a GOAWAY now (in-flight streams still finish); HTTP/1.1
+      // connections close now when idle, else right after their response (afterRequest).
+      for (const [socket, conn] of connections) {
+        if (conn.session) conn.session.close();
+        else if (conn.active === 0) socket.end();
+      }
+      const timeoutMs = opts.timeoutMs ?? 10_000;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      for (const socket of connections.keys()) socket.destroy();
+      await Promise.all([stopped, health?.close()]);
+    })();
+    return closed;
+  };
+
+  return {
+    url: new URL(`https://${displayHost(config.hostname)}:${port}/`),
+    port,
+    healthUrl: health?.url,
+    close,
+    [Symbol.asyncDispose]: () => close(),
+  };
+}
+
+/** HTTP/2 hands back a proxy of the socket; find its connection by identity of the target. */
+function findConnection(connections: Map<TLSSocket, Connection>, socket: TLSSocket): Connection | undefined {
+  for (const [s, c] of connections) if (s === socket || (s.remotePort === socket.remotePort && s.remoteAddress === socket.remoteAddress && s.localPort === socket.localPort)) return c;
+  return undefined;
+}
+
+function codeOf(err: unknown): string {
+  if (err instanceof SpiffeError) return err.code;
+  return err instanceof Error ? err.name : typeof err;
+}

@@ -1,0 +1,66 @@
+import { isIP } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { X509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
+import { X509SvidError } from "../../core/errors/x509-svid-error.ts";
+import type { PeerIdentity } from "../../http/peer-identity.ts";
+import { peerChainOf } from "./peer-chain.ts";
+import type { TlsCredentials } from "./svid-credentials.ts";
+
+export const PEER = Symbol.for("@spiffe-ts/sdk/peer-of-socket");
+export type VerifiedTlsSocket = TLSSocket & { [PEER]?: PeerIdentity };
+
+/**
+ * Opens a TLS connection presenting `credentials`, and resolves only after the server's
+ * chain was verified as an X.509-SVID and its ID authorized (`verify`); nothing is sent
+ * before that. Hostnames and system roots play no part (`rejectUnauthorized: false` hands
+ * all trust decisions to the core). Rejects with the core's `SpiffeError` when refused.
+ */
+export function connectVerified(
+  host: string,
+  port: number,
+  alpn: string[],
+  credentials: TlsCredentials,
+  verify: X509PeerVerifier,
+  signal?: AbortSignal,
+): Promise<VerifiedTlsSocket> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const socket: VerifiedTlsSocket = tlsConnect({
+      host,
+      port,
+      servername: isIP(host) ? undefined : host, // SNI only for names; never checked against the certificate
+      key: credentials.key,
+      cert: credentials.cert,
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+      ALPNProtocols: alpn,
+      minVersion: "TLSv1.2",
+    });
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => fail(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", fail);
+    const onClose = (): void => fail(new Error(`connection to ${host}:${port} closed during the TLS handshake`));
+    socket.once("close", onClose);
+    socket.once("secureConnect", () => {
+      const chain = peerChainOf(socket);
+      if (chain.length === 0) return fail(new X509SvidError("ERR_X509_SVID_EMPTY", "the server presented no certificate"));
+      verify(chain).then((peer) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        socket.removeListener("error", fail);
+        socket.removeListener("close", onClose);
+        socket[PEER] = Object.freeze({ id: peer.id, mechanism: "x509-svid", certificates: Object.freeze([...peer.verifiedChain]) });
+        resolve(socket);
+      }, fail);
+    });
+  });
+}

@@ -1,0 +1,33 @@
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
+import { Readable } from "node:stream";
+
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * Turns a `node:http`/`node:http2` request into a Web `Request` (streaming body). The URL's
+ * origin comes from the `Host`/`:authority` header when it is a plain host[:port], else from
+ * `fallbackHost`; the path is always taken as a path, so `//evil/x` cannot change the origin.
+ */
+export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallbackHost: string, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
+  const host = authority && HOST.test(authority) ? authority : fallbackHost;
+  const url = new URL(`https://${host}`);
+  const target = new URL(req.url ?? "/", "https://placeholder.invalid");
+  url.pathname = target.pathname;
+  url.search = target.search;
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  if (hasBody) {
+    init.body = Readable.toWeb(req as Readable) as ReadableStream<Uint8Array>;
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}

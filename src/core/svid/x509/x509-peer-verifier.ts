@@ -1,0 +1,129 @@
+import type { Authorizer } from "../../authz/authorizer.ts";
+import type { X509Bundle } from "../../bundle/x509-bundle.ts";
+import { resolveX509Bundle, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
+import { toHex } from "../../lib/bytes.ts";
+import { readCertificateCached } from "./certificate-cache.ts";
+import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
+import { verifyX509Svid } from "./verify-x509-svid.ts";
+
+/** What an {@link X509PeerVerifier} returns for an accepted peer. */
+export interface VerifiedPeer {
+  /** The peer's verified SPIFFE ID. */
+  readonly id: SpiffeId;
+  /** The verified chain, DER, leaf first, ending at the bundle root that anchored it. */
+  readonly verifiedChain: readonly Uint8Array[];
+}
+
+/** Options of {@link createX509PeerVerifier}. */
+export interface X509PeerVerifierOptions {
+  /** Where the bundle of the peer's trust domain comes from (a source, bundle set or bundle). */
+  readonly bundleSource: X509BundleSourceLike;
+  /** Who may connect; runs on every call, never cached. */
+  readonly authorizer: Authorizer;
+  /** Clock, for tests. Default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Successful verifications kept (LRU). Default 1024; 0 disables the cache. */
+  readonly cacheSize?: number;
+}
+
+/**
+ * Verifies a peer's chain (as sent in the TLS handshake, leaf first) as an X.509-SVID
+ * with `verifyX509Svid`, then authorizes its ID. Throws `X509SvidError` or
+ * `AuthorizationError`.
+ */
+export type X509PeerVerifier = (chain: readonly Uint8Array[]) => Promise<VerifiedPeer>;
+
+interface CacheEntry {
+  readonly peer: VerifiedPeer;
+  readonly bundle: X509Bundle;
+  readonly validFrom: number;
+  readonly validUntil: number;
+}
+
+/**
+ * Builds the verifier that TLS adapters run once per connection. Successful chain
+ * verifications are cached by the exact chain bytes and the bundle object they were
+ * verified against: an entry is used only while the source still returns that same
+ * bundle for the peer's trust domain and `now` is inside every certificate's validity
+ * window, so a bundle update or an expiry takes effect on the next connection. The
+ * authorizer runs on every call.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ *
+ * @example
+ * ```ts
+ * import { authorizeMemberOf, createX509PeerVerifier } from "@spiffe-ts/sdk";
+ * const verify = createX509PeerVerifier({ bundleSource: source, authorizer: authorizeMemberOf("example.org") });
+ * const { id } = await verify(peerChainDer);
+ * ```
+ */
+export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509PeerVerifier {
+  const { bundleSource, authorizer } = options;
+  const now = options.now ?? (() => new Date());
+  const cacheSize = options.cacheSize ?? 1024;
+  const cache = new Map<string, CacheEntry>();
+
+  return async (chain) => {
+    const at = now();
+    const key = cacheSize > 0 ? await chainKey(chain) : "";
+    const hit = key ? cache.get(key) : undefined;
+    if (hit) {
+      const t = at.getTime();
+      const current = currentBundle(bundleSource, hit.peer);
+      if (current === hit.bundle && t >= hit.validFrom && t <= hit.validUntil) {
+        cache.delete(key); // refresh LRU position
+        cache.set(key, hit);
+        await authorizer(hit.peer.id, hit.peer.verifiedChain);
+        return hit.peer;
+      }
+      cache.delete(key);
+    }
+    const { id, verifiedChain } = await verifyX509Svid(chain, bundleSource, { now: at });
+    const peer: VerifiedPeer = Object.freeze({ id, verifiedChain: Object.freeze(verifiedChain) });
+    if (key) {
+      const bundle = currentBundle(bundleSource, peer);
+      const window = validityWindow(verifiedChain);
+      if (bundle && window) {
+        cache.set(key, { peer, bundle, ...window });
+        if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+      }
+    }
+    await authorizer(id, verifiedChain);
+    return peer;
+  };
+}
+
+/** The bundle the source holds now for the peer's trust domain, or undefined (never throws). */
+function currentBundle(source: X509BundleSourceLike, peer: VerifiedPeer): X509Bundle | undefined {
+  try {
+    return resolveX509Bundle(source, peer.id.trustDomain);
+  } catch {
+    return undefined;
+  }
+}
+
+async function chainKey(chain: readonly Uint8Array[]): Promise<string> {
+  let total = 0;
+  for (const c of chain) total += c.byteLength + 4;
+  const buf = new Uint8Array(total);
+  let o = 0;
+  for (const c of chain) {
+    new DataView(buf.buffer).setUint32(o, c.byteLength);
+    buf.set(c, o + 4);
+    o += c.byteLength + 4;
+  }
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", buf)));
+}
+
+/** The intersection of the validity windows of the verified chain (ms since epoch). */
+function validityWindow(chain: readonly Uint8Array[]): { validFrom: number; validUntil: number } | undefined {
+  let validFrom = -Infinity;
+  let validUntil = Infinity;
+  for (const der of chain) {
+    const info = readCertificateCached(der as Uint8Array<ArrayBuffer>); // parsed moments ago by verifyX509Svid
+    if (typeof info === "string") return undefined;
+    validFrom = Math.max(validFrom, info.notBefore.getTime());
+    validUntil = Math.min(validUntil, info.notAfter.getTime());
+  }
+  return { validFrom, validUntil };
+}

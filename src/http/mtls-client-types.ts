@@ -1,0 +1,84 @@
+import type { Authorizer } from "../core/authz/authorizer.ts";
+import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
+import type { Logger } from "../core/logger.ts";
+import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
+
+/**
+ * Connection pool of an mTLS client (keep-alive).
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsClientPoolOptions {
+  /** Idle connections kept in total. Default 100. */
+  readonly maxIdle?: number;
+  /** Idle connections kept per origin. Default 10. */
+  readonly maxIdlePerOrigin?: number;
+  /** Connections open at once per origin (in use + idle); further requests wait. Default 100. */
+  readonly maxPerOrigin?: number;
+  /** An idle connection is closed after this many ms. Default 90 000. */
+  readonly idleTimeoutMs?: number;
+}
+
+/**
+ * Options of `createMtlsClient` (the same on `@spiffe-ts/sdk/node`, `/bun` and `/deno`).
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsClientOptions {
+  /** The client's own X.509-SVID and the bundles to verify servers with; usually an `X509Source`. */
+  readonly source: X509SvidSource & X509BundleSourceLike;
+  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required. */
+  readonly authorizer: Authorizer;
+  /** Default timeout of a request (connect to end of response body), ms. Default 30 000; 0 = none. */
+  readonly timeoutMs?: number;
+  /** Connection pool; see {@link MtlsClientPoolOptions}. */
+  readonly pool?: MtlsClientPoolOptions;
+  /** Refused servers (warn), rotations (info). Silent by default. */
+  readonly logger?: Logger;
+  /** Clock used for SVID verification, for tests. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Per-request options: Web `RequestInit` plus a timeout override.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsRequestInit extends RequestInit {
+  /** Overrides the client's `timeoutMs` for this request. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A body for the helpers: a plain object or array is sent as JSON; anything `fetch`
+ * accepts is sent as is.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export type MtlsRequestBody = BodyInit | Record<string, unknown> | unknown[] | null | undefined;
+
+/**
+ * An HTTP client that speaks SPIFFE mTLS: it presents the current X.509-SVID, verifies the
+ * server's X.509-SVID against the bundle of the server's trust domain (never its hostname,
+ * never system roots) and authorizes the server's SPIFFE ID before sending anything.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsClient {
+  /** Web `fetch` over SPIFFE mTLS (`https:` URLs only). Rejects with a `SpiffeError` when the server is refused. */
+  fetch(input: string | URL | Request, init?: MtlsRequestInit): Promise<Response>;
+  /** `GET`. */
+  get(url: string | URL, init?: MtlsRequestInit): Promise<Response>;
+  /** `DELETE`. */
+  delete(url: string | URL, init?: MtlsRequestInit): Promise<Response>;
+  /** `POST` with a body (objects are sent as JSON). */
+  post(url: string | URL, body?: MtlsRequestBody, init?: MtlsRequestInit): Promise<Response>;
+  /** `PUT` with a body (objects are sent as JSON). */
+  put(url: string | URL, body?: MtlsRequestBody, init?: MtlsRequestInit): Promise<Response>;
+  /** `PATCH` with a body (objects are sent as JSON). */
+  patch(url: string | URL, body?: MtlsRequestBody, init?: MtlsRequestInit): Promise<Response>;
+  /** Closes every pooled connection; later requests fail. */
+  close(): Promise<void>;
+  /** `close()` for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
