@@ -1,9 +1,12 @@
 /**
  * `@spiffe-ts/sdk`: SPIFFE identities for TypeScript services on Node.js, Bun and Deno.
  *
- * This entry is runtime-neutral (Web APIs only): SPIFFE IDs, trust bundles, X.509-SVID
- * verification, authorizers and errors. Runtime adapters live in `@spiffe-ts/sdk/node`,
- * `@spiffe-ts/sdk/bun` and `@spiffe-ts/sdk/deno`; test helpers in `@spiffe-ts/sdk/testing`.
+ * This entry holds SPIFFE IDs, trust bundles, X.509-SVID verification, authorizers,
+ * errors, request identity and middleware (all Web APIs only, from `src/core` and
+ * `src/http`), and the Workload API client and sources (which reach the agent over
+ * `node:http2`, available on all three runtimes). Runtime adapters live in
+ * `@spiffe-ts/sdk/node`, `@spiffe-ts/sdk/bun` and `@spiffe-ts/sdk/deno`; test helpers in
+ * `@spiffe-ts/sdk/testing`.
  *
  * @example Verify a peer's X.509-SVID chain
  * ```ts

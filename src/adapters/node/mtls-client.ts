@@ -158,7 +158,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     stream.once("close", done);
     if (request.body) pipeBody(request.body, stream, signal);
     return new Promise((resolve, reject) => {
-      const closedEarly = (): void => reject(signal.aborted ? signal.reason : new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"})`));
+      const closedEarly = (): void => reject(signal.aborted ? signal.reason : new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"}); a SPIFFE server does this when it refuses the client's SVID`));
       stream.once("error", reject);
       stream.once("close", closedEarly);
       stream.once("response", (h) => {
