@@ -10,21 +10,9 @@ import { TrustDomain } from "../../src/core/spiffeid/trust-domain.ts";
 import { verifyX509Svid } from "../../src/core/svid/x509/verify-x509-svid.ts";
 import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";
 import { concatBytes, createCa, issueLeaf, type TestCa, type TestCert } from "../support/test-pki.ts";
+import { prng } from "../support/prng.ts";
 
 const SEED = 0x5eed_2024;
-
-/** mulberry32: small seeded PRNG so every failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Fuzzer {
   readonly rand: () => number;
   constructor(seed: number) {

@@ -3,19 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { JwtBundle, SpiffeBundle, SpiffeError } from "../../../mod.ts";
 import { createCa } from "../../support/test-pki.ts";
-
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+import { prng } from "../../support/prng.ts";
 function b64(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
