@@ -44,9 +44,12 @@ for (const bench of benches) {
 }
 
 const fmt = (n) => (typeof n !== "number" ? String(n ?? "") : n >= 100 ? n.toFixed(0) : n.toFixed(2));
+// A figure with `"better": "lower"` (times) meets its target at or below it; others at or above.
 const rows = results.filter((r) => !r.note).map((r) => {
-  const verdict = r.target === undefined ? "" : r.ratio >= r.target ? "met" : "**missed**";
-  return `| ${r.bench} | ${r.name} | ${r.runtime} | ${fmt(r.value)} ${r.unit} | ${r.baselineName} | ${fmt(r.baseline)} ${r.unit} | **${fmt(r.ratio)}×** | ${r.target === undefined ? "" : `≥ ${r.target}×`} ${verdict} |`;
+  const lower = r.better === "lower";
+  const verdict = r.target === undefined ? "" : (lower ? r.ratio <= r.target : r.ratio >= r.target) ? "met" : "**missed**";
+  const ratio = `**${fmt(r.ratio)}×**${lower ? " (lower is better)" : ""}`;
+  return `| ${r.bench} | ${r.name} | ${r.runtime} | ${fmt(r.value)} ${r.unit} | ${r.baselineName} | ${fmt(r.baseline)} ${r.unit} | ${ratio} | ${r.target === undefined ? "" : `${lower ? "≤" : "≥"} ${r.target}×`} ${verdict} |`;
 });
 const notes = results.filter((r) => r.note).map((r) => `- ${r.bench} on ${r.runtime}: ${r.note}`);
 const md = `# Benchmark results
