@@ -31,6 +31,7 @@ beforeAll(async () => {
       handled++;
       const url = new URL(request.url);
       if (url.pathname === "/echo") return Response.json({ body: await request.json(), id: peer.id.toString() });
+      if (url.pathname === "/stream") return new Response(request.body, { headers: { "content-type": "application/octet-stream" } });
       if (url.pathname === "/slow") {
         await new Promise((r) => setTimeout(r, 300));
         return new Response("slow done");
@@ -83,6 +84,25 @@ describe("serveMtls + createMtlsClient", () => {
       expect((await (await client[m](new URL("/echo", server.url), [m])).json()).body).toEqual([m]);
     }
     expect((await (await client.delete(new URL("/x", server.url))).json()).method).toBe("DELETE");
+    await client.close();
+  });
+
+  test("large bodies stream both ways with back-pressure (4 MiB echoed)", async () => {
+    const { client } = await clientFor(CLIENT_ID);
+    const size = 4 * 1024 * 1024;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= size) return controller.close();
+        const chunk = new Uint8Array(64 * 1024).map((_, i) => (sent + i) % 251);
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await client.fetch(new URL("/stream", server.url), { method: "POST", body });
+    const received = new Uint8Array(await response.arrayBuffer());
+    expect(received.length).toBe(size);
+    expect(received.every((b, i) => b === i % 251)).toBe(true);
     await client.close();
   });
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
+import { readableToWeb } from "./readable-to-web.ts";
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
@@ -26,7 +27,7 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   const hasBody = method !== "GET" && method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (hasBody) {
-    init.body = Readable.toWeb(req as Readable) as ReadableStream<Uint8Array>;
+    init.body = readableToWeb(req as Readable);
     init.duplex = "half";
   }
   return new Request(url, init);
