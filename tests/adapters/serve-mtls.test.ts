@@ -106,6 +106,17 @@ describe("serveMtls + createMtlsClient", () => {
     await client.close();
   });
 
+  test("a response body can be cancelled unread, and the client keeps working", async () => {
+    const { client } = await clientFor(CLIENT_ID);
+    for (let i = 0; i < 3; i++) {
+      const response = await client.fetch(new URL("/stream", server.url), { method: "POST", body: new Uint8Array(256 * 1024) });
+      await response.body!.cancel();
+    }
+    await new Promise((r) => setTimeout(r, 50)); // let late 'end'/'data' events arrive
+    expect((await client.get(new URL("/after-cancel", server.url))).status).toBe(200);
+    await client.close();
+  });
+
   test("HTTP/1.1 clients (no h2 in ALPN) are served too, with the peer identity", async () => {
     const { svid } = await svidFor(pki.inter, CLIENT_ID);
     const pem = svid.toPem();

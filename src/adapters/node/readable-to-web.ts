@@ -8,29 +8,36 @@ import type { Readable } from "node:stream";
  * follows the last DATA frame, which `Readable.toWeb` reports as "Premature close".
  */
 export function readableToWeb(source: Readable, highWaterMark = 64 * 1024): ReadableStream<Uint8Array> {
-  let ended = false;
+  let ended = false; // the source ended or the reader cancelled: the controller is closed
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         source.on("data", (chunk: Uint8Array | string) => {
+          if (ended) return;
           controller.enqueue(typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk));
           if ((controller.desiredSize ?? 1) <= 0) source.pause();
         });
         source.once("end", () => {
+          if (ended) return;
           ended = true;
           controller.close();
         });
         source.once("error", (err) => {
-          if (!ended) controller.error(err);
+          if (ended) return;
+          ended = true;
+          controller.error(err);
         });
         source.once("close", () => {
-          if (!ended && !source.readableEnded) controller.error(new Error("the connection closed before the body ended"));
+          if (ended || source.readableEnded) return;
+          ended = true;
+          controller.error(new Error("the connection closed before the body ended"));
         });
       },
       pull() {
         source.resume();
       },
       cancel() {
+        ended = true;
         source.destroy();
       },
     },
