@@ -44,4 +44,6 @@ export type {
 export { rawX509SvidResponse } from "./raw-responses.ts";
 export type { RawJwtBundlesResponse, RawX509BundlesResponse, RawX509Svid, RawX509SvidResponse } from "./raw-responses.ts";
 export { TestingError } from "./testing-error.ts";
+export { withSpiffeId } from "../http/with-spiffe-id.ts";
+export { FakeX509Source } from "./fake-x509-source.ts";
 export type { TestingErrorCode } from "./testing-error.ts";
