@@ -60,6 +60,18 @@ export type { X509SvidSource } from "./src/core/svid/x509/x509-svid-source.ts";
 export { createX509PeerVerifier } from "./src/core/svid/x509/x509-peer-verifier.ts";
 export type { VerifiedPeer, X509PeerVerifier, X509PeerVerifierOptions } from "./src/core/svid/x509/x509-peer-verifier.ts";
 
+// JWT-SVIDs
+export { JwtSvidError } from "./src/core/errors/jwt-svid-error.ts";
+export type { JwtSvidErrorCode } from "./src/core/errors/jwt-svid-error.ts";
+export { JwtSvid } from "./src/core/svid/jwt/jwt-svid.ts";
+export type { JwtSvidJson, JwtSvidValidateOptions } from "./src/core/svid/jwt/jwt-svid.ts";
+export type { JwtSvidSource } from "./src/core/svid/jwt/jwt-svid-source.ts";
+export { JwtSource } from "./src/workloadapi/jwt-source.ts";
+export type { JwtSourceOptions, JwtSourceUpdate } from "./src/workloadapi/jwt-source.ts";
+export { requireJwtSvid } from "./src/http/jwt-svid-middleware.ts";
+export type { RequireJwtSvidOptions } from "./src/http/jwt-svid-middleware.ts";
+export type { MtlsClientJwtSvidOptions } from "./src/http/jwt-svid-bearer.ts";
+
 // Workload API
 export { WorkloadApiError } from "./src/core/errors/workload-api-error.ts";
 export type { WorkloadApiErrorCode } from "./src/core/errors/workload-api-error.ts";
@@ -73,7 +85,7 @@ export type {
   WorkloadApiWatchOptions,
 } from "./src/workloadapi/workload-api-client.ts";
 export type { X509Context, X509SvidPicker } from "./src/workloadapi/x509-context.ts";
-export type { FetchedJwtSvid, ValidatedJwtSvid } from "./src/workloadapi/jwt-svids.ts";
+export type { ValidatedJwtSvid } from "./src/workloadapi/jwt-svids.ts";
 export type { BackoffOptions } from "./src/workloadapi/backoff.ts";
 export { X509Source } from "./src/workloadapi/x509-source.ts";
 export type { X509SourceOptions, X509SourceUpdate } from "./src/workloadapi/x509-source.ts";

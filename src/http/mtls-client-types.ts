@@ -2,6 +2,7 @@ import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
 import type { Logger } from "../core/logger.ts";
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
+import type { MtlsClientJwtSvidOptions } from "./jwt-svid-bearer.ts";
 
 /**
  * Connection pool of an mTLS client (keep-alive).
@@ -37,6 +38,12 @@ export interface MtlsClientOptions {
   readonly logger?: Logger;
   /** Clock used for SVID verification, for tests. */
   readonly now?: () => Date;
+  /**
+   * Also present a JWT-SVID for `audience` in `Authorization: Bearer` on every request
+   * (unless the request sets `Authorization` itself), fetched from `source` per request,
+   * only over the verified connection. Default: none.
+   */
+  readonly jwtSvid?: MtlsClientJwtSvidOptions;
 }
 
 /**

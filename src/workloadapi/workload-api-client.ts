@@ -6,7 +6,8 @@ import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
 import { parseWorkloadApiAddress, type WorkloadApiAddress } from "../core/workloadapi/endpoint-address.ts";
 import { type BackoffOptions, createBackoff } from "./backoff.ts";
-import { type FetchedJwtSvid, fingerprintJwtBundlesResponse, toFetchedJwtSvids, toJwtBundles, type ValidatedJwtSvid } from "./jwt-svids.ts";
+import type { JwtSvid } from "../core/svid/jwt/jwt-svid.ts";
+import { fingerprintJwtBundlesResponse, toJwtBundles, toJwtSvids, type ValidatedJwtSvid } from "./jwt-svids.ts";
 import type { Logger } from "../core/logger.ts";
 import { type RateLimitedLogger, rateLimitLogger } from "./logger.ts";
 import { connectWorkloadApi, readProcessEnv, toWorkloadApiError, type WorkloadApiConnection } from "./transport.ts";
@@ -227,19 +228,26 @@ export class WorkloadApiClient {
   /**
    * Fetches one JWT-SVID for `audience`: the first the agent returns (for `subject` when given).
    *
+   * The token is parsed without a signature check (as go-spiffe does): the local agent just
+   * issued it to this workload. Its structure and claims are checked (`sub` equal to the
+   * response's SPIFFE ID, `aud` containing every requested audience, `exp` present); a token
+   * that fails is a bad response. To authenticate a token received from a peer, use
+   * `JwtSvid.parseAndValidate` or {@link WorkloadApiClient.validateJwtSvid}.
+   *
    * @throws {WorkloadApiError} `ERR_WORKLOAD_API_BAD_REQUEST` (empty audience, invalid
    *   subject), and the codes of {@link WorkloadApiClient.fetchX509Context}.
    */
-  async fetchJwtSvid(options: FetchJwtSvidOptions): Promise<FetchedJwtSvid> {
+  async fetchJwtSvid(options: FetchJwtSvidOptions): Promise<JwtSvid> {
     return (await this.fetchJwtSvids(options))[0]!;
   }
 
   /**
-   * Fetches the JWT-SVIDs of every identity of the workload (or of `subject`) for `audience`.
+   * Fetches the JWT-SVIDs of every identity of the workload (or of `subject`) for `audience`,
+   * with their hints (parsed like {@link WorkloadApiClient.fetchJwtSvid}).
    *
    * @throws {WorkloadApiError} as {@link WorkloadApiClient.fetchJwtSvid}.
    */
-  async fetchJwtSvids(options: FetchJwtSvidOptions): Promise<FetchedJwtSvid[]> {
+  async fetchJwtSvids(options: FetchJwtSvidOptions): Promise<JwtSvid[]> {
     if (typeof options !== "object" || options === null) throw badRequest("fetchJwtSvid needs an options object with an audience");
     const audience = typeof options.audience === "string" ? [options.audience] : options.audience;
     if (!Array.isArray(audience) || audience.length === 0 || !audience.every((a) => typeof a === "string" && a !== "")) {
@@ -254,7 +262,7 @@ export class WorkloadApiClient {
       }
     }
     const resp = await this.#unary("FetchJWTSVID", options, (o) => this.#connection.rpc.fetchJWTSVID({ audience: [...audience], spiffeId }, o));
-    return toFetchedJwtSvids(resp);
+    return toJwtSvids(resp, audience);
   }
 
   /**

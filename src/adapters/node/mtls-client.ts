@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import { createX509PeerVerifier, type X509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
+import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import { attachPeerIdentity } from "../../http/peer-identity.ts";
 import type { MtlsClient, MtlsClientOptions, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { type ClientConfig, validateClientOptions } from "./options.ts";
@@ -77,6 +78,7 @@ interface H2Entry {
  */
 export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
   const config = validateClientOptions(options);
+  const addJwtSvid = jwtSvidAuthorizer(options.jwtSvid);
   const { logger } = config;
   let credentials = credentialsOf(config.source);
   const verify = createX509PeerVerifier({ bundleSource: config.source, authorizer: config.authorizer, now: config.now });
@@ -199,6 +201,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
     const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     const request = new Request(input, { ...rest, signal, ...(rest.body ? { duplex: "half" } : {}) } as RequestInit);
+    await addJwtSvid?.(request.headers);
     return send(request, signal);
   };
 
