@@ -17,6 +17,8 @@
  * @module
  */
 export { createMtlsClient, serveMtls } from "../node/mod.ts";
+export { attachSpiffe, connectMtls, createServerTlsOptions, getPeerId, getPeerIdentity } from "../node/mod.ts";
+export type { AttachSpiffeOptions, ConnectMtlsOptions, PeerMessage, ServerTlsOptionsInit, SpiffeServerTlsOptions } from "../node/mod.ts";
 export type {
   MtlsClient,
   MtlsClientOptions,

@@ -31,7 +31,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-function checkSource(source: unknown): void {
+export function checkSource(source: unknown): void {
   if (!isObject(source) || typeof source.getX509Svid !== "function") {
     throw new ConfigError("source", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
   }
@@ -40,11 +40,11 @@ function checkSource(source: unknown): void {
   }
 }
 
-function checkFunction(name: string, v: unknown, hint: string): void {
+export function checkFunction(name: string, v: unknown, hint: string): void {
   if (typeof v !== "function") throw new ConfigError(name, `must be a function (${hint})`);
 }
 
-function int(name: string, v: unknown, fallback: number, min: number, max: number): number {
+export function int(name: string, v: unknown, fallback: number, min: number, max: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
     throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);

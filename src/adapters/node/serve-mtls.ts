@@ -69,7 +69,8 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
   });
   const unwatch = watchCredentials(source, () => credentials.svid, (next) => {
-    tlsServer.setSecureContext({ key: next.key, cert: next.cert });
+    // setSecureContext replaces the whole context: pass the options again (or tickets come back)
+    tlsServer.setSecureContext({ key: next.key, cert: next.cert, minVersion: "TLSv1.2", secureOptions: cryptoConstants.SSL_OP_NO_TICKET });
     logger.info?.("serveMtls: presenting rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber, expiresAt: next.svid.expiresAt.toISOString() });
     credentials = next;
   }, (err) => logger.warn?.("serveMtls: source has no X.509-SVID; presenting the previous one", { code: codeOf(err) }));

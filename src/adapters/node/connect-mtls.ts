@@ -1,0 +1,63 @@
+import type { TLSSocket } from "node:tls";
+import type { Authorizer } from "../../core/authz/authorizer.ts";
+import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
+import { ConfigError } from "../../core/errors/config-error.ts";
+import { createX509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
+import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
+import { checkFunction, checkSource, int } from "./options.ts";
+import { credentialsOf } from "./svid-credentials.ts";
+import { connectVerified } from "./verified-connect.ts";
+
+/**
+ * Options of {@link connectMtls}.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export interface ConnectMtlsOptions {
+  /** The client's own X.509-SVID and the bundles to verify the server with; usually an `X509Source`. */
+  readonly source: X509SvidSource & X509BundleSourceLike;
+  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required. */
+  readonly authorizer: Authorizer;
+  /** ALPN protocols to offer, e.g. `["h2"]`. Default: none. */
+  readonly ALPNProtocols?: readonly string[];
+  /** Aborts connecting (e.g. `AbortSignal.timeout(5000)`); the promise rejects with its reason. */
+  readonly signal?: AbortSignal;
+  /** Clock used for SVID verification, for tests. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Opens a raw TLS connection over SPIFFE mTLS: presents the source's current X.509-SVID,
+ * verifies the server's chain against the bundle of the server's trust domain (never its
+ * hostname, never system roots) and authorizes its SPIFFE ID, and resolves with the
+ * socket only then: nothing can be written to an unverified server. `getPeerId(socket)`
+ * gives the server's verified ID. For HTTP, prefer `createMtlsClient`.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ *
+ * @example
+ * ```ts
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { connectMtls, getPeerId } from "@spiffe-ts/sdk/node";
+ * const source = await X509Source.create();
+ * const socket = await connectMtls("db.internal", 5433, { source, authorizer: authorizeId("spiffe://example.org/db") });
+ * console.log(`connected to ${getPeerId(socket)}`);
+ * socket.end("PING\n");
+ * ```
+ * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for an invalid host, port or option (synchronously checked, reported as a rejection).
+ * @throws {X509SvidError} when the server's chain is not a valid X.509-SVID of a trusted trust domain.
+ * @throws {AuthorizationError} when the authorizer refuses the server's SPIFFE ID.
+ */
+export async function connectMtls(host: string, port: number, options: ConnectMtlsOptions): Promise<TLSSocket> {
+  if (typeof host !== "string" || host.trim() === "" || /[\s/]/.test(host)) throw new ConfigError("host", `must be a host name or IP address, got ${JSON.stringify(host)}`);
+  const p = int("port", port === undefined ? Number.NaN : port, 0, 1, 65535);
+  if (typeof options !== "object" || options === null) throw new ConfigError("options", "connectMtls needs { source, authorizer }");
+  checkSource(options.source);
+  checkFunction("authorizer", options.authorizer, "the expected server identity: authorizeId(serverId), authorizeMemberOf(td), …");
+  const alpn = options.ALPNProtocols;
+  if (alpn !== undefined && (!Array.isArray(alpn) || !alpn.every((a) => typeof a === "string" && a !== ""))) {
+    throw new ConfigError("ALPNProtocols", `must be an array of protocol names, got ${JSON.stringify(alpn)}`);
+  }
+  const verify = createX509PeerVerifier({ bundleSource: options.source, authorizer: options.authorizer, now: options.now, cacheSize: 0 });
+  return await connectVerified(host, p, alpn ? [...alpn] : [], credentialsOf(options.source), verify, options.signal);
+}

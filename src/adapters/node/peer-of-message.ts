@@ -1,0 +1,71 @@
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest, Http2Session, ServerHttp2Stream } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import type { SpiffeId } from "../../core/spiffeid/spiffe-id.ts";
+import { getPeerIdentity as getWebPeerIdentity, type PeerIdentity } from "../../http/peer-identity.ts";
+import { PEER } from "./verified-connect.ts";
+
+/**
+ * Anything that carries a connection verified by this SDK: a Node request of a server
+ * with `attachSpiffe` (`IncomingMessage`, HTTP/2 `Http2ServerRequest`, `ServerHttp2Stream`,
+ * `Http2Session`), a `TLSSocket` from `connectMtls` or `attachSpiffe`, or a Web
+ * `Request`/`Response` of `serveMtls`/`createMtlsClient`.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export type PeerMessage = IncomingMessage | Http2ServerRequest | ServerHttp2Stream | Http2Session | TLSSocket | Request | Response;
+
+/**
+ * The verified identity of the peer of a Node request, HTTP/2 stream or session, TLS
+ * socket, or Web `Request`/`Response`: the client for a server of `attachSpiffe` or
+ * `serveMtls`, the server for `connectMtls`/`createMtlsClient`. `undefined` when the
+ * connection was not verified by this SDK. Never read from a header.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`). For Web messages only, the
+ * root entry's `getPeerIdentity` is the same.
+ *
+ * @example
+ * ```ts
+ * import { getPeerIdentity } from "@spiffe-ts/sdk/node";
+ * app.get("/", (req, res) => res.json({ certificates: getPeerIdentity(req)?.certificates.length }));
+ * ```
+ */
+export function getPeerIdentity(message: PeerMessage): PeerIdentity | undefined {
+  if (message instanceof Request || message instanceof Response) return getWebPeerIdentity(message);
+  try {
+    const m = message as unknown as Holder;
+    // TLSSocket itself; IncomingMessage, Http2ServerRequest and Http2Session via .socket
+    // (HTTP/2 hands out a proxy that reads through to the TLS socket); streams via .session.
+    return peerOf(m) ?? peerOf(m.socket) ?? peerOf(m.stream?.session?.socket) ?? peerOf(m.session?.socket);
+  } catch {
+    return undefined; // a closed HTTP/2 session may throw on access: no verified peer
+  }
+}
+
+/**
+ * The verified SPIFFE ID of the peer (see {@link getPeerIdentity}), or `undefined`.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ *
+ * @example Express
+ * ```ts
+ * import { getPeerId } from "@spiffe-ts/sdk/node";
+ * app.get("/", (req, res) => res.send(`hello ${getPeerId(req)}`));
+ * ```
+ */
+export function getPeerId(message: PeerMessage): SpiffeId | undefined {
+  return getPeerIdentity(message)?.id;
+}
+
+interface Holder {
+  readonly [PEER]?: unknown;
+  readonly socket?: Holder | null;
+  readonly stream?: { readonly session?: { readonly socket?: Holder | null } | null } | null;
+  readonly session?: { readonly socket?: Holder | null } | null;
+}
+
+function peerOf(h: Holder | null | undefined): PeerIdentity | undefined {
+  if (typeof h !== "object" || h === null) return undefined;
+  const peer = h[PEER];
+  return typeof peer === "object" && peer !== null ? (peer as PeerIdentity) : undefined;
+}
