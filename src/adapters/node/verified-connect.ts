@@ -37,6 +37,10 @@ export function connectVerified(
       minVersion: "TLSv1.2",
     });
     let settled = false;
+    // A close after the handshake does not cut verification short: the verdict on the
+    // server's SVID stands either way (a one-shot server may hang up right away), and the
+    // caller sees the closed socket.
+    let handshakeDone = false;
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
@@ -46,17 +50,23 @@ export function connectVerified(
     };
     const onAbort = (): void => fail(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("error", fail);
-    const onClose = (): void => fail(new Error(`connection to ${host}:${port} closed during the TLS handshake`));
+    const onError = (err: Error): void => {
+      if (!handshakeDone) fail(err); // later errors (a reset by a one-shot server) end in 'close'
+    };
+    socket.on("error", onError);
+    const onClose = (): void => {
+      if (!handshakeDone) fail(new Error(`connection to ${host}:${port} closed during the TLS handshake`));
+    };
     socket.once("close", onClose);
     socket.once("secureConnect", () => {
+      handshakeDone = true;
       const chain = peerChainOf(socket);
       if (chain.length === 0) return fail(new X509SvidError("ERR_X509_SVID_EMPTY", "the server presented no certificate"));
       verify(chain).then((peer) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener("abort", onAbort);
-        socket.removeListener("error", fail);
+        socket.removeListener("error", onError);
         socket.removeListener("close", onClose);
         socket[PEER] = Object.freeze({ id: peer.id, mechanism: "x509-svid", certificates: Object.freeze([...peer.verifiedChain]) });
         resolve(socket);
