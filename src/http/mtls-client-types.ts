@@ -34,6 +34,12 @@ export interface MtlsClientOptions {
   readonly timeoutMs?: number;
   /** Connection pool; see {@link MtlsClientPoolOptions}. */
   readonly pool?: MtlsClientPoolOptions;
+  /**
+   * Negotiate HTTP/2 (one multiplexed connection per origin) when the server offers it.
+   * Default `true`, except on Deno, whose HTTP/2 client can abort the process under load
+   * (Deno 2.9); there the default is HTTP/1.1.
+   */
+  readonly http2?: boolean;
   /** Refused servers (warn), rotations (info). Silent by default. */
   readonly logger?: Logger;
   /** Clock used for SVID verification, for tests. */

@@ -58,7 +58,7 @@ function closeServer(server: TlsServer): Promise<void> {
 
 async function clientFor(id: string, authorizer = authorizeId(SERVER_ID)) {
   const source = await sourceFor(pki.inter, id, [pki.bundle]);
-  return createMtlsClient({ source, authorizer });
+  return createMtlsClient({ source, authorizer, http2: true }); // h2 also on Deno, where it is opt-in
 }
 
 async function credentialsOf(ca: Awaited<ReturnType<typeof createCa>>, id: string): Promise<{ key: string; cert: string }> {

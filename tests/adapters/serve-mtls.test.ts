@@ -132,8 +132,9 @@ describe("serveMtls + createMtlsClient", () => {
     expect(JSON.parse(body).id).toBe(CLIENT_ID);
   });
 
-  test("the pool reuses one connection for many requests", async () => {
-    const { client } = await clientFor(CLIENT_ID);
+  test("the pool reuses one connection for many requests (HTTP/2; Deno opts in, see MtlsClientOptions.http2)", async () => {
+    const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+    const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: true });
     const before = verifications;
     for (let i = 0; i < 5; i++) expect((await client.get(new URL(`/n${i}`, server.url))).status).toBe(200);
     await Promise.all([1, 2, 3].map((i) => client.get(new URL(`/p${i}`, server.url)).then((r) => r.text())));
@@ -312,6 +313,7 @@ describe("health, timeouts, config and graceful close", () => {
     }
     expect(() => createMtlsClient({ source: serverSource } as never)).toThrow(ConfigError);
     expect(() => createMtlsClient({ source: serverSource, authorizer: authorizeAny(), pool: { maxPerOrigin: 0 } })).toThrow(ConfigError);
+    expect(() => createMtlsClient({ source: serverSource, authorizer: authorizeAny(), http2: "yes" as never })).toThrow(ConfigError);
   });
 
   test("a handler error becomes a 500 without internals", async () => {

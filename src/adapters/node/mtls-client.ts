@@ -14,6 +14,14 @@ import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-cre
 import { readableToWeb } from "./readable-to-web.ts";
 import { connectVerified, PEER, type VerifiedTlsSocket } from "./verified-connect.ts";
 
+/**
+ * Deno 2.9's node:http2 client aborts the whole process (nghttp2 assertion in
+ * find_stream_on_goaway_func) when sessions come and go under concurrent load, as the
+ * load tests do; its HTTP/1.1 client is stable. So on Deno the client speaks HTTP/1.1
+ * unless `http2: true` is passed.
+ */
+const IS_DENO = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
 /** Statuses whose responses have no body (Fetch spec "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
@@ -36,7 +44,7 @@ class VerifyingAgent extends HttpsAgent {
 
   override createConnection(options: { host?: string | null; port?: number | string | null }, callback: (err: Error | null, socket?: Duplex) => void): Duplex {
     connectVerified(String(options.host ?? "localhost"), Number(options.port ?? 443), ["http/1.1"], this.#credentials(), this.#verify).then(
-      (socket) => callback(null, socket),
+      (socket) => (socket.destroyed ? callback(closedAfterHandshake()) : callback(null, socket)),
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
     );
     return undefined as unknown as Duplex; // the callback delivers the socket once verified
@@ -79,6 +87,7 @@ interface H2Entry {
 export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
   const config = validateClientOptions(options);
   const addJwtSvid = jwtSvidAuthorizer(options.jwtSvid);
+  const useHttp2 = options.http2 ?? !IS_DENO;
   const { logger } = config;
   let credentials = credentialsOf(config.source);
   const verify = createX509PeerVerifier({ bundleSource: config.source, authorizer: config.authorizer, now: config.now });
@@ -92,30 +101,42 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     credentials = next;
     // New connections present the new SVID; connections already open keep working.
     retiredAgents.add(agent);
-    for (const old of retiredAgents) for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
+    for (const old of retiredAgents) {
+      for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
+      // Forget an old agent once nothing runs on it (else every rotation would keep one).
+      if (!hasWork(old.sockets) && !hasWork(old.requests)) {
+        old.destroy();
+        retiredAgents.delete(old);
+      }
+    }
     agent = new VerifyingAgent(config, () => credentials, verify);
     for (const [origin, entry] of h2Sessions) if (entry.active === 0) closeSession(origin, entry);
     logger.info?.("mtlsClient: using rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber });
   }, (err) => logger.warn?.("mtlsClient: source has no X.509-SVID; presenting the previous one", { code: (err as { code?: unknown }).code ?? null }));
 
+  /** Ends an idle HTTP/2 session (no stream in flight: callers check `active === 0`). */
   function closeSession(origin: string, entry: H2Entry): void {
     if (h2Sessions.get(origin) === entry) h2Sessions.delete(origin);
     clearTimeout(entry.idleTimer);
-    entry.session.close();
+    // destroy, not close: with nothing in flight a GOAWAY exchange buys nothing, and
+    // Deno 2.9's nghttp2 binding can abort the process on GOAWAY processing.
+    entry.session.destroy();
   }
 
   async function h2Session(url: URL, signal: AbortSignal): Promise<H2Entry | undefined> {
     const origin = url.origin;
     const existing = h2Sessions.get(origin);
     if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
-    if (http1Origins.has(origin)) return undefined;
+    if (!useHttp2 || http1Origins.has(origin)) return undefined;
     const socket = await connectVerified(hostOf(url), portOf(url), ["h2", "http/1.1"], credentials, verify, signal);
+    if (socket.destroyed) throw closedAfterHandshake();
     if (socket.alpnProtocol !== "h2") {
       http1Origins.add(origin); // speak HTTP/1.1 to this origin from now on
       socket.destroy();
       return undefined;
     }
     const session = http2Connect(origin, { createConnection: () => socket });
+    socket.once("close", () => session.destroy()); // a refusal right after the handshake ends pending streams
     const entry: H2Entry = { session, active: 0 };
     session.on("error", () => {}); // surfaced on the streams
     session.once("close", () => {
@@ -189,6 +210,8 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
         resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, (res.socket as VerifiedTlsSocket)[PEER]));
       });
       req.once("error", reject);
+      // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
+      req.once("close", () => reject(closedAfterHandshake()));
       if (request.body) pipeBody(request.body, req, signal);
       else req.end();
     });
@@ -234,6 +257,17 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** True when an agent's per-origin socket or request lists hold anything. */
+function hasWork(lists: NodeJS.ReadOnlyDict<readonly unknown[]> | undefined): boolean {
+  for (const list of Object.values(lists ?? {})) if (list?.length) return true;
+  return false;
+}
+
+/** The server hung up right after the handshake: that is how a SPIFFE server refuses a client. */
+function closedAfterHandshake(): Error {
+  return new Error("the server closed the connection before answering; a SPIFFE server does this when it refuses the client's SVID");
 }
 
 function hostOf(url: URL): string {

@@ -96,6 +96,7 @@ export function validateClientOptions(o: MtlsClientOptions): ClientConfig {
   if (!isObject(o)) throw new ConfigError("options", "createMtlsClient needs an options object");
   checkSource(o.source);
   checkFunction("authorizer", o.authorizer, "the expected server identity: authorizeId(serverId), authorizeMemberOf(td), …");
+  if (o.http2 !== undefined && typeof o.http2 !== "boolean") throw new ConfigError("http2", `must be a boolean, got ${JSON.stringify(o.http2)}`);
   const p = o.pool ?? {};
   if (!isObject(p)) throw new ConfigError("pool", "must be an object");
   return {

@@ -171,8 +171,11 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
       socket.destroy();
     });
   });
-  tlsServer.on("tlsClientError", (err: Error & { code?: string }) => {
+  tlsServer.on("tlsClientError", (err: Error & { code?: string }, socket?: TLSSocket) => {
     logger.debug?.("serveMtls: TLS handshake failed", { code: err.code ?? err.name });
+    // A handshake timeout only emits this event (Node, Bun and Deno): close the socket, or
+    // a silent client holds it open forever.
+    socket?.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
