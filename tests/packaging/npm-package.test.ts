@@ -73,7 +73,7 @@ describe("npm package", () => {
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     expect(pkg.engines.node).toBe(">=20");
-    expect(Object.keys(pkg.exports)).toEqual([".", "./node", "./bun", "./deno", "./testing", "./package.json"]);
+    expect(Object.keys(pkg.exports)).toEqual([".", "./node", "./bun", "./deno", "./testing", "./config", "./package.json"]);
   });
 
   test("imports from plain ESM on every Node on PATH (Node 20 floor) and Node 24", () => {
