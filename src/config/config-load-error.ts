@@ -25,7 +25,7 @@ export interface ConfigProblem {
  * ```
  */
 export class ConfigLoadError extends ConfigError {
-  /** Every problem found, in file order. Never empty. */
+  /** Every problem found, in schema key order. Never empty. */
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[], options?: { cause?: unknown }) {

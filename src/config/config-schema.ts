@@ -16,6 +16,7 @@ function errorText(f: () => unknown): string | undefined {
 }
 
 const ms = v.pipe(v.number("expected a number of milliseconds"), v.integer("expected a whole number of milliseconds"), v.minValue(0, "expected 0 or more milliseconds"));
+const positiveMs = v.pipe(v.number("expected a number of milliseconds"), v.integer("expected a whole number of milliseconds"), v.minValue(1, "expected 1 or more milliseconds"));
 const count = v.pipe(v.number("expected a count"), v.integer("expected a whole number"), v.minValue(1, "expected 1 or more"));
 
 const listenAddress = v.pipe(
@@ -70,7 +71,7 @@ const peers = v.union(
 export const configSchema = v.strictObject(
   {
     "workload-api": v.optional(
-      v.strictObject({ address: v.optional(workloadApiAddress), "timeout-ms": v.optional(ms) }, "expected an object with address and timeout-ms"),
+      v.strictObject({ address: v.optional(workloadApiAddress), "timeout-ms": v.optional(positiveMs) }, "expected an object with address and timeout-ms"),
     ),
     listen: v.optional(v.array(listenAddress, "expected a list of listen addresses")),
     health: v.optional(listenAddress),
@@ -82,7 +83,7 @@ export const configSchema = v.strictObject(
     ),
     pool: v.optional(
       v.strictObject(
-        { "max-idle": v.optional(count), "max-idle-per-origin": v.optional(count), "max-per-origin": v.optional(count), "idle-timeout-ms": v.optional(ms) },
+        { "max-idle": v.optional(count), "max-idle-per-origin": v.optional(count), "max-per-origin": v.optional(count), "idle-timeout-ms": v.optional(positiveMs) },
         "expected an object with max-idle, max-idle-per-origin, max-per-origin, idle-timeout-ms",
       ),
     ),

@@ -14,6 +14,7 @@ const entries: Record<string, string> = {
   "@spiffe-ts/sdk/bun": "src/adapters/bun/mod.ts",
   "@spiffe-ts/sdk/deno": "src/adapters/deno/mod.ts",
   "@spiffe-ts/sdk/testing": "src/testing/mod.ts",
+  "@spiffe-ts/sdk/config": "src/config/mod.ts",
 };
 
 function markdownFiles(dir: string): string[] {
@@ -76,7 +77,7 @@ describe("docs/", () => {
       }
     });
 
-    test("TypeDoc validates the five entry points with 0 errors (typedoc --emit none)", () => {
+    test("TypeDoc validates the six entry points with 0 errors (typedoc --emit none)", () => {
       const r = spawnSync(join(root, "node_modules", ".bin", "typedoc"), ["--emit", "none", "--logLevel", "Warn"], { cwd: root, encoding: "utf8" });
       const output = `${r.stdout}${r.stderr}`;
       expect({ status: r.status, errors: output.match(/\[error\].*/g) ?? [] }).toEqual({ status: 0, errors: [] });

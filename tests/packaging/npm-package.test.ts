@@ -21,13 +21,14 @@ import * as nodeEntry from "@spiffe-ts/sdk/node";
 import * as bunEntry from "@spiffe-ts/sdk/bun";
 import * as denoEntry from "@spiffe-ts/sdk/deno";
 import * as testing from "@spiffe-ts/sdk/testing";
+import * as config from "@spiffe-ts/sdk/config";
 const id = SpiffeId.parse("spiffe://example.org/web");
 let code = "";
 try { SpiffeId.parse("spiffe://Example.org/web"); } catch (e) { code = e instanceof SpiffeError ? e.code : "?"; }
 await authorizeMemberOf(TrustDomain.parse("example.org"))(id, []);
 console.log(JSON.stringify({ id: id.toString(), td: id.trustDomain.name, code,
   bundle: typeof X509Bundle.parse,
-  entries: [nodeEntry, bunEntry, denoEntry, testing].every((m) => typeof m === "object") }));
+  entries: [nodeEntry, bunEntry, denoEntry, testing, config].every((m) => typeof m === "object") }));
 `;
 const expected = { id: "spiffe://example.org/web", td: "example.org", code: "ERR_SPIFFE_ID_TRUST_DOMAIN_CHARS", bundle: "function", entries: true };
 
