@@ -122,7 +122,10 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     const socket = session.socket as unknown as TLSSocket;
     const conn = connections.get(socket) ?? findConnection(connections, socket);
     if (conn) conn.session = session;
-    if (timeouts.idleMs) session.setTimeout(timeouts.idleMs, () => session.close());
+    if (timeouts.idleMs) {
+      session.setTimeout(timeouts.idleMs, () => session.close());
+      session.once("close", () => releaseIdleTimer(session));
+    }
     if (closing) session.close();
   });
 
@@ -236,6 +239,18 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
 function findConnection(connections: Map<TLSSocket, Connection>, socket: TLSSocket): Connection | undefined {
   for (const [s, c] of connections) if (s === socket || (s.remotePort === socket.remotePort && s.remoteAddress === socket.remoteAddress && s.localPort === socket.localPort)) return c;
   return undefined;
+}
+
+/**
+ * Node 24 (and Deno's node:http2) leave a closed session's idle timer armed: closeSession
+ * marks the session destroyed, then calls `setTimeout(0)`, which returns early for a
+ * destroyed session. The timer then holds the session, its socket and streams for `idleMs`
+ * after the connection ended (~2 KB of heap per connection at 60 s). Clear it ourselves.
+ */
+function releaseIdleTimer(session: Http2Session): void {
+  for (const key of Object.getOwnPropertySymbols(session)) {
+    if (key.description === "timeout") clearTimeout((session as unknown as Record<symbol, ReturnType<typeof setTimeout> | undefined>)[key]);
+  }
 }
 
 function codeOf(err: unknown): string {
