@@ -6,6 +6,7 @@
 import { compactVerify, importJWK, jwtVerify } from "jose";
 import { JwtSvid } from "../mod.ts";
 import { createTestCa } from "../src/testing/mod.ts";
+import { median, rate } from "./_stats.ts";
 
 const TARGET = 0.9;
 const ROUNDS = 15;
@@ -24,24 +25,6 @@ async function ours(): Promise<void> {
 
 async function baseline(): Promise<void> {
   await jwtVerify(token, key, { audience: AUD, algorithms: ["ES256"] });
-}
-
-/** Operations per second of `fn` (sequential awaits) over `ms` milliseconds. */
-async function rate(fn: () => Promise<void> | void, ms: number): Promise<number> {
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    await fn();
-    n++;
-    now = performance.now();
-  }
-  return (n * 1000) / (now - start);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 await rate(ours, 300);

@@ -27,6 +27,7 @@ import * as tls from "node:tls";
 import { authorizeId, authorizeMemberOf, X509Source, X509Svid } from "../mod.ts";
 import { createMtlsClient, type MtlsServer, serveMtls } from "../src/adapters/node/mod.ts";
 import { createTestCa, FakeX509Source, startWorkloadApiServer, type TestCa } from "../src/testing/mod.ts";
+import { percentile } from "./_stats.ts";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
@@ -56,11 +57,6 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`bench: ${what} took more than ${WAIT_MS} ms`)), WAIT_MS);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

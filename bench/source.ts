@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { SpiffeWorkloadAPI } from "../gen/workload_pb.ts";
 import { X509Source } from "../mod.ts";
 import { createTestCa, startWorkloadApiServer } from "../src/testing/mod.ts";
+import { percentile } from "./_stats.ts";
 
 const CREATE_N = 200; // p99 needs more than 50 samples to be more than the single slowest one
 const ROTATE_N = 400;
@@ -90,12 +91,6 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`bench: ${what} took more than ${WAIT_MS} ms`)), WAIT_MS);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: readonly number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 function report(name: string, value: number, baselineName: string, baseline: number): void {

@@ -7,6 +7,7 @@ import * as pkijs from "pkijs";
 import { verifyX509Svid, X509Bundle } from "../mod.ts";
 import { readCertificate } from "../src/core/lib/certificate.ts";
 import { createCa, issueLeaf, type TestCert } from "../tests/support/test-pki.ts";
+import { median, rate } from "./_stats.ts";
 
 const TARGET = 0.5;
 const ROUNDS = 5;
@@ -68,24 +69,6 @@ let next = 0;
 async function cold(): Promise<void> {
   const l = leaves[next++ % leaves.length]!;
   await verifyX509Svid([l.der, inter.der], bundle);
-}
-
-/** Operations per second of `fn` (sequential awaits) over `ms` milliseconds. */
-async function rate(fn: () => Promise<void> | void, ms: number): Promise<number> {
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    await fn();
-    n++;
-    now = performance.now();
-  }
-  return (n * 1000) / (now - start);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Interleaved rounds so that machine noise hits the figure and its baseline alike. */

@@ -6,15 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createTestCa, startWorkloadApiServer, type WorkloadApiServer } from "../src/testing/mod.ts";
+import { packageEntries } from "./support/package-entries.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const entries: Record<string, string> = {
-  "@spiffe-ts/sdk": "mod.ts",
-  "@spiffe-ts/sdk/node": "src/adapters/node/mod.ts",
-  "@spiffe-ts/sdk/bun": "src/adapters/bun/mod.ts",
-  "@spiffe-ts/sdk/deno": "src/adapters/deno/mod.ts",
-  "@spiffe-ts/sdk/testing": "src/testing/mod.ts",
-};
+const entries = packageEntries;
 const blocks = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 let dir = "";

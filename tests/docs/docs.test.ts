@@ -6,16 +6,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageEntries } from "../support/package-entries.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const entries: Record<string, string> = {
-  "@spiffe-ts/sdk": "mod.ts",
-  "@spiffe-ts/sdk/node": "src/adapters/node/mod.ts",
-  "@spiffe-ts/sdk/bun": "src/adapters/bun/mod.ts",
-  "@spiffe-ts/sdk/deno": "src/adapters/deno/mod.ts",
-  "@spiffe-ts/sdk/testing": "src/testing/mod.ts",
-  "@spiffe-ts/sdk/config": "src/config/mod.ts",
-};
+const entries = packageEntries;
 
 function markdownFiles(dir: string): string[] {
   const out: string[] = [];
