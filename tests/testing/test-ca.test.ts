@@ -6,6 +6,7 @@ import { verifyX509Svid } from "../../src/core/svid/x509/verify-x509-svid.ts";
 import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";
 import { SpiffeError } from "../../src/core/errors/spiffe-error.ts";
 import { createTestCa, type TestCa, type TestJwk } from "../../src/testing/test-ca.ts";
+import { expectCode } from "../support/rejection.ts";
 
 const OID = {
   san: "2.5.29.17",
@@ -49,17 +50,6 @@ async function verify(chain: readonly Uint8Array[], td: string, roots: readonly 
   } catch (err) {
     return err instanceof SpiffeError ? err.code : String(err);
   }
-}
-
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (err) {
-    expect(err instanceof SpiffeError).toBe(true);
-    expect((err as SpiffeError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected a rejection with ${code}`);
 }
 
 function b64url(text: string): Uint8Array {

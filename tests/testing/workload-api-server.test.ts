@@ -13,6 +13,7 @@ import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";
 import { rawX509SvidResponse } from "../../src/testing/raw-responses.ts";
 import { createTestCa, type TestCa } from "../../src/testing/test-ca.ts";
 import { startWorkloadApiServer, type WorkloadApiServer, type WorkloadApiServerOptions } from "../../src/testing/workload-api-server.ts";
+import { expectCode } from "../support/rejection.ts";
 
 type WorkloadClient = Client<typeof SpiffeWorkloadAPI>;
 
@@ -83,17 +84,6 @@ async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() > end) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (err) {
-    expect(err instanceof SpiffeError).toBe(true);
-    expect((err as SpiffeError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected a rejection with ${code}`);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

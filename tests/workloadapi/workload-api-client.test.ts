@@ -11,21 +11,12 @@ import { startWorkloadApiServer } from "../../src/testing/mod.ts";
 import { WorkloadApiClient } from "../../src/workloadapi/workload-api-client.ts";
 import type { X509Context } from "../../src/workloadapi/x509-context.ts";
 import { currentRuntimeCommand, delay, errorLog, FAST_BACKOFF, type Fixture, startFixture, waitFor } from "./support.ts";
+import { rejectionOf } from "../support/rejection.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-async function rejectionOf(p: Promise<unknown>): Promise<WorkloadApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkloadApiError);
-    return err as WorkloadApiError;
-  }
-  throw new Error("expected a rejection");
-}
-
 async function rejectionCode(p: Promise<unknown>): Promise<string> {
-  return (await rejectionOf(p)).code;
+  return (await rejectionOf(p, WorkloadApiError)).code;
 }
 
 function throwCode(fn: () => unknown): string {
@@ -126,14 +117,14 @@ describe("WorkloadApiClient: one-shot calls", () => {
 
   test("status codes map to error codes with the gRPC status kept", async () => {
     f.server.failNext(1, "PermissionDenied", "no identity issued", "FetchX509SVID");
-    const e1 = await rejectionOf(client.fetchX509Context());
+    const e1 = await rejectionOf(client.fetchX509Context(), WorkloadApiError);
     expect([e1.code, e1.grpcStatus]).toEqual(["ERR_WORKLOAD_API_PERMISSION_DENIED", 7]);
     f.server.failNext(1, "Unavailable", "starting", "FetchX509Bundles");
     expect(await rejectionCode(client.fetchX509Bundles())).toBe("ERR_WORKLOAD_API_UNAVAILABLE");
     f.server.failNext(1, "InvalidArgument", "bad", "FetchJWTBundles");
     expect(await rejectionCode(client.fetchJwtBundles())).toBe("ERR_WORKLOAD_API_INVALID_ARGUMENT");
     f.server.failNext(1, "Unknown", "boom", "FetchJWTSVID");
-    const e2 = await rejectionOf(client.fetchJwtSvid({ audience: "a" }));
+    const e2 = await rejectionOf(client.fetchJwtSvid({ audience: "a" }), WorkloadApiError);
     expect([e2.code, e2.grpcStatus]).toEqual(["ERR_WORKLOAD_API_CALL_FAILED", 2]);
     expect(e2.cause).toBeDefined();
   });
@@ -188,7 +179,7 @@ describe("WorkloadApiClient: addresses and connection errors", () => {
     const address = f.server.address;
     await f.server.stop();
     await using c = new WorkloadApiClient({ address });
-    const e = await rejectionOf(c.fetchX509Context());
+    const e = await rejectionOf(c.fetchX509Context(), WorkloadApiError);
     expect(e.code).toBe("ERR_WORKLOAD_API_UNAVAILABLE");
     expect(e.message).toContain(address);
     await f.dispose();

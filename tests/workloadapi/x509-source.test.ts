@@ -6,6 +6,7 @@ import { concatBytes } from "../../src/testing/lib/concat-bytes.ts";
 import { WorkloadApiClient } from "../../src/workloadapi/workload-api-client.ts";
 import { X509Source, type X509SourceUpdate } from "../../src/workloadapi/x509-source.ts";
 import { delay, errorLog, FAST_BACKOFF, startFixture, waitFor } from "./support.ts";
+import { rejectionOf } from "../support/rejection.ts";
 
 function syncCode(fn: () => unknown): string {
   try {
@@ -15,16 +16,6 @@ function syncCode(fn: () => unknown): string {
     return (err as WorkloadApiError).code;
   }
   throw new Error("expected a throw");
-}
-
-async function rejectionCode(p: Promise<unknown>): Promise<WorkloadApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkloadApiError);
-    return err as WorkloadApiError;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("X509Source", () => {
@@ -192,20 +183,20 @@ describe("X509Source", () => {
   test("create: timeout names the last problem; abort; InvalidArgument is not retried", async () => {
     const f = await startFixture({ workloads: [] });
     try {
-      const e1 = await rejectionCode(X509Source.create({ address: f.server.address, timeoutMs: 300, backoff: FAST_BACKOFF }));
+      const e1 = await rejectionOf(X509Source.create({ address: f.server.address, timeoutMs: 300, backoff: FAST_BACKOFF }), WorkloadApiError);
       expect(e1.code).toBe("ERR_WORKLOAD_API_TIMEOUT");
       expect(e1.message).toContain("ERR_WORKLOAD_API_PERMISSION_DENIED");
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 50);
-      expect((await rejectionCode(X509Source.create({ address: f.server.address, signal: ac.signal, backoff: FAST_BACKOFF }))).code).toBe("ERR_WORKLOAD_API_ABORTED");
+      expect((await rejectionOf(X509Source.create({ address: f.server.address, signal: ac.signal, backoff: FAST_BACKOFF }), WorkloadApiError)).code).toBe("ERR_WORKLOAD_API_ABORTED");
       f.server.setWorkloads([{ id: "spiffe://example.org/web" }]);
       f.server.failNext(1, "InvalidArgument", "security header missing from request", "FetchX509SVID");
       f.server.clearCalls();
-      expect((await rejectionCode(X509Source.create({ address: f.server.address, backoff: FAST_BACKOFF }))).code).toBe("ERR_WORKLOAD_API_INVALID_ARGUMENT");
+      expect((await rejectionOf(X509Source.create({ address: f.server.address, backoff: FAST_BACKOFF }), WorkloadApiError)).code).toBe("ERR_WORKLOAD_API_INVALID_ARGUMENT");
       await delay(100);
       expect(f.server.calls.filter((c) => c.method === "FetchX509SVID").length).toBe(1);
-      expect((await rejectionCode(X509Source.create({ env: {} }))).code).toBe("ERR_WORKLOAD_API_ADDRESS_MISSING");
-      expect((await rejectionCode(X509Source.create({ address: f.server.address, timeoutMs: 0 }))).code).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+      expect((await rejectionOf(X509Source.create({ env: {} }), WorkloadApiError)).code).toBe("ERR_WORKLOAD_API_ADDRESS_MISSING");
+      expect((await rejectionOf(X509Source.create({ address: f.server.address, timeoutMs: 0 }), WorkloadApiError)).code).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
     } finally {
       await f.dispose();
     }
