@@ -6,16 +6,18 @@ import { devAgent } from "./commands/dev-agent.ts";
 import { inspect } from "./commands/inspect.ts";
 import { jwtFetch } from "./commands/jwt-fetch.ts";
 import { jwtValidate } from "./commands/jwt-validate.ts";
+import { proxyClient } from "./commands/proxy-client.ts";
+import { proxyServer } from "./commands/proxy-server.ts";
 import { x509Fetch } from "./commands/x509-fetch.ts";
 import { x509Watch } from "./commands/x509-watch.ts";
 import { CliError, type Command, commandHelp, EXIT, type Io, parseCommandArgs } from "./command.ts";
 import { toCliError } from "./workload-api.ts";
 
-const COMMANDS: readonly Command[] = [x509Fetch, x509Watch, jwtFetch, jwtValidate, bundleShow, inspect, devAgent];
+const COMMANDS: readonly Command[] = [x509Fetch, x509Watch, jwtFetch, jwtValidate, bundleShow, inspect, devAgent, proxyServer, proxyClient];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.join(" ").length));
-  return `spiffe-ts: SPIFFE identities from the command line (Workload API, SVID files, a development agent)
+  return `spiffe-ts: SPIFFE identities from the command line (Workload API, SVID files, mTLS proxies, a development agent)
 
 Usage: spiffe-ts <command> [flags]    (spiffe-ts <command> --help for its flags)
 

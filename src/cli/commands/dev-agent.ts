@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createTestCa } from "../../testing/test-ca.ts";
 import { startWorkloadApiServer } from "../../testing/workload-api-server.ts";
 import { CliError, type Command, EXIT, listFlag, parseDuration, printJson, stringFlag } from "../command.ts";
+import { waitForSignal } from "../proxy/wait-for-signal.ts";
 import { toCliError } from "../workload-api.ts";
 
 /** `spiffe-ts dev-agent`: the development Workload API server, until SIGINT/SIGTERM. */
@@ -47,7 +48,7 @@ Prints SPIFFE_ENDPOINT_SOCKET=<address> (with --json: {address, trustDomain, wor
     }
     if (args.json) printJson(io, { address: server.address, trustDomain, workloads });
     else io.out(`SPIFFE_ENDPOINT_SOCKET=${server.address}\n`);
-    await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener("abort", () => resolve(), { once: true })));
+    await waitForSignal(io.signal);
     await server.stop();
     return 0;
   },

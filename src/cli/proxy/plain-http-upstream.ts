@@ -1,0 +1,77 @@
+// The proxy server's plain-HTTP leg: a Web Request out to the local app through node:http
+// (not fetch: fetch would follow redirects and decode Content-Encoding, changing the message).
+import { Agent, type IncomingMessage, request as httpRequest } from "node:http";
+import { Readable } from "node:stream";
+import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
+import { forwardedHeaders } from "./forwarded-headers.ts";
+
+/** Statuses whose responses have no body (Fetch spec "null body status"). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** Why a forwarded request got no answer from the target; mapped to 502 or 504. */
+export class UpstreamError extends Error {
+  readonly status: 502 | 504;
+  constructor(status: 502 | 504, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+/** Options of {@link createPlainHttpUpstream}. */
+export interface PlainHttpUpstreamOptions {
+  /** `http://host:port` of the app. */
+  readonly target: URL;
+  /** Time from sending the request to the response headers, ms; 0 = no limit. */
+  readonly responseTimeoutMs: number;
+}
+
+/** Sends requests to one plain-HTTP origin over kept-alive connections. */
+export interface PlainHttpUpstream {
+  /** Forwards `request` with `headers` (already filtered) and resolves with the app's response. */
+  send(request: Request, headers: Headers): Promise<Response>;
+  close(): void;
+}
+
+/** Creates the keep-alive connection pool to the app and the function that forwards to it. */
+export function createPlainHttpUpstream(options: PlainHttpUpstreamOptions): PlainHttpUpstream {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, timeout: 60_000 });
+  const hostname = options.target.hostname.startsWith("[") ? options.target.hostname.slice(1, -1) : options.target.hostname;
+  const port = Number(options.target.port || 80);
+  return {
+    send(request, headers) {
+      const url = new URL(request.url);
+      const outgoing: Record<string, string | string[]> = {};
+      headers.forEach((value, name) => (outgoing[name] = value));
+      return new Promise<Response>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const req = httpRequest({ agent, hostname, port, method: request.method, path: url.pathname + url.search, headers: outgoing, signal: request.signal }, (res: IncomingMessage) => {
+          clearTimeout(timer);
+          const empty = NULL_BODY.has(res.statusCode ?? 0) || request.method === "HEAD";
+          if (empty) res.resume();
+          const status = res.statusCode && res.statusCode >= 200 && res.statusCode <= 599 ? res.statusCode : 502;
+          resolve(new Response(empty ? null : readableToWeb(res), { status, statusText: res.statusMessage ?? "", headers: forwardedHeaders(res.rawHeaders) }));
+        });
+        if (options.responseTimeoutMs > 0) {
+          timer = setTimeout(() => {
+            req.destroy();
+            reject(new UpstreamError(504, `${options.target.origin} sent no response within ${options.responseTimeoutMs} ms`));
+          }, options.responseTimeoutMs);
+        }
+        req.once("error", (err: Error) => {
+          clearTimeout(timer);
+          reject(new UpstreamError(502, `${options.target.origin} is unreachable: ${err.message}`, { cause: err }));
+        });
+        if (request.body) {
+          Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>)
+            .once("error", (err: Error) => req.destroy(err))
+            .pipe(req);
+        } else {
+          req.end();
+        }
+      });
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
