@@ -13,7 +13,8 @@ import { x509Watch } from "./commands/x509-watch.ts";
 import { CliError, type Command, commandHelp, EXIT, type Io, parseCommandArgs } from "./command.ts";
 import { toCliError } from "./workload-api.ts";
 
-const COMMANDS: readonly Command[] = [x509Fetch, x509Watch, jwtFetch, jwtValidate, bundleShow, inspect, devAgent, proxyServer, proxyClient];
+/** Every command of `spiffe-ts`, in help order. */
+export const COMMANDS: readonly Command[] = [x509Fetch, x509Watch, jwtFetch, jwtValidate, bundleShow, inspect, devAgent, proxyServer, proxyClient];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.join(" ").length));
