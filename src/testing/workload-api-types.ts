@@ -13,7 +13,7 @@ import type { TestCa } from "./test-ca.ts";
 export interface TestWorkload {
   /** SPIFFE ID of the SVID. */
   readonly id: SpiffeId | string;
-  /** Hint sent with the SVID (`hint` field), e.g. `"internal"`. */
+  /** Hint sent with the SVID (`hint` field), e.g. `"internal"`. Like SPIRE, only the first workload of each non-empty hint is served. */
   readonly hint?: string;
   /** Extra DNS SANs of the X.509-SVID. */
   readonly dnsSans?: readonly string[];

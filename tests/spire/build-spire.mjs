@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
+// The one place the pinned SPIRE release is written: tests/spire/spire-harness.ts reads this line.
 export const SPIRE_VERSION = "v1.13.3";
 
 /** The cache directory for SPIRE builds (outside the work tree). */

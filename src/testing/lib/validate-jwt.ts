@@ -26,9 +26,10 @@ export async function validateJwtSvid(
   if (header["typ"] !== undefined && header["typ"] !== "JWT" && header["typ"] !== "JOSE") return "unsupported token type";
   const sub = payload["sub"];
   if (typeof sub !== "string" || !SpiffeId.canParse(sub)) return "token has no valid SPIFFE ID in sub";
-  const td = SpiffeId.parse(sub).trustDomain.idString();
+  const trustDomain = SpiffeId.parse(sub).trustDomain;
+  const td = trustDomain.idString();
   const keys = keysFor(td);
-  if (!keys) return `no JWT bundle for trust domain "${td}"`;
+  if (!keys) return `no keys found for trust domain "${trustDomain.name}"`; // SPIRE's (go-spiffe's) words
   const kid = header["kid"];
   const candidates = kid === undefined ? keys : keys.filter((k) => k["kid"] === kid);
   if (candidates.length === 0) return `no key "${String(kid)}" in the JWT bundle of "${td}"`;
@@ -37,7 +38,7 @@ export async function validateJwtSvid(
   if (!verified) return "token signature is invalid";
   const aud = payload["aud"];
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-  if (!audiences.includes(audience)) return `token audience does not contain "${audience}"`;
+  if (!audiences.includes(audience)) return `expected audience in ${JSON.stringify([audience])} (audience=${JSON.stringify(audiences)})`; // as SPIRE
   const seconds = now.getTime() / 1000;
   const exp = payload["exp"];
   if (typeof exp !== "number") return "token has no exp claim";

@@ -130,15 +130,20 @@ export class WorkloadApiService {
       fetchJWTBundles: (_req, ctx) => this.#stream("FetchJWTBundles", ctx, {}, (w) => this.#jwtBundlesResponse(w)),
       fetchJWTSVID: (req, ctx) =>
         this.#unary("FetchJWTSVID", ctx, { audience: [...req.audience], spiffeId: req.spiffeId }, async () => {
-          if (req.audience.length === 0 || req.audience.some((a) => a === "")) {
-            throw new ConnectError("audience must be specified", Code.InvalidArgument);
+          // SPIRE's order: audience list, requested ID, then identity (PermissionDenied)
+          if (req.audience.length === 0) throw new ConnectError("audience must be specified", Code.InvalidArgument);
+          if (req.spiffeId !== "") {
+            try {
+              SpiffeId.parse(req.spiffeId);
+            } catch (err) {
+              throw new ConnectError(`invalid requested SPIFFE ID: ${err instanceof Error ? err.message : String(err)}`, Code.InvalidArgument);
+            }
           }
           let workloads = this.#workloadsFor(ctx.requestHeader);
-          if (req.spiffeId !== "") {
-            if (!SpiffeId.canParse(req.spiffeId)) throw new ConnectError(`invalid requested SPIFFE ID "${req.spiffeId}"`, Code.InvalidArgument);
-            workloads = workloads.filter((w) => w.id.toString() === req.spiffeId);
-          }
+          if (req.spiffeId !== "") workloads = workloads.filter((w) => w.id.toString() === req.spiffeId);
           if (workloads.length === 0) throw noIdentity();
+          // stricter than SPIRE, which signs ["a", ""] and fails [""] with Unavailable
+          if (req.audience.some((a) => a === "")) throw new ConnectError("invalid JWT-SVID audience: cannot be empty", Code.InvalidArgument);
           const svids = await Promise.all(
             workloads.map(async (w) => {
               const jwt = await this.#ca.issueJwtSvid({ id: w.id, audience: req.audience, ttlMs: this.#jwtSvidTtlMs });
@@ -151,7 +156,9 @@ export class WorkloadApiService {
         this.#unary("ValidateJWTSVID", ctx, { audience: req.audience, svid: req.svid }, async () => {
           if (req.audience === "") throw new ConnectError("audience must be specified", Code.InvalidArgument);
           if (req.svid === "") throw new ConnectError("svid must be specified", Code.InvalidArgument);
-          const result = await validateJwtSvid(req.svid, req.audience, (td) => this.#jwtKeysFor(td), this.#ca.now());
+          // like SPIRE: a caller without identity validates with its own trust domain's keys only
+          const federated = this.#workloadsFor(ctx.requestHeader).length > 0;
+          const result = await validateJwtSvid(req.svid, req.audience, (td) => this.#jwtKeysFor(td, federated), this.#ca.now());
           if (typeof result === "string") throw new ConnectError(result, Code.InvalidArgument);
           return create(ValidateJWTSVIDResponseSchema, { spiffeId: result.spiffeId, claims: result.claims as JsonObject });
         }),
@@ -320,7 +327,17 @@ export class WorkloadApiService {
       const value = header.get(selection.header);
       list = value !== null && Object.hasOwn(selection.byValue, value) ? selection.byValue[value]! : [];
     }
-    return list.map((w) => ({ ...w, id: typeof w.id === "string" ? SpiffeId.parse(w.id) : w.id }));
+    // like SPIRE, one identity per non-empty hint: the first listed (SPIRE keeps the oldest entry)
+    const hints = new Set<string>();
+    const unique: TestWorkload[] = [];
+    for (const w of list) {
+      if (w.hint) {
+        if (hints.has(w.hint)) continue;
+        hints.add(w.hint);
+      }
+      unique.push(w);
+    }
+    return unique.map((w) => ({ ...w, id: typeof w.id === "string" ? SpiffeId.parse(w.id) : w.id }));
   }
 
   #issue(w: TestWorkload): Promise<IssuedX509Svid> {
@@ -365,8 +382,8 @@ export class WorkloadApiService {
   async #jwtBundlesResponse(workloads: readonly TestWorkload[]): Promise<JWTBundlesResponse> {
     if (workloads.length === 0) throw noIdentity();
     const bundles: Record<string, Uint8Array> = {};
-    for (const [td, json] of this.#federatedJwks()) bundles[td] = new TextEncoder().encode(json);
-    bundles[this.#ca.trustDomain.idString()] = new TextEncoder().encode(this.#ca.jwksJson());
+    for (const [td, json] of this.#federatedJwks()) bundles[td] = standardJwks(json);
+    bundles[this.#ca.trustDomain.idString()] = standardJwks(this.#ca.jwksJson());
     return create(JWTBundlesResponseSchema, { bundles });
   }
 
@@ -389,8 +406,9 @@ export class WorkloadApiService {
     return out;
   }
 
-  #jwtKeysFor(trustDomainId: string): readonly AnyJwk[] | undefined {
-    const json = trustDomainId === this.#ca.trustDomain.idString() ? this.#ca.jwksJson() : this.#federatedJwks().get(trustDomainId);
+  #jwtKeysFor(trustDomainId: string, federated: boolean): readonly AnyJwk[] | undefined {
+    const own = trustDomainId === this.#ca.trustDomain.idString();
+    const json = own ? this.#ca.jwksJson() : federated ? this.#federatedJwks().get(trustDomainId) : undefined;
     if (json === undefined) return undefined;
     const parsed = JSON.parse(json) as { keys?: unknown };
     return Array.isArray(parsed.keys) ? (parsed.keys as AnyJwk[]) : [];
@@ -400,6 +418,13 @@ export class WorkloadApiService {
     for (const m of methods) this.#raw.delete(m);
     for (const s of this.#streams) if (methods.includes(s.method)) s.push({ kind: "state" });
   }
+}
+
+/** A JWKS as SPIRE serves it on the Workload API: `keys` only, without the SPIFFE `use` member. */
+function standardJwks(json: string): Uint8Array {
+  const parsed = JSON.parse(json) as { keys?: unknown };
+  const keys = Array.isArray(parsed.keys) ? (parsed.keys as Record<string, unknown>[]).map(({ use: _use, ...jwk }) => jwk) : [];
+  return new TextEncoder().encode(JSON.stringify({ keys }));
 }
 
 function noIdentity(): ConnectError {
