@@ -40,5 +40,9 @@ export function encodeBase64(bytes: Uint8Array): string {
 
 /** Lowercase hex, e.g. for serial numbers and fingerprints. */
 export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let out = "";
+  for (const b of bytes) out += HEX[b]!;
+  return out;
 }
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));

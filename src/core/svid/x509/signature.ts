@@ -1,8 +1,13 @@
 // Certificate signature checks on Web Crypto with cached issuer keys and pre-decoded
-// signatures: the hot path of verifyX509Svid. pkijs' own Certificate.verify re-encodes the
-// issuer's SubjectPublicKeyInfo, re-imports the key and re-parses the ECDSA signature on
-// every call, which costs several times the signature check itself. Not exported.
+// signatures: the hot path of verifyX509Svid. Keys are imported straight from the issuer's
+// DER SubjectPublicKeyInfo, once per parsed certificate (bundle authorities are parsed once
+// per bundle, intermediates are kept by the parsed-certificate cache), and each ECDSA
+// signature is decoded once per parsed certificate. Algorithms outside the fast path
+// (e.g. RSA-PSS, Ed25519) go through pkijs. Not exported.
 import * as pkijs from "pkijs";
+import { bytesEqual } from "../../lib/bytes.ts";
+import type { AlgorithmInfo, CertificateInfo } from "../../lib/certificate.ts";
+import { decodeOid } from "../../lib/der-reader.ts";
 
 type VerifyAlgorithm = { name: "ECDSA"; hash: string } | { name: "RSASSA-PKCS1-v1_5"; hash: string };
 type ImportAlgorithm = { name: "ECDSA"; namedCurve: string } | { name: "RSASSA-PKCS1-v1_5"; hash: string };
@@ -23,57 +28,57 @@ const CURVES: Readonly<Record<string, { name: string; size: number }>> = {
 const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
 
-/** Per-certificate caches; certificates are immutable once parsed. */
-const keys = new WeakMap<pkijs.Certificate, Map<string, Promise<CryptoKey | undefined>>>();
-const rawSignatures = new WeakMap<pkijs.Certificate, Map<number, Uint8Array<ArrayBuffer> | undefined>>();
+/** Per-certificate caches; parsed certificates are immutable. */
+const keys = new WeakMap<CertificateInfo, Map<string, Promise<CryptoKey | undefined>>>();
+const rawSignatures = new WeakMap<CertificateInfo, Map<number, Uint8Array<ArrayBuffer> | undefined>>();
+const fullParses = new WeakMap<CertificateInfo, pkijs.Certificate | undefined>();
 
-/**
- * True when `subject`'s signature verifies under `issuer`'s public key. Algorithms outside
- * the fast path (e.g. RSA-PSS, Ed25519) go through pkijs. Never throws.
- */
-export async function isSignedBy(subject: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
+/** True when `subject`'s signature verifies under `issuer`'s public key. Never throws. */
+export async function isSignedBy(subject: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
   try {
     // RFC 5280 §4.1.1.2: the signed and the outer algorithm identifiers must match.
-    if (subject.signature.algorithmId !== subject.signatureAlgorithm.algorithmId) return false;
-    const alg = SIGNATURE_ALGORITHMS[subject.signatureAlgorithm.algorithmId];
-    if (!alg) return await subject.verify(issuer);
-    const importAlg = importAlgorithmOf(issuer, alg);
+    if (!sameAlgorithm(subject.tbsSignatureAlgorithm, subject.signatureAlgorithm)) return false;
+    const alg = SIGNATURE_ALGORITHMS[subject.signatureAlgorithm.oid];
+    if (!alg) return await pkijsVerify(subject, issuer);
+    const curve = curveOf(issuer.spkiAlgorithm);
+    const importAlg = importAlgorithmOf(issuer, alg, curve);
     if (!importAlg) return false;
     const key = await publicKeyOf(issuer, importAlg);
     if (!key) return false;
-    let signature: Uint8Array<ArrayBuffer> | undefined = subject.signatureValue.valueBlock.valueHexView as Uint8Array<ArrayBuffer>;
+    let signature: Uint8Array<ArrayBuffer> | undefined = subject.signatureValue;
     if (alg.name === "ECDSA") {
-      signature = rawEcdsaSignature(subject, CURVES[curveOid(issuer)]!.size);
+      signature = rawEcdsaSignature(subject, curve!.size);
       if (!signature) return false;
     }
-    return await crypto.subtle.verify(alg, key, signature, subject.tbsView as Uint8Array<ArrayBuffer>);
+    return await crypto.subtle.verify(alg, key, signature, subject.tbs);
   } catch {
     return false;
   }
 }
 
-function curveOid(cert: pkijs.Certificate): string {
-  const params: unknown = cert.subjectPublicKeyInfo.algorithm.algorithmParams;
-  return params instanceof Object && "valueBlock" in params && params.valueBlock instanceof Object ? String(params.valueBlock) : "";
+function sameAlgorithm(a: AlgorithmInfo, b: AlgorithmInfo): boolean {
+  return a.oid === b.oid && (a.params === undefined ? b.params === undefined : b.params !== undefined && bytesEqual(a.params, b.params));
 }
 
-function importAlgorithmOf(issuer: pkijs.Certificate, alg: VerifyAlgorithm): ImportAlgorithm | undefined {
-  const keyOid = issuer.subjectPublicKeyInfo.algorithm.algorithmId;
-  if (alg.name === "ECDSA") {
-    const curve = CURVES[curveOid(issuer)];
-    return keyOid === OID_EC_PUBLIC_KEY && curve ? { name: "ECDSA", namedCurve: curve.name } : undefined;
-  }
-  return keyOid === OID_RSA_ENCRYPTION ? { name: "RSASSA-PKCS1-v1_5", hash: alg.hash } : undefined;
+/** The named curve of an EC key (its parameters are the curve OID), if known. */
+function curveOf(spkiAlgorithm: AlgorithmInfo): { name: string; size: number } | undefined {
+  const params = spkiAlgorithm.params;
+  if (spkiAlgorithm.oid !== OID_EC_PUBLIC_KEY || !params || params[0] !== 0x06 || params[1] !== params.length - 2) return undefined;
+  return CURVES[decodeOid(params.subarray(2))];
 }
 
-function publicKeyOf(cert: pkijs.Certificate, alg: ImportAlgorithm): Promise<CryptoKey | undefined> {
+function importAlgorithmOf(issuer: CertificateInfo, alg: VerifyAlgorithm, curve: { name: string } | undefined): ImportAlgorithm | undefined {
+  if (alg.name === "ECDSA") return curve ? { name: "ECDSA", namedCurve: curve.name } : undefined;
+  return issuer.spkiAlgorithm.oid === OID_RSA_ENCRYPTION ? { name: "RSASSA-PKCS1-v1_5", hash: alg.hash } : undefined;
+}
+
+function publicKeyOf(cert: CertificateInfo, alg: ImportAlgorithm): Promise<CryptoKey | undefined> {
   const id = alg.name === "ECDSA" ? `${alg.name}/${alg.namedCurve}` : `${alg.name}/${alg.hash}`;
   let perCert = keys.get(cert);
   if (!perCert) keys.set(cert, (perCert = new Map()));
   let key = perCert.get(id);
   if (!key) {
-    const spki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false));
-    key = crypto.subtle.importKey("spki", spki, alg, false, ["verify"]).then(
+    key = crypto.subtle.importKey("spki", cert.spki, alg, false, ["verify"]).then(
       (k) => k,
       () => undefined,
     );
@@ -83,11 +88,31 @@ function publicKeyOf(cert: pkijs.Certificate, alg: ImportAlgorithm): Promise<Cry
 }
 
 /** The ECDSA signature as r‖s (each `size` bytes), decoded from DER once per certificate. */
-function rawEcdsaSignature(cert: pkijs.Certificate, size: number): Uint8Array<ArrayBuffer> | undefined {
+function rawEcdsaSignature(cert: CertificateInfo, size: number): Uint8Array<ArrayBuffer> | undefined {
   let perCert = rawSignatures.get(cert);
   if (!perCert) rawSignatures.set(cert, (perCert = new Map()));
-  if (!perCert.has(size)) perCert.set(size, decodeEcdsaSignature(cert.signatureValue.valueBlock.valueHexView, size));
+  if (!perCert.has(size)) perCert.set(size, decodeEcdsaSignature(cert.signatureValue, size));
   return perCert.get(size);
+}
+
+/** Other algorithms: pkijs' own check, on pkijs' own parse of both certificates. */
+async function pkijsVerify(subject: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
+  const s = fullParse(subject);
+  const i = fullParse(issuer);
+  return s !== undefined && i !== undefined && (await s.verify(i));
+}
+
+function fullParse(info: CertificateInfo): pkijs.Certificate | undefined {
+  if (!fullParses.has(info)) {
+    let cert: pkijs.Certificate | undefined;
+    try {
+      cert = pkijs.Certificate.fromBER(info.der);
+    } catch {
+      cert = undefined;
+    }
+    fullParses.set(info, cert);
+  }
+  return fullParses.get(info);
 }
 
 /** Strict DER `SEQUENCE { INTEGER r, INTEGER s }` → r‖s; undefined if malformed or too large. */

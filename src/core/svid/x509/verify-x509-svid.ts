@@ -26,6 +26,8 @@ export interface VerifiedX509Svid {
 
 /** Path building gives up after this many issuer lookups (loops, or a flood of candidate issuers). */
 const MAX_ISSUER_LOOKUPS = 64;
+/** Signature checks started together before path building (the rest are made on demand). */
+const MAX_EARLY_CHECKS = 8;
 
 /** Signature algorithms that are refused: MD5 and SHA-1 based (collisions are practical). */
 const WEAK_SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([
@@ -125,11 +127,11 @@ async function buildPath(
   const seen: Uint8Array[] = roots.map((r) => r.pkijs.tbsView);
   if (seen.some((t) => bytesEqual(t, leaf.pkijs.tbsView))) throw untrusted(td, "the leaf is itself a bundle authority");
   seen.push(leaf.pkijs.tbsView);
-  const intermediates: pkijs.Certificate[] = [];
+  const intermediates: CertificateInfo[] = [];
   for (const c of peerCerts) {
     if (seen.some((t) => bytesEqual(t, c.pkijs.tbsView))) continue;
     seen.push(c.pkijs.tbsView);
-    intermediates.push(c.pkijs);
+    intermediates.push(c);
     infoOf.set(c.pkijs, c);
   }
   infoOf.set(leaf.pkijs, leaf);
@@ -137,31 +139,47 @@ async function buildPath(
   // Issuer candidates that were signature-valid but unusable, for a precise error.
   const rejected: X509SvidError[] = [];
   let lookups = 0;
-  const candidates = [...trusted, ...intermediates];
-  const findIssuer: pkijs.FindIssuerCallback = async (cert) => {
+  const candidates = [...roots, ...intermediates];
+  // Signature checks by (subject, issuer) pair. The checks a valid path needs are started
+  // together up front (Web Crypto runs them concurrently), then pkijs' path building asks
+  // for them one at a time through findIssuer.
+  const checks = new Map<CertificateInfo, Map<CertificateInfo, Promise<boolean>>>();
+  const signedBy = (subject: CertificateInfo, issuer: CertificateInfo): Promise<boolean> => {
+    let perSubject = checks.get(subject);
+    if (!perSubject) checks.set(subject, (perSubject = new Map()));
+    let check = perSubject.get(issuer);
+    if (!check) perSubject.set(issuer, (check = isSignedBy(subject, issuer)));
+    return check;
+  };
+  const issuersByName = (cert: CertificateInfo): CertificateInfo[] =>
+    // A certificate never issues itself here: a self-signed certificate that is not a
+    // bundle authority ends no valid path. Names are compared as DER bytes (as Go does).
+    candidates.filter((c) => c !== cert && bytesEqual(cert.issuerName, c.subjectName));
+  let started = 0;
+  for (const subject of [leaf, ...candidates]) {
+    if (trusted.has(subject.pkijs) || WEAK_SIGNATURE_ALGORITHMS.has(subject.signatureAlgorithm.oid)) continue;
+    for (const issuer of issuersByName(subject)) if (started++ < MAX_EARLY_CHECKS) void signedBy(subject, issuer);
+  }
+  const findIssuer: pkijs.FindIssuerCallback = async (certificate) => {
     if (++lookups > MAX_ISSUER_LOOKUPS) throw new Error("too many issuer lookups");
-    const weak = WEAK_SIGNATURE_ALGORITHMS.has(cert.signatureAlgorithm.algorithmId);
-    if (weak) {
-      rejected.push(untrusted(td, `a certificate is signed with a refused algorithm (${cert.signatureAlgorithm.algorithmId}: MD5 or SHA-1)`));
+    const cert = infoOf.get(certificate);
+    if (!cert) return [];
+    if (WEAK_SIGNATURE_ALGORITHMS.has(cert.signatureAlgorithm.oid)) {
+      rejected.push(untrusted(td, `a certificate is signed with a refused algorithm (${cert.signatureAlgorithm.oid}: MD5 or SHA-1)`));
       return [];
     }
     const issuers: pkijs.Certificate[] = [];
-    for (const candidate of candidates) {
-      // A certificate never issues itself here: a self-signed certificate that is not a
-      // bundle authority ends no valid path. Names are compared as DER bytes (as Go does).
-      if (candidate === cert || !sameName(cert.issuer, candidate.subject)) continue;
-      if (!(await isSignedBy(cert, candidate))) continue;
-      const info = infoOf.get(candidate);
-      if (!info) continue;
-      const problem = issuerProblem(info, trusted.has(candidate), now, td);
+    for (const candidate of issuersByName(cert)) {
+      if (!(await signedBy(cert, candidate))) continue;
+      const problem = issuerProblem(candidate, trusted.has(candidate.pkijs), now, td);
       if (problem) rejected.push(problem);
-      else issuers.push(candidate);
+      else issuers.push(candidate.pkijs);
     }
     return issuers;
   };
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: [...trusted],
-    certs: [...intermediates, leaf.pkijs], // leaf LAST: pkijs validates the last certificate
+    certs: [...intermediates.map((c) => c.pkijs), leaf.pkijs], // leaf LAST: pkijs validates the last certificate
     checkDate: now,
     findIssuer,
   });
@@ -234,6 +252,3 @@ function checkPath(
   return chain;
 }
 
-function sameName(a: pkijs.RelativeDistinguishedNames, b: pkijs.RelativeDistinguishedNames): boolean {
-  return bytesEqual(new Uint8Array(a.valueBeforeDecode), new Uint8Array(b.valueBeforeDecode));
-}
