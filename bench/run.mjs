@@ -49,7 +49,10 @@ const fmt = (n) => (typeof n !== "number" ? String(n ?? "") : n >= 100 ? n.toFix
 const rows = results.filter((r) => !r.note).map((r) => {
   const lower = r.better === "lower";
   const verdict = r.target === undefined ? "" : (lower ? r.ratio <= r.target : r.ratio >= r.target) ? "met" : "**missed**";
-  const ratio = `**${fmt(r.ratio)}×**${lower ? " (lower is better)" : ""}`;
+  // A figure whose baseline is ~0 (e.g. memory growth) carries the difference instead of a ratio.
+  const ratio = r.difference !== undefined
+    ? `**${r.difference >= 0 ? "+" : ""}${fmt(r.difference)} ${r.unit}** (difference)`
+    : typeof r.ratio !== "number" ? String(r.ratio ?? "") : `**${fmt(r.ratio)}×**${lower ? " (lower is better)" : ""}`;
   return `| ${r.bench} | ${r.name} | ${r.runtime} | ${fmt(r.value)} ${r.unit} | ${r.baselineName} | ${fmt(r.baseline)} ${r.unit} | ${ratio} | ${r.target === undefined ? "" : `${lower ? "≤" : "≥"} ${r.target}×`} ${verdict} |`;
 });
 const notes = results.filter((r) => r.note).map((r) => `- ${r.bench} on ${r.runtime}: ${r.note}`);

@@ -30,7 +30,9 @@ function registry(): WeakMap<Request | Response, PeerIdentity> {
 
 /** @internal Attaches a verified identity to a request or response (servers, clients and `withSpiffeId` only). */
 export function attachPeerIdentity(message: Request | Response, peer: PeerIdentity): void {
-  registry().set(message, Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
+  // The adapters attach one frozen identity per connection to every message: share it, no copy.
+  const frozen = Object.isFrozen(peer) && Object.isFrozen(peer.certificates);
+  registry().set(message, frozen ? peer : Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
 }
 
 /**

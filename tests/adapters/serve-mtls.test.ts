@@ -42,6 +42,7 @@ beforeAll(async () => {
         leaf: hex(peer.certificates[0]!),
         chainLength: peer.certificates.length,
         method: request.method,
+        url: request.url,
       });
     },
   });
@@ -139,6 +140,63 @@ describe("serveMtls + createMtlsClient", () => {
     for (let i = 0; i < 5; i++) expect((await client.get(new URL(`/n${i}`, server.url))).status).toBe(200);
     await Promise.all([1, 2, 3].map((i) => client.get(new URL(`/p${i}`, server.url)).then((r) => r.text())));
     expect(verifications - before).toBe(1);
+    await client.close();
+  });
+
+  test("HTTP/1.1 keep-alive: connections are reused, and a burst over pool.maxPerOrigin waits for them instead of opening more", async () => {
+    const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+    const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: false, pool: { maxPerOrigin: 2 } });
+    const before = verifications;
+    for (let i = 0; i < 6; i++) expect((await client.get(new URL(`/k${i}`, server.url))).status).toBe(200);
+    // Kept alive by the server (Deno too, where its node:http once closed each one after a response);
+    // Deno's agent may open a second one when a request starts before the first is back in the pool.
+    expect(verifications - before).toBeLessThanOrEqual(2);
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => client.get(new URL(`/b${i}`, server.url)).then(async (r) => (await r.text(), r.status))));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(verifications - before).toBeLessThanOrEqual(2);
+    await client.close();
+  });
+
+  test("the URL the handler sees keeps the origin; the path is only ever a path", async () => {
+    const { svid } = await svidFor(pki.inter, CLIENT_ID);
+    const pem = svid.toPem();
+    const get = (path: string, host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpsRequest({ host: "127.0.0.1", port: server.port, path, headers: { host }, key: pem.privateKey, cert: pem.certificates, rejectUnauthorized: false, agent: false }, (res) => {
+          let data = "";
+          res.on("data", (d) => (data += d));
+          res.on("end", () => resolve(JSON.parse(data).url));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await get("/a/b?x=1", "api.example:8443")).toBe("https://api.example:8443/a/b?x=1");
+    expect(await get("//evil.example/x?y", "api.example")).toBe("https://api.example//evil.example/x?y");
+    expect(await get("/\\evil.example/x", "api.example")).toBe("https://api.example//evil.example/x");
+    expect(await get("http://evil.example/p?q", "api.example")).toBe("https://api.example/p?q");
+    expect(await get("/p", "bad host/x")).toBe(`https://127.0.0.1:${server.port}/p`);
+  });
+
+  test("a request over timeoutMs fails with a TimeoutError; the caller's signal aborts with its reason", async () => {
+    const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+    for (const http2 of [true, false]) {
+      const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2, timeoutMs: 100 });
+      const timedOut = await client.get(new URL("/slow", server.url)).then(() => undefined, (err: unknown) => err);
+      expect((timedOut as Error).name).toBe("TimeoutError");
+      const controller = new AbortController();
+      const pending = client.get(new URL("/slow", server.url), { timeoutMs: 0, signal: controller.signal }).then(() => undefined, (err: unknown) => err);
+      setTimeout(() => controller.abort(new Error("caller gave up")), 20);
+      expect((await pending as Error).message).toBe("caller gave up");
+      expect((await client.get(new URL("/after", server.url), { timeoutMs: 5000 })).status).toBe(200);
+      await client.close();
+    }
+  });
+
+  test("body-less requests skip the Web Request but keep its rules: methods normalized, invalid URLs refused", async () => {
+    const { client } = await clientFor(CLIENT_ID);
+    expect((await (await client.fetch(new URL("/m", server.url), { method: "delete" })).json()).method).toBe("DELETE");
+    expect((await (await client.fetch(new URL("/m", server.url), { method: "PURGE" })).json()).method).toBe("PURGE");
+    await expect(client.get("not a url")).rejects.toThrow(TypeError);
     await client.close();
   });
 });

@@ -11,6 +11,7 @@ import { attachPeerIdentity } from "../../http/peer-identity.ts";
 import type { MtlsClient, MtlsClientOptions, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { type ClientConfig, validateClientOptions } from "./options.ts";
 import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-credentials.ts";
+import { createOriginLimiter } from "./origin-limiter.ts";
 import { readableToWeb } from "./readable-to-web.ts";
 import { connectVerified, PEER, type VerifiedTlsSocket } from "./verified-connect.ts";
 
@@ -36,7 +37,8 @@ class VerifyingAgent extends HttpsAgent {
   readonly #maxIdle: number;
 
   constructor(config: ClientConfig, credentials: () => TlsCredentials, verify: X509PeerVerifier) {
-    super({ keepAlive: true, maxSockets: config.pool.maxPerOrigin, maxFreeSockets: config.pool.maxIdlePerOrigin, timeout: config.pool.idleTimeoutMs, scheduling: "lifo" });
+    // No maxSockets: the per-origin limit is enforced before a request reaches the agent (see createOriginLimiter).
+    super({ keepAlive: true, maxFreeSockets: config.pool.maxIdlePerOrigin, timeout: config.pool.idleTimeoutMs, scheduling: "lifo" });
     this.#credentials = credentials;
     this.#verify = verify;
     this.#maxIdle = config.pool.maxIdle;
@@ -95,6 +97,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
   const retiredAgents = new Set<VerifyingAgent>();
   const h2Sessions = new Map<string, H2Entry>();
   const http1Origins = new Set<string>();
+  const http1Slots = createOriginLimiter(config.pool.maxPerOrigin);
   let closed = false;
 
   const unwatch = watchCredentials(config.source, () => credentials.svid, (next) => {
@@ -151,14 +154,14 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     return entry;
   }
 
-  async function send(request: Request, signal: AbortSignal): Promise<Response> {
-    const url = new URL(request.url);
+  async function send(request: Outgoing, signal: AbortSignal, done: () => void): Promise<Response> {
+    const { url } = request;
     if (url.protocol !== "https:") throw new ConfigError("url", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
     const entry = await h2Session(url, signal);
-    return entry ? sendHttp2(entry, request, url, signal) : sendHttp1(request, url, signal);
+    return entry ? sendHttp2(entry, request, url, signal, done) : sendHttp1(request, url, signal, done);
   }
 
-  function sendHttp2(entry: H2Entry, request: Request, url: URL, signal: AbortSignal): Promise<Response> {
+  function sendHttp2(entry: H2Entry, request: Outgoing, url: URL, signal: AbortSignal, finished: () => void): Promise<Response> {
     entry.active++;
     clearTimeout(entry.idleTimer);
     const headers: Record<string, string | string[]> = {
@@ -172,6 +175,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     });
     const stream = entry.session.request(headers, { endStream: !request.body, signal });
     const done = (): void => {
+      finished();
       entry.active--;
       if (entry.active === 0 && !closed) {
         entry.idleTimer = setTimeout(() => closeSession(url.origin, entry), config.pool.idleTimeoutMs);
@@ -180,8 +184,9 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     };
     stream.once("close", done);
     if (request.body) pipeBody(request.body, stream, signal);
-    return new Promise((resolve, reject) => {
-      const closedEarly = (): void => reject(signal.aborted ? signal.reason : new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"}); a SPIFFE server does this when it refuses the client's SVID`));
+    return new Promise((resolve, fail) => {
+      const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
+      const closedEarly = (): void => reject(new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"}); a SPIFFE server does this when it refuses the client's SVID`));
       stream.once("error", reject);
       stream.once("close", closedEarly);
       stream.once("response", (h) => {
@@ -198,20 +203,34 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     });
   }
 
-  function sendHttp1(request: Request, url: URL, signal: AbortSignal): Promise<Response> {
+  async function sendHttp1(request: Outgoing, url: URL, signal: AbortSignal, done: () => void): Promise<Response> {
     const headers: Record<string, string | string[]> = {};
     request.headers.forEach((value, name) => {
       if (name !== "set-cookie") headers[name] = value;
     });
-    return new Promise((resolve, reject) => {
-      const req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers, signal }, (res: IncomingMessage) => {
-        const responseHeaders = new Headers();
-        for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, (res.socket as VerifiedTlsSocket)[PEER]));
-      });
+    const release = await http1Slots.acquire(`${hostOf(url)}:${portOf(url)}`, signal);
+    return new Promise((resolve, fail) => {
+      const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
+      let req: ReturnType<typeof httpsRequest>;
+      try {
+        req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers, signal }, (res: IncomingMessage) => {
+          res.once("close", done);
+          const responseHeaders = new Headers();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, (res.socket as VerifiedTlsSocket)[PEER]));
+        });
+      } catch (err) {
+        release();
+        throw err;
+      }
       req.once("error", reject);
       // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
-      req.once("close", () => reject(closedAfterHandshake()));
+      req.once("close", () => {
+        reject(closedAfterHandshake());
+        done();
+        // The next request starts after this task, once the socket is back in the pool ('free' follows 'close').
+        release();
+      });
       if (request.body) pipeBody(request.body, req, signal);
       else req.end();
     });
@@ -220,12 +239,15 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
     if (closed) throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client is closed");
     const { timeoutMs = config.timeoutMs, ...rest } = init;
-    const signals = [init.signal, input instanceof Request ? input.signal : undefined].filter((s): s is AbortSignal => !!s);
-    if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
-    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-    const request = new Request(input, { ...rest, signal, ...(rest.body ? { duplex: "half" } : {}) } as RequestInit);
-    await addJwtSvid?.(request.headers);
-    return send(request, signal);
+    const { signal, done } = deadline(timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
+    try {
+      const request = outgoing(input, rest, signal);
+      await addJwtSvid?.(request.headers);
+      return await send(request, signal, done);
+    } catch (err) {
+      done();
+      throw err;
+    }
   };
 
   const withBody = (method: string) => (url: string | URL, body?: MtlsRequestBody, init: MtlsRequestInit = {}): Promise<Response> => {
@@ -256,6 +278,71 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     patch: withBody("PATCH"),
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/** What the client sends: a `Request`'s parts, without building a `Request` when there is no body. */
+interface Outgoing {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/** Methods sent as given (upper case) on the fast path; anything else goes through `new Request`, which validates and normalizes it. */
+const PLAIN_METHODS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT", "PATCH"]);
+
+/**
+ * The request to send. A body-less request to a string or URL skips the Web `Request`
+ * (the costliest object of a small request on Node); anything else is built as a
+ * `Request`, with its checks and body handling.
+ */
+function outgoing(input: string | URL | Request, init: RequestInit, signal: AbortSignal): Outgoing {
+  if (!(input instanceof Request) && (init.body === undefined || init.body === null)) {
+    const method = init.method ?? "GET";
+    const url = new URL(input); // throws TypeError for an invalid URL, as `new Request` does
+    if (PLAIN_METHODS.has(method) && url.username === "" && url.password === "") {
+      const headers = new Headers(init.headers);
+      return { url, method, headers, body: null };
+    }
+  }
+  const request = new Request(input, { ...init, signal, ...(init.body ? { duplex: "half" } : {}) } as RequestInit);
+  return { url: new URL(request.url), method: request.method, headers: request.headers, body: request.body };
+}
+
+/**
+ * One signal for a request: the caller's signals and a timeout timer (cheaper than
+ * `AbortSignal.timeout` + `AbortSignal.any` on every request). `done` clears the timer and
+ * listeners once the exchange is over (the response body ended or the request failed).
+ */
+function deadline(timeoutMs: number, ...given: (AbortSignal | null | undefined)[]): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const abort = (reason: unknown): void => controller.abort(reason);
+  const listeners: [AbortSignal, () => void][] = [];
+  for (const s of given) {
+    if (!s) continue;
+    if (s.aborted) {
+      abort(s.reason);
+      break;
+    }
+    const onAbort = (): void => abort(s.reason);
+    s.addEventListener("abort", onAbort, { once: true });
+    listeners.push([s, onAbort]);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (timeoutMs > 0 && !controller.signal.aborted) {
+    timer = setTimeout(() => abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
+    timer.unref?.();
+  }
+  let finished = false;
+  return {
+    signal: controller.signal,
+    done: () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      for (const [s, l] of listeners) s.removeEventListener("abort", l);
+    },
   };
 }
 

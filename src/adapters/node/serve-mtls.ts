@@ -14,6 +14,7 @@ import { toWebRequest } from "./web-request.ts";
 import { writeWebResponse } from "./web-response.ts";
 
 const PEER = Symbol("spiffe-ts.peer");
+const IS_DENO = (globalThis as { Deno?: unknown }).Deno !== undefined;
 type VerifiedSocket = TLSSocket & { [PEER]?: PeerIdentity };
 
 interface Connection {
@@ -88,7 +89,7 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     if (conn.idleTimer) clearTimeout(conn.idleTimer);
     const abort = new AbortController();
     let requestTimer: ReturnType<typeof setTimeout> | undefined;
-    if (timeouts.requestMs) {
+    if (timeouts.requestMs && hasBody(req, http2)) {
       requestTimer = setTimeout(() => {
         if (!req.readableEnded) res.destroy(); // body too slow
       }, timeouts.requestMs);
@@ -117,6 +118,13 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
 
   const http1 = createHttpServer({}, (req, res) => void handle(req, res));
   http1.keepAliveTimeout = timeouts.idleMs || 0;
+  if (IS_DENO) {
+    // Deno's node:http server ends every connection after one response when the server is
+    // not `listening` (a Deno-only branch of its resOnFinish, denoland/deno#35609), and this
+    // one never listens: it is handed verified sockets. Report the TLS server's state so
+    // HTTP/1.1 keep-alive works; while closing, afterRequest ends idle connections itself.
+    Object.defineProperty(http1, "listening", { get: () => !closing && tlsServer.listening });
+  }
   const http2 = createHttp2Server({}, (req, res) => void handle(req, res));
   http2.on("session", (session: Http2Session) => {
     const socket = session.socket as unknown as TLSSocket;
@@ -233,6 +241,13 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     close,
     [Symbol.asyncDispose]: () => close(),
   };
+}
+
+/** False when the request carries no body (then it has already ended, or ends with no byte to wait for). */
+function hasBody(req: IncomingMessage | Http2ServerRequest, http2: boolean): boolean {
+  if (http2) return !(req as Http2ServerRequest).stream.endAfterHeaders;
+  const h = req.headers;
+  return h["transfer-encoding"] !== undefined || (h["content-length"] !== undefined && h["content-length"] !== "0");
 }
 
 /** HTTP/2 hands back a proxy of the socket; find its connection by identity of the target. */

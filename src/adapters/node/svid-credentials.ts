@@ -8,11 +8,19 @@ export interface TlsCredentials {
   readonly cert: string;
 }
 
+// PEM encoding per SVID object (immutable): clients and servers created for the same SVID share it.
+const encoded = new WeakMap<X509Svid, TlsCredentials>();
+
 /** PEM credentials of the source's current SVID. Throws the source's error when it has none. */
 export function credentialsOf(source: X509SvidSource): TlsCredentials {
   const svid = source.getX509Svid();
-  const pem = svid.toPem();
-  return { svid, key: pem.privateKey, cert: pem.certificates };
+  let credentials = encoded.get(svid);
+  if (!credentials) {
+    const pem = svid.toPem();
+    credentials = Object.freeze({ svid, key: pem.privateKey, cert: pem.certificates });
+    encoded.set(svid, credentials);
+  }
+  return credentials;
 }
 
 /**

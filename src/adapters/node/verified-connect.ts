@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import type { X509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
 import { X509SvidError } from "../../core/errors/x509-svid-error.ts";
 import type { PeerIdentity } from "../../http/peer-identity.ts";
@@ -7,6 +7,20 @@ import { peerChainOf } from "./peer-chain.ts";
 import type { TlsCredentials } from "./svid-credentials.ts";
 
 export const PEER = Symbol.for("@spiffe-ts/sdk/peer-of-socket");
+
+// One client TLS context per credentials object (so per SVID): parsing the key and chain
+// into a context costs as much as a good part of a handshake, and a new connection with the
+// same credentials needs the same context.
+const contexts = new WeakMap<TlsCredentials, SecureContext>();
+
+function contextOf(credentials: TlsCredentials): SecureContext {
+  let context = contexts.get(credentials);
+  if (!context) {
+    context = createSecureContext({ key: credentials.key, cert: credentials.cert, minVersion: "TLSv1.2" });
+    contexts.set(credentials, context);
+  }
+  return context;
+}
 export type VerifiedTlsSocket = TLSSocket & { [PEER]?: PeerIdentity };
 
 /**
@@ -29,8 +43,7 @@ export function connectVerified(
       host,
       port,
       servername: isIP(host) ? undefined : host, // SNI only for names; never checked against the certificate
-      key: credentials.key,
-      cert: credentials.cert,
+      secureContext: contextOf(credentials),
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
       ALPNProtocols: alpn,

@@ -2,8 +2,11 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
 import { readableToWeb } from "./readable-to-web.ts";
+import { withRequestTarget } from "./request-target.ts";
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+/** An origin-form request target: one leading slash, then no slash, backslash or fragment that could read as an authority. */
+const SIMPLE_PATH = /^\/(?![/\\])[^#\\]*$/;
 
 /**
  * Turns a `node:http`/`node:http2` request into a Web `Request` (streaming body). The URL's
@@ -19,10 +22,13 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   }
   const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
   const host = authority && HOST.test(authority) ? authority : fallbackHost;
-  const url = new URL(`https://${host}`);
-  const target = new URL(req.url ?? "/", "https://placeholder.invalid");
-  url.pathname = target.pathname;
-  url.search = target.search;
+  const path = req.url ?? "/";
+  let url: URL;
+  if (SIMPLE_PATH.test(path)) {
+    url = new URL(`https://${host}${path}`); // origin-form: parsed after the host, it cannot change it
+  } else {
+    url = withRequestTarget(new URL(`https://${host}`), path); // `//x/y` stays a path; absolute-form keeps only path and query
+  }
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };

@@ -24,21 +24,35 @@ export async function writeWebResponse(response: Response, res: ServerResponse |
     return;
   }
   const reader = response.body.getReader();
-  const closed = new Promise<void>((resolve) => res.once("close", resolve));
+  // If the client goes away, cancelling the reader ends the loop (a pending read resolves done).
+  let gone = false;
+  const onClose = (): void => {
+    gone = true;
+    reader.cancel().catch(() => {});
+  };
+  res.once("close", onClose);
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), closed.then(() => undefined)]);
-      if (!next) {
-        await reader.cancel();
-        return;
-      }
+      const next = await reader.read();
+      if (gone) return;
       if (next.done) break;
       if (!(res as ServerResponse).write(next.value)) {
-        await Promise.race([new Promise((resolve) => res.once("drain", resolve)), closed]);
+        await new Promise<void>((resolve) => {
+          const go = (): void => {
+            res.off("drain", go);
+            res.off("close", go);
+            resolve();
+          };
+          res.on("drain", go);
+          res.on("close", go);
+        });
+        if (gone) return;
       }
     }
+    res.off("close", onClose);
     res.end();
   } catch (err) {
+    res.off("close", onClose);
     (res as ServerResponse).destroy(err instanceof Error ? err : new Error(String(err)));
     await reader.cancel().catch(() => {});
   }
