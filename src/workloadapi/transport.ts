@@ -86,6 +86,10 @@ export function toWorkloadApiError(err: unknown, what: string, connection: Workl
     const flags = socket ? `--allow-read --allow-write=${socket} --allow-net=unix:${socket}` : `--allow-read --allow-net=${connection.address.kind === "tcp" ? `${connection.address.host}:${connection.address.port}` : ""}`;
     return new WorkloadApiError("ERR_WORKLOAD_API_RUNTIME_PERMISSION", `${what}: the runtime refused access to the Workload API at ${at} (${detail}); on Deno, run with ${flags}`, opts);
   }
+  if (!statusFromServer(ce) && isMalformedStream(status, detail)) {
+    // no grpcStatus: the code is the client's own, not a status the server sent
+    return new WorkloadApiError("ERR_WORKLOAD_API_BAD_RESPONSE", `${what}: the Workload API at ${at} sent a malformed gRPC stream (${detail})`, { cause: err });
+  }
   switch (status) {
     case Code.Canceled:
       if (aborted) return new WorkloadApiError("ERR_WORKLOAD_API_ABORTED", `${what}: aborted by the caller`, opts);
@@ -108,6 +112,22 @@ export function toWorkloadApiError(err: unknown, what: string, connection: Workl
       break;
   }
   return new WorkloadApiError("ERR_WORKLOAD_API_CALL_FAILED", `${what}: the Workload API at ${at} failed with ${Code[status] ?? status} (${detail})`, opts);
+}
+
+/** True when the status came from the server (a `grpc-status` header or trailer), not from the client. */
+function statusFromServer(ce: ConnectError): boolean {
+  return ce.metadata.has("grpc-status") || ce.metadata.has("grpc-status-details-bin");
+}
+
+/**
+ * True for the errors the client raises itself on a stream it cannot read: a frame whose
+ * length prefix promises more bytes than arrive, a frame that is not protobuf, a compressed
+ * frame without negotiated compression. Connect-ES reports the first as InvalidArgument,
+ * which must not be mistaken for the agent's (fatal) InvalidArgument status.
+ */
+function isMalformedStream(status: Code, detail: string): boolean {
+  if (status === Code.InvalidArgument) return true;
+  return status === Code.Internal && /^(protocol error: (?!missing status)|parse binary:|received compressed envelope|invalid envelope|unexpected end flag)/.test(detail);
 }
 
 function isDenoPermission(detail: string): boolean {

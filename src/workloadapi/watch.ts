@@ -59,7 +59,7 @@ export async function* watchEvents<R, T>(
           value = await spec.convert(response);
         } catch (err) {
           const e = err instanceof WorkloadApiError ? err : toWorkloadApiError(err, spec.method, connection, false);
-          log.log("warn", `${spec.method}:bad`, "Workload API response discarded", { method: spec.method, code: e.code, reason: e.message, endpoint: connection.endpoint });
+          log.log("warn", `${spec.method}:bad:${e.message}`, "Workload API response discarded", { method: spec.method, code: e.code, reason: e.message, endpoint: connection.endpoint });
           yield { kind: "error", error: e, retrying: true };
           continue;
         }
@@ -82,7 +82,7 @@ export async function* watchEvents<R, T>(
     }
     const fatal = FATAL.has(error.code);
     const delay = fatal ? 0 : backoff.next();
-    log.log(fatal ? "error" : "warn", `${spec.method}:${error.code}`, fatal ? "Workload API watch stopped" : "Workload API watch failed; retrying", {
+    log.log(fatal ? "error" : "warn", `${spec.method}:${error.code}:${error.message}`, fatal ? "Workload API watch stopped" : "Workload API watch failed; retrying", {
       method: spec.method,
       code: error.code,
       grpcStatus: error.grpcStatus,

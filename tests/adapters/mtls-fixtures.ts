@@ -52,8 +52,11 @@ export function rawHttpRequest(port: number, credentials?: { key: string; cert: 
     socket.on("secureConnect", () => socket.write("GET /raw HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
     socket.on("data", (d: Uint8Array) => (data += new TextDecoder().decode(d)));
     socket.on("error", () => {});
-    socket.on("close", () => resolve(data ? data.split("\r\n")[0]! : "refused"));
-    setTimeout(() => socket.destroy(), 5000);
+    const limit = setTimeout(() => socket.destroy(), 5000);
+    socket.on("close", () => {
+      clearTimeout(limit); // no timer outlives the request (the load tests count handles)
+      resolve(data ? data.split("\r\n")[0]! : "refused");
+    });
   });
 }
 

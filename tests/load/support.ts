@@ -2,10 +2,10 @@
 // for CI, full by default, with the numbers of issue 8), a development Workload API server
 // serving a server and a client identity, X509Sources for both, an mTLS server, and the
 // bookkeeping that checks which SVID each handshake presented.
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Authorizer, type SpiffeId, type WorkloadApiError, X509Source } from "../../mod.ts";
+import { type Authorizer, type Logger, type SpiffeId, type WorkloadApiError, X509Source } from "../../mod.ts";
 import { hex } from "../adapters/mtls-fixtures.ts";
 import { createMtlsClient, type MtlsServer, serveMtls, type ServeMtlsOptions } from "../../src/adapters/node/mod.ts";
 import { createTestCa, startWorkloadApiServer, type TestCa, type WorkloadApiServer, type WorkloadApiServerOptions } from "../../src/testing/mod.ts";
@@ -103,14 +103,43 @@ export class HandshakeLog {
   }
 }
 
+/** Which of the agent's two sources reported. */
+export type SourceName = "server" | "client";
+
+/** One problem a source reported through onError. */
+export interface Report {
+  readonly source: SourceName;
+  readonly error: WorkloadApiError;
+  readonly at: number;
+}
+
+/** One line a source's client wrote to its `logger`. */
+export interface LogLine {
+  readonly source: SourceName;
+  readonly level: keyof Logger;
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+  readonly at: number;
+}
+
 export interface Agent {
   readonly ca: TestCa;
   readonly server: WorkloadApiServer;
   readonly serverSource: X509Source;
   readonly clientSource: X509Source;
-  /** Errors reported by the two sources (onError), by code. */
+  /** Errors reported by the two sources (onError), in order. */
   readonly errors: WorkloadApiError[];
+  /** The same reports, with the source that made each. */
+  readonly reports: Report[];
+  /** Lines the two sources wrote to their `logger` option. */
+  readonly logs: LogLine[];
   dispose(): Promise<void>;
+}
+
+/** A Logger that records every line of one source into `logs`. */
+function recordingLogger(source: SourceName, logs: LogLine[]): Logger {
+  const at = (level: keyof Logger) => (message: string, fields?: Record<string, unknown>): void => void logs.push({ source, level, message, fields: { ...fields }, at: Date.now() });
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 /**
@@ -122,22 +151,30 @@ export async function startAgent(overrides: Partial<WorkloadApiServerOptions> = 
   const dir = mkdtempSync(join(tmpdir(), "spiffe-load-"));
   const server = await startWorkloadApiServer({ socketPath: join(dir, "agent.sock"), ca, workloads: [{ id: SERVER_ID }, { id: CLIENT_ID }], ...overrides });
   const errors: WorkloadApiError[] = [];
-  const sourceFor = (id: string): Promise<X509Source> =>
+  const reports: Report[] = [];
+  const logs: LogLine[] = [];
+  const sourceFor = (id: string, name: SourceName): Promise<X509Source> =>
     X509Source.create({
       address: server.address,
       timeoutMs: 10_000,
       backoff: BACKOFF,
       picker: (svids) => svids.find((s) => s.id.toString() === id),
-      onError: (e) => errors.push(e),
+      logger: recordingLogger(name, logs),
+      onError: (e) => {
+        errors.push(e);
+        reports.push({ source: name, error: e, at: Date.now() });
+      },
     });
-  const serverSource = await sourceFor(SERVER_ID);
-  const clientSource = await sourceFor(CLIENT_ID);
+  const serverSource = await sourceFor(SERVER_ID, "server");
+  const clientSource = await sourceFor(CLIENT_ID, "client");
   return {
     ca,
     server,
     serverSource,
     clientSource,
     errors,
+    reports,
+    logs,
     async dispose() {
       await serverSource.close();
       await clientSource.close();
@@ -213,12 +250,40 @@ export function openFds(): number | undefined {
   }
 }
 
-/** Number of active handles where the runtime reports them (`process.getActiveResourcesInfo`). */
+/**
+ * Number of active handles where the runtime reports them (`process.getActiveResourcesInfo`:
+ * Node and Deno; Bun's always returns an empty list, so it counts as not reported).
+ */
 export function activeResources(): number | undefined {
+  if ((globalThis as { Bun?: unknown }).Bun !== undefined) return undefined;
   const fn = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
   try {
     return typeof fn === "function" ? fn.call(process).length : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * TCP connections of this host to or from `port` that a process still holds open
+ * (ESTABLISHED or CLOSE_WAIT, from /proc/net/tcp and tcp6): `server` counts the sockets on
+ * the listening side, `client` the peers'. Loopback tests run both sides in this process.
+ * Undefined where /proc is not available.
+ */
+export function heldTcpConnections(port: number): { server: number; client: number } | undefined {
+  const suffix = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const held = { server: 0, client: 0 };
+  try {
+    for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+      for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+        const [, local, remote, state] = line.trim().split(/\s+/);
+        if (!local || !remote || (state !== "01" && state !== "08")) continue;
+        if (local.endsWith(suffix)) held.server++;
+        else if (remote.endsWith(suffix)) held.client++;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return held;
 }
