@@ -7,25 +7,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { authorizeId, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, X509Source } from "../../mod.ts";
-import * as bunEntry from "../../src/adapters/bun/mod.ts";
-import * as denoEntry from "../../src/adapters/deno/mod.ts";
-import * as nodeEntry from "../../src/adapters/node/mod.ts";
+import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
+import { waitUntil } from "../support/wait-until.ts";
 import { createTestCa, startWorkloadApiServer, type TestCa, type WorkloadApiServer } from "../../src/testing/mod.ts";
 import { buildGoProgram, type GoProcess, goSpiffeVersion, goVersion, runGo, startGo } from "./go-program.ts";
 
-const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
-const { createMtlsClient, serveMtls } = runtime === "deno" ? denoEntry : runtime === "bun" ? bunEntry : nodeEntry;
+const { createMtlsClient, serveMtls } = runtimeEntry;
 const TD = "spiffe://example.org";
 const WORKLOADS = ["ts-server", "ts-client", "go-server", "go-client", "go-intruder", "ts-intruder"] as const;
 type Workload = (typeof WORKLOADS)[number];
-
-async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms: ${check}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const go = goVersion();
 if (!go) console.log("skip: go-spiffe interop tests need Go (`go` not found on PATH)");
@@ -109,7 +99,7 @@ if (!go) console.log("skip: go-spiffe interop tests need Go (`go` not found on P
         await client.close();
       }
       expect(server.stdout()).toBe(before); // the go handler never ran
-      await waitUntil(() => server.stderr().includes(`unexpected ID "${TD}/ts-intruder"`)); // go-spiffe's AuthorizeID said no
+      await waitUntil(() => server.stderr().includes(`unexpected ID "${TD}/ts-intruder"`), "go-spiffe's AuthorizeID refusal", 5_000);
     });
   });
 

@@ -24,14 +24,7 @@ export const BACKOFF = { initialDelayMs: 50, maxDelayMs: 400, jitter: 0.2 } as c
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves when `check()` is true (polled every 10 ms); rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(10);
-  }
-}
+export { waitUntil as waitFor } from "../support/wait-until.ts";
 
 /** Every SVID a source held, in order, with the time it got it (history of leaf certificates). */
 export class SvidHistory {

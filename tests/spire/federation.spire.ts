@@ -5,13 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { realpathSync } from "node:fs";
 import { authorizeId, authorizeMemberOf, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, X509Source } from "../../mod.ts";
-import * as bunEntry from "../../src/adapters/bun/mod.ts";
-import * as denoEntry from "../../src/adapters/deno/mod.ts";
-import * as nodeEntry from "../../src/adapters/node/mod.ts";
+import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
+import { waitUntil } from "../support/wait-until.ts";
 import { type Spire, SPIRE_VERSION, spireBinDir, startFederatedSpires } from "./spire-harness.ts";
 
-const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
-const { createMtlsClient, serveMtls } = runtime === "deno" ? denoEntry : runtime === "bun" ? bunEntry : nodeEntry;
+const { createMtlsClient, serveMtls } = runtimeEntry;
 const A = "example.org";
 const B = "federated.test";
 const built = spireBinDir() !== undefined;
@@ -19,14 +17,6 @@ if (!built) console.log("skip: SPIRE is not built (run `npm run test:spire`, whi
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 (built ? describe : describe.skip)(`SPIRE ${SPIRE_VERSION} federation (${A} ⇄ ${B}) on ${runtime}`, () => {
   let spireA: Spire;
@@ -43,7 +33,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
     serverSource = await X509Source.create({ address: spireA.address, timeoutMs: 40_000 });
     clientSource = await X509Source.create({ address: spireB.address, timeoutMs: 40_000 });
     // the agents get the federated bundle with their entries' next sync (every few seconds)
-    await waitUntil(() => serverSource.getX509BundleForTrustDomain(B) !== undefined && clientSource.getX509BundleForTrustDomain(A) !== undefined, 30_000, "federated bundles from both agents");
+    await waitUntil(() => serverSource.getX509BundleForTrustDomain(B) !== undefined && clientSource.getX509BundleForTrustDomain(A) !== undefined, "federated bundles from both agents", 30_000, 200);
   }, 120_000);
 
   afterAll(async () => {

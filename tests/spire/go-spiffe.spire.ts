@@ -7,14 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { authorizeId, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, X509Source } from "../../mod.ts";
-import * as bunEntry from "../../src/adapters/bun/mod.ts";
-import * as denoEntry from "../../src/adapters/deno/mod.ts";
-import * as nodeEntry from "../../src/adapters/node/mod.ts";
+import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
+import { waitUntil } from "../support/wait-until.ts";
 import { buildGoProgram, type GoProcess, goSpiffeVersion, goVersion, runGo, startGo } from "../interop/go-program.ts";
 import { type Spire, SPIRE_VERSION, spireBinDir, startSpire } from "./spire-harness.ts";
 
-const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
-const { createMtlsClient, serveMtls } = runtime === "deno" ? denoEntry : runtime === "bun" ? bunEntry : nodeEntry;
+const { createMtlsClient, serveMtls } = runtimeEntry;
 const TD = "spiffe://example.org";
 const ready = spireBinDir() !== undefined && goVersion() !== undefined;
 if (!ready) console.log("skip: go-spiffe against SPIRE needs Go and a built SPIRE (run `npm run test:spire`)");
@@ -25,14 +23,6 @@ const TS_WORKLOADS = ["ts-server", "ts-client", "ts-intruder"] as const;
 type TsWorkload = (typeof TS_WORKLOADS)[number];
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 (ready ? describe : describe.skip)(`go-spiffe ${goSpiffeVersion()} against SPIRE ${SPIRE_VERSION} on ${runtime}`, () => {
   let spire: Spire;
@@ -55,7 +45,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
       ...GO_WORKLOADS.map((w) => ({ spiffeId: `${TD}/${w}`, selectors: [uid, `unix:path:${bins[w]}`] })),
     ]);
     await using probe = new WorkloadApiClient({ address: socket() });
-    await waitUntil(async () => (await probe.fetchX509Context({ timeoutMs: 5_000 }).catch(() => undefined))?.svids.length === TS_WORKLOADS.length, 40_000, "our SVIDs from the agent");
+    await waitUntil(async () => (await probe.fetchX509Context({ timeoutMs: 5_000 }).catch(() => undefined))?.svids.length === TS_WORKLOADS.length, "our SVIDs from the agent", 40_000, 200);
     for (const w of TS_WORKLOADS) sources[w] = await X509Source.create({ address: socket(), picker: (svids) => svids.find((s) => s.hint === w)!, timeoutMs: 20_000 });
   }, 360_000);
 
@@ -88,6 +78,8 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
         const response = await client.get(url);
         expect(await response.text()).toBe(`go-spiffe server ${TD}/go-server saw ${TD}/ts-client`);
         expect(getSpiffeId(response)?.toString()).toBe(`${TD}/go-server`);
+        // The handler logs after answering: wait for its line so the next test starts from a settled stdout.
+        await server.waitFor(new RegExp(`CLIENT ${TD}/ts-client`));
       } finally {
         await client.close();
       }
@@ -105,7 +97,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
         await Promise.all([picky.close(), intruder.close()]);
       }
       expect(server.stdout()).toBe(before); // the go handler never ran
-      await waitUntil(() => server.stderr().includes(`unexpected ID "${TD}/ts-intruder"`), 5_000, "go-spiffe's AuthorizeID refusal");
+      await waitUntil(() => server.stderr().includes(`unexpected ID "${TD}/ts-intruder"`), "go-spiffe's AuthorizeID refusal", 5_000, 200);
     });
   });
 

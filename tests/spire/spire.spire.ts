@@ -3,26 +3,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { realpathSync } from "node:fs";
 import { authorizeId, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, X509Source } from "../../mod.ts";
-import * as bunEntry from "../../src/adapters/bun/mod.ts";
-import * as denoEntry from "../../src/adapters/deno/mod.ts";
-import * as nodeEntry from "../../src/adapters/node/mod.ts";
+import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
+import { waitUntil } from "../support/wait-until.ts";
 import { type Spire, SPIRE_VERSION, spireBinDir, startSpire } from "./spire-harness.ts";
 
-const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
-const { createMtlsClient, serveMtls } = runtime === "deno" ? denoEntry : runtime === "bun" ? bunEntry : nodeEntry;
+const { createMtlsClient, serveMtls } = runtimeEntry;
 const TD = "spiffe://example.org";
 const built = spireBinDir() !== undefined;
 if (!built) console.log("skip: SPIRE is not built (run `npm run test:spire`, which builds it with Go)");
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 (built ? describe : describe.skip)(`SPIRE ${SPIRE_VERSION} on ${runtime}`, () => {
   let spire: Spire;
@@ -60,7 +50,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
         { spiffeId: `${TD}/ts-client`, selectors, hint: "client" },
       ]);
       await using probe = new WorkloadApiClient({ address: spire.address });
-      await waitUntil(async () => (await probe.fetchX509Context({ timeoutMs: 5_000 }).catch(() => undefined))?.svids.length === 2, 40_000, "both SVIDs from the agent");
+      await waitUntil(async () => (await probe.fetchX509Context({ timeoutMs: 5_000 }).catch(() => undefined))?.svids.length === 2, "both SVIDs from the agent", 40_000, 200);
       serverSource = await X509Source.create({ address: spire.address, picker: byHint("server"), timeoutMs: 20_000 });
       clientSource = await X509Source.create({ address: spire.address, picker: byHint("client"), timeoutMs: 20_000 });
     }, 90_000);
@@ -124,7 +114,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
 
     test("rotation by SPIRE (30 s SVID TTL) is picked up without restart: a new serial", async () => {
       const first = serverSource.getX509Svid().serialNumber;
-      await waitUntil(() => serverSource.getX509Svid().serialNumber !== first, 50_000, "a rotated SVID");
+      await waitUntil(() => serverSource.getX509Svid().serialNumber !== first, "a rotated SVID", 50_000, 200);
       expect(serverSource.getX509Svid().id.toString()).toBe(`${TD}/ts-server`);
     });
 
@@ -133,7 +123,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
       await spire.stopAgent();
       expect(clientSource.getX509Svid().serialNumber).toBe(before); // keeps the last SVID while the agent is away
       await spire.startAgent();
-      await waitUntil(() => clientSource.getX509Svid().serialNumber !== before, 50_000, "an SVID from the restarted agent");
+      await waitUntil(() => clientSource.getX509Svid().serialNumber !== before, "an SVID from the restarted agent", 50_000, 200);
       expect(clientSource.getX509Svid().id.toString()).toBe(`${TD}/ts-client`);
     });
   });

@@ -46,14 +46,7 @@ export async function startFixture(overrides: Partial<WorkloadApiServerOptions> 
 /** Small, deterministic reconnect delays for tests. */
 export const FAST_BACKOFF = { initialDelayMs: 20, maxDelayMs: 100, jitter: 0 } as const;
 
-/** Resolves when `check()` is true (polled every 10 ms); rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitUntil as waitFor } from "../support/wait-until.ts";
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
