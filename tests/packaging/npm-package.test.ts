@@ -96,6 +96,24 @@ describe("npm package", () => {
     }
   });
 
+  test("the installed spiffe-ts bin runs on every Node, on Bun and on Deno", () => {
+    const app = join(dir, "app");
+    const main = join(app, "node_modules", "@spiffe-ts", "sdk", "dist", "src", "cli", "main.js");
+    const runs: Array<[string, string, string[]]> = [
+      ...nodes().map((n): [string, string, string[]] => [`node ${n.version}`, n.path, [join(app, "node_modules", ".bin", "spiffe-ts"), "--help"]]),
+      ["bun", bin("bun"), [main, "--help"]],
+      ["deno", bin("deno"), ["run", "-A", main, "--help"]],
+    ];
+    for (const [name, cmd, args] of runs) {
+      const r = spawnSync(cmd, args, { cwd: app, encoding: "utf8" });
+      expect({ name, status: r.status, stderr: r.stderr }).toEqual({ name, status: 0, stderr: "" });
+      expect(r.stdout).toContain("proxy server");
+    }
+    // A usage error is exit 2, through the bin's shebang (the Node on PATH).
+    const bad = spawnSync(join(app, "node_modules", ".bin", "spiffe-ts"), ["x509", "fetch", "--bogus"], { cwd: app, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+  });
+
   test("published .d.ts type-check a strict NodeNext consumer", () => {
     const app = join(dir, "app");
     // A typical Node consumer: @types/node (which declares Symbol.asyncDispose) and no skipLibCheck.
