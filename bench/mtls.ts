@@ -19,15 +19,17 @@
 // bench/run.mjs passes them, make the memory figures steadier: node --expose-gc, deno
 // --v8-flags=--expose-gc; Bun has Bun.gc). Prints `BENCH_RESULT {json}` and `BENCH_NOTE` lines.
 import { Buffer } from "node:buffer";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as https from "node:https";
 import { tmpdir } from "node:os";
+import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { authorizeId, authorizeMemberOf, X509Source, X509Svid } from "../mod.ts";
-import { createMtlsClient, type MtlsServer, serveMtls } from "../src/adapters/node/mod.ts";
+import { attachSpiffe, connectMtls, createMtlsClient, createServerTlsOptions, type MtlsServer, serveMtls } from "../src/adapters/node/mod.ts";
 import { createTestCa, FakeX509Source, startWorkloadApiServer, type TestCa } from "../src/testing/mod.ts";
 import { percentile } from "./_stats.ts";
 
@@ -63,20 +65,7 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let gcAvailable = false;
-async function collect(): Promise<void> {
-  const g = (globalThis as { gc?: () => void }).gc;
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  for (let i = 0; i < 3; i++) {
-    if (bun) bun.gc(true);
-    else g?.();
-    await sleep(50);
-  }
-  gcAvailable = !!bun || typeof g === "function";
-}
-const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
 
 /** Runs `op` in `conc` loops for `ms`; answers operations per second. */
 async function throughput(op: () => Promise<void>, conc: number, ms: number): Promise<number> {
@@ -183,8 +172,11 @@ function baseGet(agent: https.Agent | false): Promise<void> {
   return baseGetWith({}, agent);
 }
 function baseGetWith(creds: { key?: string; cert?: string }, agent: https.Agent | false = false): Promise<void> {
+  return getWith(basePort, { ...baseClientTls, ...creds }, agent);
+}
+function getWith(port: number, tlsOptions: https.RequestOptions, agent: https.Agent | false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: "127.0.0.1", port: basePort, path: "/hello", method: "GET", agent, ...baseClientTls, ...creds }, (res) => {
+    const req = https.request({ host: "127.0.0.1", port, path: "/hello", method: "GET", agent, ...tlsOptions }, (res) => {
       const chunks: Uint8Array[] = [];
       res.on("data", (c: Uint8Array) => chunks.push(c));
       res.on("error", reject);
@@ -214,7 +206,9 @@ const baseH2Url = `https://127.0.0.1:${(baseH2Server.address() as { port: number
 let baseH2Session: http2.ClientHttp2Session | undefined;
 function baseH2Get(): Promise<void> {
   baseH2Session ??= http2.connect(baseH2Url, baseClientTls).on("error", () => {});
-  const session = baseH2Session;
+  return h2GetOn(baseH2Session);
+}
+function h2GetOn(session: http2.ClientHttp2Session): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ":path": "/hello" });
     const chunks: Uint8Array[] = [];
@@ -254,10 +248,59 @@ for (const conc of ONLY.has("new") ? [1, CONC] : []) {
 
 // Like for like: ours over HTTP/2 (one multiplexed session, the client's default on Node and
 // Bun) vs a native HTTP/2 session, and ours over HTTP/1.1 (the default on Deno) vs a native
-// keep-alive agent with as many sockets.
+// keep-alive agent with as many sockets. Each twice: through serveMtls + createMtlsClient
+// (Web Request/Response at both ends), and through the lower-level public API, which keeps
+// the runtime's own request/response objects: attachSpiffe on the runtime's http2/https
+// server with the same node-style handler as the baseline, and a client over connectMtls
+// sockets (an http2 session on one, or an https.Agent whose createConnection calls it).
+
+// Lower-level server: the same handler as the baselines, SPIFFE verification by attachSpiffe.
+const lowTls = createServerTlsOptions(serverSource, serverAuthz, { ALPNProtocols: ["h2", "http/1.1"] });
+const lowH2Server = http2.createSecureServer({ ...lowTls, allowHTTP1: isBun }, (_req, res) => {
+  res.setHeader("content-type", "application/json");
+  res.end(BODY);
+});
+attachSpiffe(lowH2Server, lowTls);
+await new Promise<void>((resolve) => lowH2Server.listen(0, "127.0.0.1", () => resolve()));
+const lowH2Port = (lowH2Server.address() as { port: number }).port;
+// HTTP/1.1: https.createServer; on Bun, whose https server exposes no client certificate,
+// http2.createSecureServer({ allowHTTP1: true }) (what attachSpiffe's docs recommend there).
+const lowH1Tls = createServerTlsOptions(serverSource, serverAuthz);
+const lowH1Server = isBun ? lowH2Server : https.createServer(lowH1Tls, baseHandler);
+if (!isBun) {
+  attachSpiffe(lowH1Server, lowH1Tls);
+  await new Promise<void>((resolve) => lowH1Server.listen(0, "127.0.0.1", () => resolve()));
+}
+const lowH1Port = (lowH1Server.address() as { port: number }).port;
+let lowH2Session: http2.ClientHttp2Session | undefined;
+async function lowH2Get(): Promise<void> {
+  if (!lowH2Session) {
+    const socket = await connectMtls("127.0.0.1", lowH2Port, { source: clientSource, authorizer: clientAuthz, ALPNProtocols: ["h2"] });
+    lowH2Session ??= http2.connect(`https://127.0.0.1:${lowH2Port}`, { createConnection: () => socket }).on("error", () => {});
+  }
+  return h2GetOn(lowH2Session);
+}
+/** An https.Agent whose connections are SPIFFE-verified sockets from connectMtls. */
+let lowConnections = 0;
+class ConnectMtlsAgent extends https.Agent {
+  override createConnection(options: { host?: string | null; port?: number | string | null }, callback: (err: Error | null, socket?: Duplex) => void): Duplex {
+    lowConnections++;
+    connectMtls(String(options.host), Number(options.port), { source: clientSource, authorizer: clientAuthz, ALPNProtocols: ["http/1.1"] }).then(
+      (socket) => callback(null, socket),
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+    );
+    return undefined as unknown as Duplex; // delivered through the callback once verified
+  }
+}
+const lowAgent = new ConnectMtlsAgent({ keepAlive: true, maxSockets: CONC });
+const lowH1Get = (): Promise<void> => getWith(lowH1Port, {}, lowAgent);
+
+const LOW = "attachSpiffe on the runtime's server with the baseline's node-style handler + a client over connectMtls sockets (no Web Request/Response)";
 const KEPT = [
   { proto: "HTTP/2", ours: keptGet(keptH2), base: baseH2Get, baseName: "http2.createSecureServer({ key, cert, ca, requestCert }) + one http2.connect session, same certificates, plain ca verification" },
   { proto: "HTTP/1.1", ours: keptGet(keptH1), base: () => baseGet(baseAgent), baseName: `https server + https.Agent({ keepAlive: true, maxSockets: ${CONC} }); ours with pool.maxPerOrigin ${CONC}` },
+  { proto: `HTTP/2, lower-level API: ${LOW}, one http2.connect session`, ours: lowH2Get, base: baseH2Get, baseName: "native http2 pair (as above)" },
+  { proto: `HTTP/1.1, lower-level API: ${LOW}, https.Agent({ keepAlive: true, maxSockets: ${CONC} })${isBun ? "; server http2.createSecureServer({ allowHTTP1: true })" : ""}`, ours: lowH1Get, base: () => baseGet(baseAgent), baseName: `native https keep-alive pair (as above)` },
 ];
 for (const k of ONLY.has("kept") ? KEPT : []) {
   for (const conc of [1, 8]) {
@@ -273,6 +316,10 @@ for (const k of ONLY.has("kept") ? KEPT : []) {
     });
   }
 }
+lowAgent.destroy();
+lowH2Session?.close();
+await new Promise<void>((resolve) => lowH2Server.close(() => resolve()));
+if (!isBun) await new Promise<void>((resolve) => lowH1Server.close(() => resolve()));
 await keptH2.close();
 await keptH1.close();
 baseAgent.destroy();
@@ -339,105 +386,88 @@ if (ONLY.has("rotate")) {
 }
 
 // ---- 4. memory -----------------------------------------------------------------------------
-// Ours and the native stack measured the same way, in the same process: warm-up, forced GC,
-// RSS, the run, forced GC, RSS. The native growth shows what the runtime itself keeps.
+// Each measurement (ours / native, connections / rotations) runs in a fresh child process of
+// the same runtime (bench/_mtls-memory.ts): warm-up, forced GC, RSS, the run, forced GC, RSS.
+// Run one after the other in the same process, the second run would reuse the memory the
+// first one's heap and TLS stack left behind (on Node the native connections grow RSS by
+// ~200 MiB, which ours then reused). Order alternates across repeats.
 
-/** Runs `op` `n` times over CONC concurrent loops. */
-async function repeat(n: number, op: () => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONC }, async () => {
-      while (next++ < n) await within(op(), "one connection");
-    }),
-  );
+interface MemRun {
+  mode: string;
+  unsupported?: boolean;
+  gc?: boolean;
+  seconds?: number;
+  points?: { n: number; rss: number; heap: number }[];
 }
-
-/** RSS growth (MiB) over `run`, after a forced GC on both ends. */
-async function growth(run: () => Promise<void>): Promise<number> {
-  await collect();
-  const before = rssMiB();
-  await run();
-  await collect();
-  return rssMiB() - before;
+/** The command that runs a .ts file on this runtime, with the GC flag bench/run.mjs uses. */
+function selfCommand(): [string, string[]] {
+  if (runtime === "deno") return [process.execPath, ["run", "-A", "--v8-flags=--expose-gc"]];
+  if (runtime === "bun") return [process.execPath, []];
+  return [process.execPath, ["--expose-gc"]];
 }
+function memChild(mode: string, n: number, checkpoints: number): MemRun {
+  const [cmd, args] = selfCommand();
+  const file = new URL("./_mtls-memory.ts", import.meta.url).pathname;
+  const r = spawnSync(cmd, [...args, file], {
+    encoding: "utf8",
+    timeout: 900_000,
+    env: { ...process.env, BENCH_MEM_MODE: mode, BENCH_MEM_N: String(n), BENCH_MEM_CHECKPOINTS: String(checkpoints) },
+  });
+  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("BENCH_MEM "));
+  if (r.status !== 0 || !line) throw new Error(`bench: memory child ${mode} failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
+  return JSON.parse(line.slice("BENCH_MEM ".length)) as MemRun;
+}
+const MEM_REPEATS = Number(process.env.BENCH_MEM_REPEATS ?? 2);
+const MEM_CHECKPOINTS = 4;
+const lastRss = (r: MemRun): number => r.points!.at(-1)!.rss;
+const medianOf = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 let connSeconds = 0;
+const memNotes: string[] = [];
+let gcAvailable = false;
 if (ONLY.has("memory")) {
-  const memStart = performance.now();
-  await repeat(500, oursNewConnection); // warm-up, both stacks
-  await repeat(500, () => baseGet(false));
-  const baseConn = await growth(() => repeat(MEM_CONNECTIONS, () => baseGet(false)));
-  const oursConn = await growth(() => repeat(MEM_CONNECTIONS, oursNewConnection));
-  connSeconds = (performance.now() - memStart) / 1000;
-
-  // Rotations: server and a long-lived client both rotate; a request every 10 rotations (each
-  // one on a new connection, since a rotation retires the client's idle connections).
-  const memServerSource = new FakeX509Source({ svid: serverSvid, bundles: [ca.x509Bundle] });
-  const memClientSource = new FakeX509Source({ svid: clientSvid, bundles: [ca.x509Bundle] });
-  const memServer = await serveMtls({ source: memServerSource, authorizer: serverAuthz, port: 0, hostname: "127.0.0.1", fetch: () => new Response(BODY) });
-  const memClient = createMtlsClient({ source: memClientSource, authorizer: clientAuthz });
-  const memUrl = `https://127.0.0.1:${memServer.port}/hello`;
-  // A pool of pre-issued SVIDs, cycled: every set is a new SVID object (a rotation for the
-  // adapter), and the pool's own memory is allocated before the warm-up.
-  const POOL = 40;
-  const serverPool: X509Svid[] = [];
-  const clientPool: X509Svid[] = [];
-  for (let i = 0; i < POOL; i++) {
-    serverPool.push(await svidOf(ca, SERVER_ID));
-    clientPool.push(await svidOf(ca, CLIENT_ID));
-  }
-  const serverPems = serverPool.map((svid) => svid.toPem());
-  const clientPems = clientPool.map((svid) => svid.toPem());
-  let rotation = 0;
-  const oursRotations = async (n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      rotation++;
-      memServerSource.setX509Svid(serverPool[rotation % POOL]!);
-      memClientSource.setX509Svid(clientPool[rotation % POOL]!);
-      if (i % 10 === 9) await (await within(memClient.get(memUrl), "request after rotation")).text();
-    }
-  };
-  // Native: the baseline server swaps its context (setSecureContext) with the same PEMs, and a
-  // request every 10 rotations on a new connection presenting the rotated client PEM.
-  const rotatable = baseServer as unknown as { setSecureContext?: (o: tls.SecureContextOptions) => void };
-  const baseRotations = async (n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      rotation++;
-      const sp = serverPems[rotation % POOL]!;
-      rotatable.setSecureContext!({ key: sp.privateKey, cert: sp.certificates, ca: caPem });
-      if (i % 10 === 9) {
-        const cp = clientPems[rotation % POOL]!;
-        await within(baseGetWith({ key: cp.privateKey, cert: cp.certificates }), "native request after rotation");
-      }
-    }
-  };
-  const canRotateBase = typeof rotatable.setSecureContext === "function";
-  await oursRotations(100); // warm-up
-  if (canRotateBase) await baseRotations(100);
-  const baseRot = canRotateBase ? await growth(() => baseRotations(MEM_ROTATIONS)) : undefined;
-  const oursRot = await growth(() => oursRotations(MEM_ROTATIONS));
-  if (canRotateBase) rotatable.setSecureContext!({ key: serverPem.privateKey, cert: serverPem.certificates, ca: caPem });
-  await memClient.close();
-  await memServer.close();
-
   /** Ours next to the native growth: a ratio when the native growth is clearly above zero, else the difference. */
   const memResult = (name: string, ours: number, base: number | undefined, baseName: string): void => {
     if (base === undefined) return result({ name, unit: "MiB", value: r2(ours), baselineName: `${baseName}: not measurable on ${runtime}`, baseline: "n/a", ratio: "n/a", better: "lower" });
     const useRatio = base >= 1;
     result({ name, unit: "MiB", value: r2(ours), baselineName: baseName, baseline: r2(base), ...(useRatio ? { ratio: r2(ours / base) } : { difference: r2(ours - base) }), better: "lower" });
   };
-  memResult(
-    `RSS growth after ${MEM_CONNECTIONS} connections (fresh client each, ${CONC} concurrent)`,
-    oursConn,
-    baseConn,
-    `native RSS growth after ${MEM_CONNECTIONS} connections (https.request agent: false, same server kind as figure 1)`,
-  );
-  memResult(
-    `RSS growth after ${MEM_ROTATIONS} rotations (server + client, FakeX509Source, ${POOL} pre-issued SVIDs cycled)`,
-    oursRot,
-    baseRot,
-    `native RSS growth after ${MEM_ROTATIONS} setSecureContext rotations (same PEMs, a new-connection request every 10)`,
-  );
+  const series = (r: MemRun): string => r.points!.map((p) => `${p.n}: ${p.rss >= 0 ? "+" : ""}${p.rss.toFixed(1)}`).join(", ");
+  for (const kind of ["conn", "rot"] as const) {
+    const n = kind === "conn" ? MEM_CONNECTIONS : MEM_ROTATIONS;
+    const runs: { ours: MemRun[]; native: MemRun[] } = { ours: [], native: [] };
+    for (let i = 0; i < MEM_REPEATS; i++) {
+      const order = i % 2 === 0 ? (["native", "ours"] as const) : (["ours", "native"] as const);
+      for (const who of order) {
+        const r = memChild(`${kind}-${who}`, n, MEM_CHECKPOINTS);
+        runs[who].push(r);
+        if (kind === "conn") connSeconds += r.seconds ?? 0;
+        gcAvailable ||= r.gc === true;
+      }
+    }
+    const ours = medianOf(runs.ours.map(lastRss));
+    const nativeOk = runs.native.every((r) => !r.unsupported);
+    const base = nativeOk ? medianOf(runs.native.map(lastRss)) : undefined;
+    memNotes.push(
+      `${kind === "conn" ? `${n} connections` : `${n} rotations`}, RSS growth in MiB at each quarter, one fresh process per run: ` +
+        `ours ${runs.ours.map((r) => `[${series(r)}]`).join(" ")}; native ${nativeOk ? runs.native.map((r) => `[${series(r)}]`).join(" ") : "n/a"}`,
+    );
+    if (kind === "conn") {
+      memResult(
+        `RSS growth after ${n} connections (fresh client each, ${CONC} concurrent; own process, median of ${MEM_REPEATS})`,
+        ours,
+        base,
+        `native RSS growth after ${n} connections (https.request agent: false, same server kind as figure 1; own process)`,
+      );
+    } else {
+      memResult(
+        `RSS growth after ${n} rotations (server + client, FakeX509Source, 40 pre-issued SVIDs cycled; own process, median of ${MEM_REPEATS})`,
+        ours,
+        base,
+        `native RSS growth after ${n} setSecureContext rotations (same PEMs, a new-connection request every 10; own process)`,
+      );
+    }
+  }
 }
 console.log(
   `BENCH_NOTE new connections: a fresh createMtlsClient per connection (its peer-verification cache starts empty, so the client verifies the server's chain in full each time; ` +
@@ -445,24 +475,36 @@ console.log(
     `Kept-alive: HTTP/2 = ours (one session) vs a native http2 session; HTTP/1.1 = ours (http2: false, ${CONC} sockets) vs a native keep-alive agent with ${CONC} sockets. ` +
     `Throughput = mean of ${ROUNDS} interleaved ${ROUND_MS} ms rounds. ` +
     `Rotation: ${ROTATIONS} rotations, sequential probe handshakes (each ≈ one handshake of resolution) from before rotate() until one shows the new leaf. ` +
-    `Memory: RSS after ${gcAvailable ? "forced GC" : "no forced GC (gc not exposed)"}, ours and the native stack measured the same way in the same process ` +
-    `(the difference is shown when the native growth is under 1 MiB); the connection runs took ${connSeconds.toFixed(0)} s.`,
+    `Memory: RSS after ${gcAvailable ? "forced GC" : "no forced GC (gc not exposed)"}, each run (ours, native) in a fresh process of the same runtime after a warm-up ` +
+    `(500 connections / 100 rotations), order alternating across ${MEM_REPEATS} repeats, median shown (the difference is shown when the native growth is under 1 MiB); ` +
+    `the connection runs took ${connSeconds.toFixed(0)} s. ${memNotes.join(". ")}.`,
 );
 
 console.log(
-  `BENCH_NOTE what limits the ratios (node --cpu-prof, Node 24): kept-alive — no SPIFFE work per request (verification runs once per connection); ` +
-    `the gap is the Fetch objects on both ends, which the native baselines do not build: per request on Node, new Request ≈ 5.6 µs, a Response over the ` +
-    `HTTP/2 stream read with .json() ≈ 18 µs, new Response(string) ≈ 8.6 µs, and the server's Request from the HTTP/2 compat request (headers, URL, ` +
-    `abort signal); in the 8-concurrent HTTP/2 profile undici Request/Response/Headers are ~10% of CPU, web streams ~4%, GC ~11% (vs ~5% for the ` +
-    `native pair), our adapter code ~6%. New connections — the two TLS handshakes dominate; ours adds getPeerCertificate(true) on both ends (Node builds ` +
-    `a detailed object per certificate: ~4% client, ~2.5% server), the fresh client's full chain verification (two ECDSA verifies: ~0.25 ms on Node/Bun, ` +
-    `~1 ms on Deno's WebCrypto), the server's cached verification + authorizer, and h2 session set-up. ` +
-    `Fixed while measuring: the client re-parsed its key and chain into a new TLS context on every connection and re-encoded the SVID as PEM per client ` +
-    `(now one context and one PEM per SVID); HTTP/1.1 bursts over pool.maxPerOrigin churned connections (the agent counts a socket delivered after ` +
-    `verification only once it arrives, overshot maxSockets, then destroyed the extras: now a per-origin limit in front of the agent); Deno's node:http ` +
-    `server closed every connection after one response because serveMtls's HTTP/1.1 server never listens itself (denoland/deno#35609): it now reports ` +
-    `the TLS server's listening state; per request, the client builds no Request for body-less calls and one timer instead of AbortSignal.timeout + ` +
-    `AbortSignal.any, the server arms no body timer for body-less requests, and the verified peer identity is shared instead of copied.`,
+  `BENCH_NOTE lower-level API figures: the server is the baseline's own http2/https server and node-style handler with attachSpiffe (verification once per ` +
+    `connection, before the HTTP layer sees it); the HTTP/2 client is one http2.connect session over a connectMtls socket, the HTTP/1.1 client an ` +
+    `https.Agent({ keepAlive: true, maxSockets: ${CONC} }) whose createConnection calls connectMtls. That agent opened ${lowConnections} connections over the ` +
+    `HTTP/1.1 kept-alive rounds (warm-up included): Node's Agent counts a socket that createConnection delivers through its callback only once it ` +
+    `arrives, so under 8 concurrent requests it opens more than maxSockets and later destroys the extras, and each new one is a full handshake and ` +
+    `verification (createMtlsClient avoids this with a per-origin limit in front of its agent).`,
+);
+console.log(
+  `BENCH_NOTE what limits the ratios (measured on Node 24 with --cpu-prof and micro-benchmarks; the same split holds on Bun and Deno, see the lower-level figures): ` +
+    `kept-alive — no SPIFFE work per request (verification runs once per connection): the lower-level API (attachSpiffe + connectMtls, the runtime's own ` +
+    `request/response objects) runs HTTP/2 at ≈ the native pair's rate, so the whole gap of serveMtls + createMtlsClient is the Web Request/Response ` +
+    `convenience at both ends, which the native pair does not build. Per request on Node: the server's Request ≈ 8 µs (of which ≈ 4 µs for following the ` +
+    `abort signal that tells the handler the client went away; Deno ≈ 6 µs, Bun ≈ 1 µs), the handler's new Response(string) ≈ 7 µs, reading it and copying ` +
+    `its headers ≈ 10 µs; the client's Response over the HTTP/2 stream read with .json() ≈ 7 µs plus its Web stream; in the 8-concurrent HTTP/2 profile undici ` +
+    `Request/Response/Headers are ~10% of CPU, web streams ~3%, GC ~11% (vs ~5% for the native pair), our adapter code ~8%. ` +
+    `New connections — the two TLS handshakes dominate; ours adds getPeerCertificate(true) on both ends (Node builds a detailed object per certificate: ` +
+    `~4% client, ~2.5% server), the fresh client's full chain verification (two ECDSA verifies: ~0.25 ms on Node/Bun, ~1 ms on Deno's WebCrypto), the ` +
+    `server's cached verification + authorizer, and h2 session set-up. ` +
+    `Fixed while measuring (this and the previous run): one client TLS context and one PEM per SVID instead of one per connection/client; a per-origin ` +
+    `limit in front of the HTTP/1.1 agent (it overshot maxSockets and churned connections); Deno's HTTP/1.1 keep-alive (denoland/deno#35609); per request, ` +
+    `no client Request for body-less calls, one timer instead of AbortSignal.timeout + AbortSignal.any, no body timer for body-less requests, a shared ` +
+    `peer identity; now also header name/value pairs instead of an intermediate Headers object on both ends (one copy instead of two), and a response ` +
+    `body that is complete within the current event-loop turn written with its Content-Length in one end() instead of writeHead + write + end ` +
+    `(streaming bodies still stream, headers first).`,
 );
 
 await ours.close();

@@ -32,6 +32,19 @@ beforeAll(async () => {
       const url = new URL(request.url);
       if (url.pathname === "/echo") return Response.json({ body: await request.json(), id: peer.id.toString() });
       if (url.pathname === "/stream") return new Response(request.body, { headers: { "content-type": "application/octet-stream" } });
+      if (url.pathname === "/drip") {
+        // first chunk now, the rest 300 ms later: must stream, never wait for the whole body
+        const encoder = new TextEncoder();
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(encoder.encode("first;"));
+            await new Promise((r) => setTimeout(r, 300));
+            controller.enqueue(encoder.encode("second"));
+            controller.close();
+          },
+        });
+        return new Response(body);
+      }
       if (url.pathname === "/slow") {
         await new Promise((r) => setTimeout(r, 300));
         return new Response("slow done");
@@ -115,6 +128,24 @@ describe("serveMtls + createMtlsClient", () => {
     }
     await new Promise((r) => setTimeout(r, 50)); // let late 'end'/'data' events arrive
     expect((await client.get(new URL("/after-cancel", server.url))).status).toBe(200);
+    await client.close();
+  });
+
+  test("a complete body goes out in one piece with its Content-Length; a body still being produced streams", async () => {
+    const { client } = await clientFor(CLIENT_ID);
+    const small = await client.get(new URL("/small", server.url));
+    const text = await small.text();
+    expect(small.headers.get("content-length")).toBe(String(new TextEncoder().encode(text).byteLength));
+    const start = Date.now();
+    const drip = await client.get(new URL("/drip", server.url));
+    expect(drip.headers.get("content-length")).toBe(null);
+    const reader = drip.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("first;");
+    expect(Date.now() - start).toBeLessThan(250); // the first chunk did not wait for the rest
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(rest).toBe("second");
     await client.close();
   });
 

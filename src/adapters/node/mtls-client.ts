@@ -193,10 +193,12 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
         stream.off("error", reject);
         stream.off("close", closedEarly);
         const status = Number(h[h2.HTTP2_HEADER_STATUS]);
-        const responseHeaders = new Headers();
+        // Name/value pairs: the Response copies them into its own Headers (one copy, not two).
+        const responseHeaders: [string, string][] = [];
         for (const [name, value] of Object.entries(h)) {
           if (name.startsWith(":") || value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [String(value)]) responseHeaders.append(name, v);
+          if (Array.isArray(value)) for (const v of value) responseHeaders.push([name, v]);
+          else responseHeaders.push([name, String(value)]);
         }
         resolve(toResponse(stream, status, "", responseHeaders, request.method, (entry.session as unknown as { [PEER]?: VerifiedTlsSocket[typeof PEER] })[PEER]));
       });
@@ -215,8 +217,8 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
       try {
         req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers, signal }, (res: IncomingMessage) => {
           res.once("close", done);
-          const responseHeaders = new Headers();
-          for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          const responseHeaders: [string, string][] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
           resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, (res.socket as VerifiedTlsSocket)[PEER]));
         });
       } catch (err) {
@@ -365,7 +367,7 @@ function portOf(url: URL): number {
   return url.port ? Number(url.port) : 443;
 }
 
-function toResponse(body: Readable, status: number, statusText: string, headers: Headers, method: string, peer: VerifiedTlsSocket[typeof PEER]): Response {
+function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: VerifiedTlsSocket[typeof PEER]): Response {
   const empty = NULL_BODY.has(status) || method === "HEAD";
   if (empty) body.resume();
   const response = new Response(empty ? null : readableToWeb(body), { status, statusText, headers });

@@ -14,11 +14,13 @@ const SIMPLE_PATH = /^\/(?![/\\])[^#\\]*$/;
  * `fallbackHost`; the path is always taken as a path, so `//evil/x` cannot change the origin.
  */
 export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallbackHost: string, signal: AbortSignal): Request {
-  const headers = new Headers();
+  // Name/value pairs, not a Headers object: the Request copies its init headers into its own
+  // Headers anyway, and building one here would copy them twice.
+  const headers: [string, string][] = [];
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
+    if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
+    else headers.push([name, value]);
   }
   const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
   const host = authority && HOST.test(authority) ? authority : fallbackHost;
