@@ -1,7 +1,10 @@
 // Which headers a proxy passes on (RFC 9110 §7.6.1: connection-specific fields are not forwarded).
 
-/** Connection-specific ("hop-by-hop") fields, plus `host`, which each leg sets itself. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
+/**
+ * Connection-specific ("hop-by-hop") fields, plus `host`, which each leg sets itself, and
+ * `expect`: the proxy's own HTTP server already answered `100-continue` to its client.
+ */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect"]);
 
 /**
  * The end-to-end headers of a message given as raw `[name, value, name, value, …]` pairs or
