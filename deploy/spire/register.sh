@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Registers the example server and client workloads with a SPIRE server on Kubernetes.
+# Registers the example workloads (server, client, and the sidecar-proxied legacy app and
+# caller) with a SPIRE server on Kubernetes.
 set -euo pipefail
 
 usage() {
@@ -10,12 +11,16 @@ Creates SPIRE registration entries for the example workloads (skipping any that 
   a node alias for the cluster's SPIRE agents, then
   spiffe://<trust-domain>/ns/<namespace>/sa/<server-sa>  selected by k8s:ns + k8s:sa
   spiffe://<trust-domain>/ns/<namespace>/sa/<client-sa>  selected by k8s:ns + k8s:sa
+  spiffe://<trust-domain>/ns/<namespace>/sa/<app-sa>     selected by k8s:ns + k8s:sa
+  spiffe://<trust-domain>/ns/<namespace>/sa/<caller-sa>  selected by k8s:ns + k8s:sa
 
 Options (defaults match deploy/k8s/):
   --trust-domain TD     trust domain                 (default: example.org)
   --namespace NS        namespace of the workloads   (default: spiffe-demo)
   --server-sa NAME      server service account       (default: spiffe-server)
   --client-sa NAME      client service account       (default: spiffe-client)
+  --app-sa NAME         proxied app service account    (default: legacy-app)
+  --caller-sa NAME      proxied caller service account (default: legacy-caller)
   --cluster NAME        k8s_psat cluster name of the SPIRE agents (default: demo-cluster)
   --agent-ns NS         namespace of the SPIRE agents            (default: spire)
   --agent-sa NAME       service account of the SPIRE agents      (default: spire-agent)
@@ -32,6 +37,8 @@ trust_domain=example.org
 namespace=spiffe-demo
 server_sa=spiffe-server
 client_sa=spiffe-client
+app_sa=legacy-app
+caller_sa=legacy-caller
 cluster=demo-cluster
 agent_ns=spire
 agent_sa=spire-agent
@@ -43,6 +50,8 @@ while [[ $# -gt 0 ]]; do
     --namespace) namespace="${2:?--namespace needs a value}"; shift 2 ;;
     --server-sa) server_sa="${2:?--server-sa needs a value}"; shift 2 ;;
     --client-sa) client_sa="${2:?--client-sa needs a value}"; shift 2 ;;
+    --app-sa) app_sa="${2:?--app-sa needs a value}"; shift 2 ;;
+    --caller-sa) caller_sa="${2:?--caller-sa needs a value}"; shift 2 ;;
     --cluster) cluster="${2:?--cluster needs a value}"; shift 2 ;;
     --agent-ns) agent_ns="${2:?--agent-ns needs a value}"; shift 2 ;;
     --agent-sa) agent_sa="${2:?--agent-sa needs a value}"; shift 2 ;;
@@ -90,7 +99,7 @@ create_entry "$node_id" -node \
   -selector "k8s_psat:agent_ns:${agent_ns}" \
   -selector "k8s_psat:agent_sa:${agent_sa}"
 
-for sa in "$server_sa" "$client_sa"; do
+for sa in "$server_sa" "$client_sa" "$app_sa" "$caller_sa"; do
   create_entry "${td}/ns/${namespace}/sa/${sa}" -parentID "$node_id" \
     -selector "k8s:ns:${namespace}" \
     -selector "k8s:sa:${sa}"
