@@ -5,21 +5,19 @@
 //   [BENCH_MEM_CHECKPOINTS=4] node --expose-gc bench/_mtls-memory.ts
 // Prints one `BENCH_MEM {json}` line: RSS (and JS heap) growth in MiB after a warm-up and a
 // forced GC, at each checkpoint (n/checkpoints, 2n/checkpoints, … n operations).
-import { Buffer } from "node:buffer";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
-import { authorizeId, authorizeMemberOf, X509Svid } from "../mod.ts";
+import type { X509Svid } from "../mod.ts";
 import { createMtlsClient, serveMtls } from "../src/adapters/node/mod.ts";
-import { createTestCa, FakeX509Source, type TestCa } from "../src/testing/mod.ts";
+import { FakeX509Source } from "../src/testing/mod.ts";
+import { ca, caPem, checkOk, CLIENT_ID, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid, svidOf } from "./_mtls-fixtures.ts";
 
 const MODE = process.env.BENCH_MEM_MODE ?? "conn-ours";
 const N = Number(process.env.BENCH_MEM_N ?? 10_000);
 const CHECKPOINTS = Math.max(1, Number(process.env.BENCH_MEM_CHECKPOINTS ?? 1));
 const CONC = 4;
 const POOL = 40;
-const SERVER_ID = "spiffe://example.org/server";
-const CLIENT_ID = "spiffe://example.org/client";
 const BODY = JSON.stringify({ ok: true, n: 1 });
 const isBun = "Bun" in globalThis;
 
@@ -61,18 +59,6 @@ async function repeat(n: number, op: () => Promise<void>): Promise<void> {
   );
 }
 
-const ca = await createTestCa({ trustDomain: "example.org", intermediate: true });
-async function svidOf(c: TestCa, id: string): Promise<X509Svid> {
-  const issued = await c.issueX509Svid({ id });
-  return X509Svid.parse(issued.certificates, issued.privateKey);
-}
-const serverSvid = await svidOf(ca, SERVER_ID);
-const clientSvid = await svidOf(ca, CLIENT_ID);
-const serverPem = serverSvid.toPem();
-const clientPem = clientSvid.toPem();
-const caPem = ca.x509Bundle.toPem();
-const serverAuthz = authorizeMemberOf("example.org");
-const clientAuthz = authorizeId(SERVER_ID);
 
 /** One measured operation, a warm-up count and a clean-up, per mode. */
 async function setUp(): Promise<{ op: () => Promise<void>; warmUp: number; close: () => Promise<void> }> {
@@ -86,8 +72,7 @@ async function setUp(): Promise<{ op: () => Promise<void>; warmUp: number; close
       const op = async (): Promise<void> => {
         const client = createMtlsClient({ source: clientSource, authorizer: clientAuthz });
         try {
-          const body = (await (await client.get(url)).json()) as { ok?: boolean };
-          if (body.ok !== true) throw new Error("bench: unexpected body");
+          checkOk(await (await client.get(url)).json());
         } finally {
           await client.close();
         }
@@ -134,18 +119,7 @@ async function setUp(): Promise<{ op: () => Promise<void>; warmUp: number; close
   const get = (key: string, cert: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const req = https.request({ host: "127.0.0.1", port, path: "/hello", agent: false, key, cert, ca: caPem, checkServerIdentity: () => undefined }, (res) => {
-        const chunks: Uint8Array[] = [];
-        res.on("data", (c: Uint8Array) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          try {
-            if ((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { ok?: boolean }).ok !== true) throw new Error("bench: unexpected body");
-            resolve();
-          } catch (err) {
-            reject(err);
-          }
-        });
-      });
+        readOk(res).then(resolve, reject);      });
       req.on("error", reject);
       req.end();
     });

@@ -18,7 +18,6 @@
 // Run: `node bench/mtls.ts`, `bun bench/mtls.ts`, `deno run -A bench/mtls.ts` (GC flags, as
 // bench/run.mjs passes them, make the memory figures steadier: node --expose-gc, deno
 // --v8-flags=--expose-gc; Bun has Bun.gc). Prints `BENCH_RESULT {json}` and `BENCH_NOTE` lines.
-import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
@@ -28,13 +27,12 @@ import { tmpdir } from "node:os";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { authorizeId, authorizeMemberOf, X509Source, X509Svid } from "../mod.ts";
+import { X509Source } from "../mod.ts";
 import { attachSpiffe, connectMtls, createMtlsClient, createServerTlsOptions, type MtlsServer, serveMtls } from "../src/adapters/node/mod.ts";
-import { createTestCa, FakeX509Source, startWorkloadApiServer, type TestCa } from "../src/testing/mod.ts";
+import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { percentile } from "./_stats.ts";
+import { ca, caPem, checkOk, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
 
-const SERVER_ID = "spiffe://example.org/server";
-const CLIENT_ID = "spiffe://example.org/client";
 const CONC = 4; // concurrent clients
 const ROUNDS = 3; // interleaved rounds per figure
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
@@ -103,20 +101,8 @@ async function paired(ours: () => Promise<void>, base: () => Promise<void>, conc
 
 // ---- certificates --------------------------------------------------------------------------
 
-const ca = await createTestCa({ trustDomain: "example.org", intermediate: true });
-async function svidOf(c: TestCa, id: string): Promise<X509Svid> {
-  const issued = await c.issueX509Svid({ id });
-  return X509Svid.parse(issued.certificates, issued.privateKey);
-}
-const serverSvid = await svidOf(ca, SERVER_ID);
-const clientSvid = await svidOf(ca, CLIENT_ID);
-const serverPem = serverSvid.toPem();
-const clientPem = clientSvid.toPem();
-const caPem = ca.x509Bundle.toPem();
 const serverSource = new FakeX509Source({ svid: serverSvid, bundles: [ca.x509Bundle] });
 const clientSource = new FakeX509Source({ svid: clientSvid, bundles: [ca.x509Bundle] });
-const serverAuthz = authorizeMemberOf("example.org");
-const clientAuthz = authorizeId(SERVER_ID);
 const BODY = JSON.stringify({ ok: true, n: 1 });
 
 // ---- our server / client -------------------------------------------------------------------
@@ -133,8 +119,7 @@ const oursUrl = `https://127.0.0.1:${ours.port}/hello`;
 async function oursNewConnection(): Promise<void> {
   const client = createMtlsClient({ source: clientSource, authorizer: clientAuthz });
   try {
-    const body = (await (await client.get(oursUrl)).json()) as { ok?: boolean };
-    if (body.ok !== true) throw new Error("bench: unexpected body");
+    checkOk(await (await client.get(oursUrl)).json());
   } finally {
     await client.close();
   }
@@ -144,8 +129,7 @@ async function oursNewConnection(): Promise<void> {
 const keptH2 = createMtlsClient({ source: clientSource, authorizer: clientAuthz, http2: true });
 const keptH1 = createMtlsClient({ source: clientSource, authorizer: clientAuthz, http2: false, pool: { maxPerOrigin: CONC } });
 const keptGet = (client: typeof keptH2) => async (): Promise<void> => {
-  const body = (await (await client.get(oursUrl)).json()) as { ok?: boolean };
-  if (body.ok !== true) throw new Error("bench: unexpected body");
+  checkOk(await (await client.get(oursUrl)).json());
 };
 
 // ---- baseline server / client (the runtime's own TLS verification, same certificates) -----
@@ -177,19 +161,7 @@ function baseGetWith(creds: { key?: string; cert?: string }, agent: https.Agent 
 function getWith(port: number, tlsOptions: https.RequestOptions, agent: https.Agent | false): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: "127.0.0.1", port, path: "/hello", method: "GET", agent, ...tlsOptions }, (res) => {
-      const chunks: Uint8Array[] = [];
-      res.on("data", (c: Uint8Array) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => {
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { ok?: boolean };
-          if (body.ok !== true) throw new Error("bench: unexpected body");
-          resolve();
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
+      readOk(res).then(resolve, reject);    });
     req.on("error", reject);
     req.end();
   });
@@ -210,19 +182,7 @@ function baseH2Get(): Promise<void> {
 }
 function h2GetOn(session: http2.ClientHttp2Session): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ":path": "/hello" });
-    const chunks: Uint8Array[] = [];
-    stream.on("data", (c: Uint8Array) => chunks.push(c));
-    stream.on("error", reject);
-    stream.on("end", () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { ok?: boolean };
-        if (body.ok !== true) throw new Error("bench: unexpected body");
-        resolve();
-      } catch (err) {
-        reject(err);
-      }
-    });
+    readOk(session.request({ ":path": "/hello" })).then(resolve, reject);
   });
 }
 
