@@ -33,6 +33,11 @@ export interface ConnectMtlsOptions {
  * socket only then: nothing can be written to an unverified server. `getPeerId(socket)`
  * gives the server's verified ID. For HTTP, prefer `createMtlsClient`.
  *
+ * Behind an `https.Agent` (its `createConnection` handing over the socket once this
+ * resolves), note that the agent counts a socket against `maxSockets` only when it
+ * arrives: under a burst it opens more connections than `maxSockets` and then closes the
+ * extras. Limit requests per origin in front of the agent (as `createMtlsClient` does).
+ *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  *
  * @example
