@@ -14,6 +14,7 @@ let serverSource: FakeX509Source;
 let server: MtlsServer;
 let verifications = 0;
 let handled = 0;
+const abortsSeen: { isRequest: boolean; aborted: boolean }[] = [];
 
 beforeAll(async () => {
   pki = await createPki();
@@ -44,6 +45,16 @@ beforeAll(async () => {
           },
         });
         return new Response(body);
+      }
+      if (url.pathname === "/wait-for-abort") {
+        // the handler's request.signal aborts when the client goes away
+        const seen = { isRequest: request instanceof Request, aborted: false };
+        abortsSeen.push(seen);
+        await new Promise<void>((resolve) => {
+          request.signal.addEventListener("abort", () => ((seen.aborted = true), resolve()), { once: true });
+          setTimeout(resolve, 5000);
+        });
+        return new Response("too late");
       }
       if (url.pathname === "/slow") {
         await new Promise((r) => setTimeout(r, 300));
@@ -219,6 +230,22 @@ describe("serveMtls + createMtlsClient", () => {
       setTimeout(() => controller.abort(new Error("caller gave up")), 20);
       expect((await pending as Error).message).toBe("caller gave up");
       expect((await client.get(new URL("/after", server.url), { timeoutMs: 5000 })).status).toBe(200);
+      await client.close();
+    }
+  });
+
+  test("the handler's Request is a Request whose signal aborts when the client goes away (HTTP/2 and HTTP/1.1)", async () => {
+    const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+    for (const http2 of [true, false]) {
+      const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2 });
+      const before = abortsSeen.length;
+      const controller = new AbortController();
+      const pending = client.get(new URL("/wait-for-abort", server.url), { signal: controller.signal }).then(() => "answered", () => "aborted");
+      for (let i = 0; i < 200 && abortsSeen.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+      controller.abort();
+      expect(await pending).toBe("aborted");
+      for (let i = 0; i < 300 && !abortsSeen[before]?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+      expect({ http2, ...abortsSeen[before] }).toEqual({ http2, isRequest: true, aborted: true });
       await client.close();
     }
   });

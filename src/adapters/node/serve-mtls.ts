@@ -97,7 +97,9 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     }
     res.once("close", () => {
       clearTimeout(requestTimer);
-      if (!res.writableFinished) abort.abort(); // the client went away: cancel the handler's work
+      // Closed before we ended the response: the client went away, cancel the handler's work.
+      // (Not writableFinished: node:http2's compat response reports finished on a reset stream.)
+      if (!res.writableEnded) abort.abort();
       conn.active--;
       afterRequest(socket!, conn, http2);
     });
