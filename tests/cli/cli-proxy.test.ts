@@ -46,8 +46,15 @@ let strangerSource: X509Source;
 let proxyServer: RunningCli;
 let proxyServerUrl = "";
 
+/** Requests to /hang: each resolves `closed` when the proxy drops its leg of the request. */
+const hanging: { closed: Promise<void> }[] = [];
+
 function startApp(): Promise<void> {
   app = createServer((req, res) => {
+    if (req.url === "/hang") {
+      hanging.push({ closed: new Promise<void>((resolve) => res.once("close", () => resolve())) });
+      return; // never answers
+    }
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk: Uint8Array) => {
       chunks.push(chunk);
@@ -268,6 +275,23 @@ describe("spiffe-ts proxy server", () => {
     expect(second.status).toBe(200);
     expect(serialOf(second)).toBe(String(rotated.serialNumber));
     expect((await before.get(new URL("/x", proxyServerUrl))).status).toBe(200);
+  });
+
+  test("a caller that goes away cancels the request to the app (HTTP/2 and HTTP/1.1)", async () => {
+    for (const http2 of [true, false]) {
+      await using client = createMtlsClient({ source: callerSource, authorizer: authorizeId(PROXY_SERVER_ID), http2 });
+      const before = hanging.length;
+      const controller = new AbortController();
+      const pending = client.get(new URL("/hang", proxyServerUrl), { signal: controller.signal }).then(() => "answered", () => "aborted");
+      for (let i = 0; i < 300 && hanging.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(hanging.length).toBe(before + 1);
+      controller.abort();
+      expect(await pending).toBe("aborted");
+      const closed = await Promise.race([hanging[before]!.closed.then(() => "closed"), new Promise((r) => setTimeout(() => r("still open"), 5000))]);
+      expect({ http2, closed }).toEqual({ http2, closed: "closed" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect({ http2, sent: hanging.length - before }).toEqual({ http2, sent: 1 }); // the cancelled request is never sent again
+    }
   });
 
   test("an unreachable app gives 502 with the reason (and a report on stderr)", async () => {

@@ -2,6 +2,7 @@
 // (not fetch: fetch would follow redirects and decode Content-Encoding, changing the message).
 import { Agent, type IncomingMessage, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
+import { cancelRequest } from "../../adapters/node/cancel-request.ts";
 import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
 import { forwardedHeaders } from "./forwarded-headers.ts";
 
@@ -44,26 +45,40 @@ export function createPlainHttpUpstream(options: PlainHttpUpstreamOptions): Plai
       headers.forEach((value, name) => (outgoing[name] = value));
       return new Promise<Response>((resolve, reject) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
-        const req = httpRequest({ agent, hostname, port, method: request.method, path: url.pathname + url.search, headers: outgoing, signal: request.signal }, (res: IncomingMessage) => {
+        // The caller going away cancels the request (cancelRequest, not the `signal` option:
+        // on Deno that would send the request again).
+        const onAbort = (): void => {
           clearTimeout(timer);
+          cancelRequest(req, request.signal.reason);
+          reject(new UpstreamError(502, "the caller went away"));
+        };
+        const req = httpRequest({ agent, hostname, port, method: request.method, path: url.pathname + url.search, headers: outgoing }, (res: IncomingMessage) => {
+          clearTimeout(timer);
+          // From here the response body stream carries on; the caller going away cancels it.
+          request.signal.removeEventListener("abort", onAbort);
+          request.signal.addEventListener("abort", () => res.destroy(), { once: true });
           const empty = NULL_BODY.has(res.statusCode ?? 0) || request.method === "HEAD";
           if (empty) res.resume();
           const status = res.statusCode && res.statusCode >= 200 && res.statusCode <= 599 ? res.statusCode : 502;
           resolve(new Response(empty ? null : readableToWeb(res), { status, statusText: res.statusMessage ?? "", headers: forwardedHeaders(res.rawHeaders) }));
         });
+        if (request.signal.aborted) return onAbort();
+        request.signal.addEventListener("abort", onAbort, { once: true });
         if (options.responseTimeoutMs > 0) {
           timer = setTimeout(() => {
-            req.destroy();
+            request.signal.removeEventListener("abort", onAbort);
+            cancelRequest(req, new Error("response timeout"));
             reject(new UpstreamError(504, `${options.target.origin} sent no response within ${options.responseTimeoutMs} ms`));
           }, options.responseTimeoutMs);
         }
         req.once("error", (err: Error) => {
           clearTimeout(timer);
+          request.signal.removeEventListener("abort", onAbort);
           reject(new UpstreamError(502, `${options.target.origin} is unreachable: ${err.message}`, { cause: err }));
         });
         if (request.body) {
           Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>)
-            .once("error", (err: Error) => req.destroy(err))
+            .once("error", (err: Error) => cancelRequest(req, err))
             .pipe(req);
         } else {
           req.end();
