@@ -238,6 +238,7 @@ describe("serveMtls + createMtlsClient", () => {
     const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
     for (const http2 of [true, false]) {
       const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2 });
+      await (await client.get(new URL("/warm-up", server.url))).text(); // the next request reuses the connection
       const before = abortsSeen.length;
       const controller = new AbortController();
       const pending = client.get(new URL("/wait-for-abort", server.url), { signal: controller.signal }).then(() => "answered", () => "aborted");
@@ -246,6 +247,8 @@ describe("serveMtls + createMtlsClient", () => {
       expect(await pending).toBe("aborted");
       for (let i = 0; i < 300 && !abortsSeen[before]?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
       expect({ http2, ...abortsSeen[before] }).toEqual({ http2, isRequest: true, aborted: true });
+      await new Promise((r) => setTimeout(r, 300));
+      expect({ http2, requests: abortsSeen.length - before }).toEqual({ http2, requests: 1 }); // an aborted request is never sent again
       await client.close();
     }
   });

@@ -10,6 +10,7 @@ import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import { attachPeerIdentity } from "../../http/peer-identity.ts";
 import type { MtlsClient, MtlsClientOptions, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { type ClientConfig, validateClientOptions } from "./options.ts";
+import { cancelRequest } from "./cancel-request.ts";
 import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-credentials.ts";
 import { createOriginLimiter } from "./origin-limiter.ts";
 import { readableToWeb } from "./readable-to-web.ts";
@@ -215,7 +216,11 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
       const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
       let req: ReturnType<typeof httpsRequest>;
       try {
-        req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers, signal }, (res: IncomingMessage) => {
+        // Not the `signal` option: on Deno a request destroyed on a reused keep-alive socket
+        // is sent again (cancelRequest); the abort is handled here instead.
+        req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers }, (res: IncomingMessage) => {
+          signal.removeEventListener("abort", onAbort);
+          signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined), { once: true });
           res.once("close", done);
           const responseHeaders: [string, string][] = [];
           for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
@@ -225,6 +230,12 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
         release();
         throw err;
       }
+      const onAbort = (): void => {
+        cancelRequest(req, signal.reason);
+        reject(signal.reason);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
       req.once("error", reject);
       // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
       req.once("close", () => {
@@ -233,7 +244,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
         // The next request starts after this task, once the socket is back in the pool ('free' follows 'close').
         release();
       });
-      if (request.body) pipeBody(request.body, req, signal);
+      if (request.body) pipeBody(request.body, req, signal, (err) => cancelRequest(req, err));
       else req.end();
     });
   }
@@ -376,6 +387,11 @@ function toResponse(body: Readable, status: number, statusText: string, headers:
 }
 
 /** Streams a Web body into a Node writable, honouring back-pressure and the abort signal. */
-function pipeBody(body: ReadableStream<Uint8Array>, target: NodeJS.WritableStream & { destroy(err?: Error): void }, signal: AbortSignal): void {
-  Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>, { signal }).on("error", (err: Error) => target.destroy(err)).pipe(target);
+function pipeBody(
+  body: ReadableStream<Uint8Array>,
+  target: NodeJS.WritableStream & { destroy(err?: Error): void },
+  signal: AbortSignal,
+  fail: (err: Error) => void = (err) => target.destroy(err),
+): void {
+  Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>, { signal }).on("error", fail).pipe(target);
 }
