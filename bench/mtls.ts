@@ -430,8 +430,10 @@ if (ONLY.has("memory")) {
   }
 }
 console.log(
-  `BENCH_NOTE new connections: a fresh createMtlsClient per connection (its peer-verification cache starts empty, so the client verifies the server's chain in full each time; ` +
-    `the server's cache hits for the repeated client chain); our client offers h2 and serveMtls picks it, the baseline speaks HTTP/1.1. ` +
+  `BENCH_NOTE new connections: a fresh createMtlsClient per connection (every verifier of the process shares one cache of successful chain verifications, keyed by ` +
+    `the exact chain bytes and valid only for the same bundle object and within the chain's validity, so after the first connection both the fresh ` +
+    `client and the server skip path building and signature checks for the repeated chains; both still read the peer's chain and run the authorizer ` +
+    `on every connection); our client offers h2 and serveMtls picks it, the baseline speaks HTTP/1.1. ` +
     `Kept-alive: HTTP/2 = ours (one session) vs a native http2 session; HTTP/1.1 = ours (http2: false, ${CONC} sockets) vs a native keep-alive agent with ${CONC} sockets. ` +
     `Throughput = mean of ${ROUNDS} interleaved ${ROUND_MS} ms rounds. ` +
     `Rotation: ${ROTATIONS} rotations, sequential probe handshakes (each ≈ one handshake of resolution) from before rotate() until one shows the new leaf. ` +

@@ -94,7 +94,10 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
   const { logger } = config;
   let credentials = credentialsOf(config.source);
   const verify = createX509PeerVerifier({ bundleSource: config.source, authorizer: config.authorizer, now: config.now });
-  let agent = new VerifyingAgent(config, () => credentials, verify);
+  // Made on the first HTTP/1.1 request: a client that speaks HTTP/2 never needs it (an
+  // https.Agent costs tens of µs to build, a noticeable share of a one-connection client).
+  let agent: VerifyingAgent | undefined;
+  const agentOf = (): VerifyingAgent => (agent ??= new VerifyingAgent(config, () => credentials, verify));
   const retiredAgents = new Set<VerifyingAgent>();
   const h2Sessions = new Map<string, H2Entry>();
   const http1Origins = new Set<string>();
@@ -104,7 +107,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
   const unwatch = watchCredentials(config.source, () => credentials.svid, (next) => {
     credentials = next;
     // New connections present the new SVID; connections already open keep working.
-    retiredAgents.add(agent);
+    if (agent) retiredAgents.add(agent);
     for (const old of retiredAgents) {
       for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
       // Forget an old agent once nothing runs on it (else every rotation would keep one).
@@ -113,7 +116,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
         retiredAgents.delete(old);
       }
     }
-    agent = new VerifyingAgent(config, () => credentials, verify);
+    agent = undefined; // the next HTTP/1.1 request makes one
     for (const [origin, entry] of h2Sessions) if (entry.active === 0) closeSession(origin, entry);
     logger.info?.("mtlsClient: using rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber });
   }, (err) => logger.warn?.("mtlsClient: source has no X.509-SVID; presenting the previous one", { code: (err as { code?: unknown }).code ?? null }));
@@ -218,7 +221,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
       try {
         // Not the `signal` option: on Deno a request destroyed on a reused keep-alive socket
         // is sent again (cancelRequest); the abort is handled here instead.
-        req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers }, (res: IncomingMessage) => {
+        req = httpsRequest({ agent: agentOf(), host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers }, (res: IncomingMessage) => {
           signal.removeEventListener("abort", onAbort);
           signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined), { once: true });
           res.once("close", done);
@@ -274,7 +277,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     if (closed) return;
     closed = true;
     unwatch();
-    agent.destroy();
+    agent?.destroy();
     for (const old of retiredAgents) old.destroy();
     for (const [origin, entry] of h2Sessions) {
       closeSession(origin, entry);

@@ -14,8 +14,10 @@ import { toWebRequest } from "./web-request.ts";
 import { writeWebResponse } from "./web-response.ts";
 
 const PEER = Symbol("spiffe-ts.peer");
+/** The connection record, on the socket itself: HTTP/2 hands back a proxy of the socket, through which it is read too. */
+const CONN = Symbol("spiffe-ts.connection");
 const IS_DENO = (globalThis as { Deno?: unknown }).Deno !== undefined;
-type VerifiedSocket = TLSSocket & { [PEER]?: PeerIdentity };
+type VerifiedSocket = TLSSocket & { [PEER]?: PeerIdentity; [CONN]?: Connection };
 
 interface Connection {
   active: number;
@@ -130,7 +132,7 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
   const http2 = createHttp2Server({}, (req, res) => void handle(req, res));
   http2.on("session", (session: Http2Session) => {
     const socket = session.socket as unknown as TLSSocket;
-    const conn = connections.get(socket) ?? findConnection(connections, socket);
+    const conn = connectionOf(socket);
     if (conn) conn.session = session;
     if (timeouts.idleMs) {
       session.setTimeout(timeouts.idleMs, () => session.close());
@@ -140,7 +142,7 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
   });
 
   function connectionOf(socket: TLSSocket): Connection | undefined {
-    return connections.get(socket) ?? findConnection(connections, socket);
+    return (socket as VerifiedSocket)[CONN] ?? connections.get(socket) ?? findConnection(connections, socket);
   }
 
   function afterRequest(socket: TLSSocket, conn: Connection, isHttp2: boolean): void {
@@ -153,6 +155,7 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     if (closing) return void socket.destroy();
     const conn: Connection = { active: 0 };
     connections.set(socket, conn);
+    socket[CONN] = conn;
     socket.once("close", () => {
       clearTimeout(conn.idleTimer);
       connections.delete(socket);

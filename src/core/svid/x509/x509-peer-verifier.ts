@@ -1,7 +1,6 @@
 import type { Authorizer } from "../../authz/authorizer.ts";
 import type { X509Bundle } from "../../bundle/x509-bundle.ts";
 import { resolveX509Bundle, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
-import { toHex } from "../../lib/bytes.ts";
 import { readCertificateCached } from "./certificate-cache.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
 import { verifyX509Svid } from "./verify-x509-svid.ts";
@@ -22,7 +21,11 @@ export interface X509PeerVerifierOptions {
   readonly authorizer: Authorizer;
   /** Clock, for tests. Default `() => new Date()`. */
   readonly now?: () => Date;
-  /** Successful verifications kept (LRU). Default 1024; 0 disables the cache. */
+  /**
+   * 0 disables the verification cache for this verifier. Any other value (the default)
+   * uses the process-wide cache of successful verifications that all verifiers share
+   * (LRU, at most 1024 chains; see {@link createX509PeerVerifier}).
+   */
   readonly cacheSize?: number;
 }
 
@@ -35,18 +38,32 @@ export type X509PeerVerifier = (chain: readonly Uint8Array[]) => Promise<Verifie
 
 interface CacheEntry {
   readonly peer: VerifiedPeer;
+  /** The bundle the chain was verified against: the entry serves only a source that holds this very object. */
   readonly bundle: X509Bundle;
   readonly validFrom: number;
   readonly validUntil: number;
 }
 
+/** Successful verifications kept process-wide (LRU). */
+const CACHE_ENTRIES = 1024;
+/** Chains larger than this are verified every time (a real SVID chain is a few KiB). */
+const MAX_CACHED_CHAIN_BYTES = 32 * 1024;
+/**
+ * Shared by all verifiers: a fresh client (or server) meeting a peer whose chain another
+ * verifier of this process verified against the same bundle object skips the path
+ * building and signature checks. An entry is a pure function of (chain bytes, bundle
+ * object, time): it is used only when the caller's source returns that same bundle for the
+ * peer's trust domain and the caller's `now` is inside every certificate's validity window.
+ */
+const cache = new Map<string, CacheEntry>();
+
 /**
  * Builds the verifier that TLS adapters run once per connection. Successful chain
  * verifications are cached by the exact chain bytes and the bundle object they were
- * verified against: an entry is used only while the source still returns that same
- * bundle for the peer's trust domain and `now` is inside every certificate's validity
- * window, so a bundle update or an expiry takes effect on the next connection. The
- * authorizer runs on every call.
+ * verified against, in one cache shared by all verifiers of the process: an entry is used
+ * only while the verifier's source still returns that same bundle for the peer's trust
+ * domain and `now` is inside every certificate's validity window, so a bundle update or an
+ * expiry takes effect on the next connection. The authorizer runs on every call.
  *
  * Exported from `@spiffe-ts/sdk`.
  *
@@ -60,12 +77,11 @@ interface CacheEntry {
 export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509PeerVerifier {
   const { bundleSource, authorizer } = options;
   const now = options.now ?? (() => new Date());
-  const cacheSize = options.cacheSize ?? 1024;
-  const cache = new Map<string, CacheEntry>();
+  const cached = (options.cacheSize ?? CACHE_ENTRIES) !== 0;
 
   return async (chain) => {
     const at = now();
-    const key = cacheSize > 0 ? await chainKey(chain) : "";
+    const key = cached ? chainKey(chain) : "";
     const hit = key ? cache.get(key) : undefined;
     if (hit) {
       const t = at.getTime();
@@ -76,7 +92,8 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
         await authorizer(hit.peer.id, hit.peer.verifiedChain);
         return hit.peer;
       }
-      cache.delete(key);
+      // Another bundle (an update, or another verifier's source) or outside the window:
+      // verify in full; a success replaces the entry.
     }
     const { id, verifiedChain } = await verifyX509Svid(chain, bundleSource, { now: at });
     const peer: VerifiedPeer = Object.freeze({ id, verifiedChain: Object.freeze(verifiedChain) });
@@ -84,8 +101,9 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
       const bundle = currentBundle(bundleSource, peer);
       const window = validityWindow(verifiedChain);
       if (bundle && window) {
+        cache.delete(key);
         cache.set(key, { peer, bundle, ...window });
-        if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+        if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
       }
     }
     await authorizer(id, verifiedChain);
@@ -102,18 +120,32 @@ function currentBundle(source: X509BundleSourceLike, peer: VerifiedPeer): X509Bu
   }
 }
 
-async function chainKey(chain: readonly Uint8Array[]): Promise<string> {
+/**
+ * The exact chain bytes as a string (each certificate length-prefixed, decoded as latin1,
+ * which maps every byte value to its own code point): equal keys mean equal chains, with
+ * no hashing. "" (not cached) for input that is not an array of byte arrays or too large.
+ */
+function chainKey(chain: readonly Uint8Array[]): string {
+  if (!Array.isArray(chain)) return "";
   let total = 0;
-  for (const c of chain) total += c.byteLength + 4;
+  for (const c of chain) {
+    if (!(c instanceof Uint8Array)) return "";
+    total += c.byteLength + 4;
+  }
+  if (total === 0 || total > MAX_CACHED_CHAIN_BYTES) return "";
   const buf = new Uint8Array(total);
+  const view = new DataView(buf.buffer);
   let o = 0;
   for (const c of chain) {
-    new DataView(buf.buffer).setUint32(o, c.byteLength);
+    view.setUint32(o, c.byteLength);
     buf.set(c, o + 4);
     o += c.byteLength + 4;
   }
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", buf)));
+  latin1 ??= new TextDecoder("latin1");
+  return latin1.decode(buf);
 }
+
+let latin1: TextDecoder | undefined;
 
 /** The intersection of the validity windows of the verified chain (ms since epoch). */
 function validityWindow(chain: readonly Uint8Array[]): { validFrom: number; validUntil: number } | undefined {
