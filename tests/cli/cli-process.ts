@@ -1,6 +1,7 @@
 // Runs `src/cli/main.ts` as a child process on the runtime the test runs on (Bun, Node 24, Deno).
 import { spawn } from "node:child_process";
 import { isDeno, repoFile } from "../examples/example-process.ts";
+import { type WatchedChild, watchChild } from "../support/watched-child.ts";
 
 export interface CliResult {
   readonly status: number | null;
@@ -29,11 +30,8 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 }
 
 /** A running `spiffe-ts` (dev-agent, x509 watch): output so far, waiting for output, stopping it. */
-export interface RunningCli {
-  stdout(): string;
-  stderr(): string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  readonly exited: Promise<number | null>;
+export interface RunningCli extends WatchedChild {
+  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -42,28 +40,13 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
   const entry = repoFile("src/cli/main.ts");
   const argv = isDeno ? ["run", "-A", entry, ...args] : [entry, ...args];
   const child = spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  let done = false;
-  void exited.then(() => (done = true));
-  const waitFor = async (pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = pattern.exec(out);
-      if (m) return m;
-      if (done || Date.now() > deadline) throw new Error(`no ${pattern} in output; stdout: ${out}; stderr: ${err}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const watched = watchChild(child, `spiffe-ts ${args.join(" ")}`);
   const stop = async (): Promise<number | null> => {
-    if (!done) child.kill("SIGTERM");
+    if (!watched.done()) child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    const code = await exited;
+    const code = await watched.exited;
     clearTimeout(timer);
     return code;
   };
-  return { stdout: () => out, stderr: () => err, waitFor, exited, stop };
+  return { ...watched, stop };
 }

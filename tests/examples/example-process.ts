@@ -1,6 +1,7 @@
 // Runs an example program as a child process on the runtime the test runs on (Bun, Node 24
 // or Deno), and a development Workload API per workload (one shared test CA) to run it against.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
+import { type WatchedChild, watchChild } from "../support/watched-child.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,14 +17,7 @@ export function repoFile(path: string): string {
 }
 
 /** A running example: its output so far, waiting for a line, stopping it. */
-export interface ExampleProcess {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `timeoutMs`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code (null when killed by a signal). */
-  readonly exited: Promise<number | null>;
+export interface ExampleProcess extends WatchedChild {
   /** Sends `signal` and waits for the exit; SIGKILL after 10 s. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -32,47 +26,15 @@ export interface ExampleProcess {
 export function startExample(file: string, env: Record<string, string>): ExampleProcess {
   const args = isDeno ? ["run", "-A", repoFile(file)] : [repoFile(file)];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  const listeners = new Set<() => void>();
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-    for (const l of listeners) l();
-  });
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
-  let done = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => {
-      done = true;
-      for (const l of listeners) l();
-      resolve(code);
-    });
-  });
-  const waitFor = (pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} in ${file}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
-      const check = (): void => {
-        const m = pattern.exec(out);
-        if (m) finish(undefined, m);
-        else if (done) finish(new Error(`${file} exited before printing ${pattern}; stdout: ${out}; stderr: ${err}`));
-      };
-      const finish = (e?: Error, m?: RegExpMatchArray): void => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        if (e) reject(e);
-        else resolve(m!);
-      };
-      listeners.add(check);
-      check();
-    });
+  const watched = watchChild(child, file);
   const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> => {
-    if (!done) child.kill(signal);
+    if (!watched.done()) child.kill(signal);
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    const code = await exited;
+    const code = await watched.exited;
     clearTimeout(timer);
     return code;
   };
-  return { child, stdout: () => out, stderr: () => err, waitFor, exited, stop };
+  return { ...watched, stop };
 }
 
 /** Runs `file` to completion. */

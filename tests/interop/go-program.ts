@@ -1,7 +1,8 @@
 // The go-spiffe side of the interoperability tests: builds tests/interop/go (its own go.mod,
 // pinned go-spiffe) with `go build` into a cache outside the work tree, keyed by a hash of its
 // sources, and runs it as a child process on whichever runtime runs the tests.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { type WatchedChild, watchChild } from "../support/watched-child.ts";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { homedir } from "node:os";
@@ -43,59 +44,21 @@ export function buildGoProgram(): string | undefined {
 }
 
 /** A running go program: its stdout lines, waiting for one, stopping it. */
-export interface GoProcess {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `timeoutMs`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  readonly exited: Promise<number | null>;
+export interface GoProcess extends WatchedChild {
   stop(): Promise<number | null>;
 }
 
 /** Starts `bin` with `args`; `input`, when given, is written to its stdin, which is then closed. */
 export function startGo(bin: string, args: readonly string[], input?: string, env: Record<string, string> = {}): GoProcess {
   const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  let done = false;
-  const listeners = new Set<() => void>();
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-    for (const l of listeners) l();
-  });
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const watched = watchChild(child, `go ${args[0]}`);
   child.stdin!.on("error", () => {}); // the program may exit before reading it
   if (input !== undefined) child.stdin!.end(input);
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => {
-      done = true;
-      for (const l of listeners) l();
-      resolve(code);
-    });
-  });
-  const waitFor = (pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} from go ${args[0]}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
-      const check = (): void => {
-        const m = pattern.exec(out);
-        if (m) finish(undefined, m);
-        else if (done) finish(new Error(`go ${args[0]} exited before printing ${pattern}; stdout: ${out}; stderr: ${err}`));
-      };
-      const finish = (e?: Error, m?: RegExpMatchArray): void => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        if (e) reject(e);
-        else resolve(m!);
-      };
-      listeners.add(check);
-      check();
-    });
   const stop = async (): Promise<number | null> => {
-    if (!done) child.kill("SIGKILL");
-    return exited;
+    if (!watched.done()) child.kill("SIGKILL");
+    return watched.exited;
   };
-  return { child, stdout: () => out, stderr: () => err, waitFor, exited, stop };
+  return { ...watched, stop };
 }
 
 /** Runs `bin` with `args` to completion (killed after `timeoutMs`). */
