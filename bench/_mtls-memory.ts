@@ -12,6 +12,7 @@ import type { X509Svid } from "../mod.ts";
 import { createMtlsClient, serveMtls } from "../src/adapters/node/mod.ts";
 import { FakeX509Source } from "../src/testing/mod.ts";
 import { ca, caPem, checkOk, CLIENT_ID, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid, svidOf } from "./_mtls-fixtures.ts";
+import { within } from "./_stats.ts";
 
 const MODE = process.env.BENCH_MEM_MODE ?? "conn-ours";
 const N = Number(process.env.BENCH_MEM_N ?? 10_000);
@@ -39,15 +40,6 @@ const reading = (): { rss: number; heap: number } => {
   return { rss: m.rss, heap: m.heapUsed };
 };
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`bench: ${what} took more than 10 s`)), 10_000);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Runs `op` `n` times over CONC concurrent loops. */
 async function repeat(n: number, op: () => Promise<void>): Promise<void> {

@@ -24,3 +24,17 @@ export function percentile(values: readonly number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
+
+/** A sample that takes longer than this fails the bench instead of hanging it. */
+export const WAIT_MS = 10_000;
+
+/** `promise`, or a rejection naming `what` after {@link WAIT_MS}. */
+export function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`bench: ${what} took more than ${WAIT_MS} ms`)), WAIT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

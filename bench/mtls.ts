@@ -30,7 +30,7 @@ import * as tls from "node:tls";
 import { X509Source } from "../mod.ts";
 import { attachSpiffe, connectMtls, createMtlsClient, createServerTlsOptions, type MtlsServer, serveMtls } from "../src/adapters/node/mod.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
-import { percentile } from "./_stats.ts";
+import { percentile, WAIT_MS, within } from "./_stats.ts";
 import { ca, caPem, checkOk, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
 
 const CONC = 4; // concurrent clients
@@ -39,7 +39,6 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 100);
 const MEM_CONNECTIONS = Number(process.env.BENCH_MEM_CONNECTIONS ?? 10_000);
 const MEM_ROTATIONS = Number(process.env.BENCH_MEM_ROTATIONS ?? 1000);
-const WAIT_MS = 10_000;
 /** Sections to run (comma-separated; default all): new, kept, rotate, memory. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? "new,kept,rotate,memory").split(","));
 
@@ -53,15 +52,6 @@ function result(line: Record<string, unknown>): void {
 }
 const r2 = (n: number): number => Math.round(n * 100) / 100;
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`bench: ${what} took more than ${WAIT_MS} ms`)), WAIT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 
 

@@ -19,13 +19,12 @@ import { join } from "node:path";
 import { SpiffeWorkloadAPI } from "../gen/workload_pb.ts";
 import { X509Source } from "../mod.ts";
 import { createTestCa, startWorkloadApiServer } from "../src/testing/mod.ts";
-import { percentile } from "./_stats.ts";
+import { percentile, WAIT_MS, within } from "./_stats.ts";
 
 const CREATE_N = 200; // p99 needs more than 50 samples to be more than the single slowest one
 const ROTATE_N = 400;
 const ROTATE_BLOCK = 10; // rotations per open source / raw stream, alternating
 const WARMUP = 5;
-const WAIT_MS = 10_000; // a sample that takes longer than this fails the bench instead of hanging
 
 const dir = mkdtempSync(join(tmpdir(), "bench-source-"));
 const socketPath = join(dir, "agent.sock");
@@ -83,15 +82,6 @@ function firstSerial(der: Uint8Array): string {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`bench: ${what} took more than ${WAIT_MS} ms`)), WAIT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 function report(name: string, value: number, baselineName: string, baseline: number): void {
   const line = {
