@@ -5,10 +5,10 @@ import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
 import { withRequestTarget } from "../../adapters/node/request-target.ts";
 import { writeWebResponse } from "../../adapters/node/web-response.ts";
 import type { MtlsClient } from "../../http/mtls-client-types.ts";
-import { CliError, type Command, EXIT, listFlag, parseDuration, stringFlag } from "../command.ts";
+import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { forwardedHeaders } from "../proxy/forwarded-headers.ts";
 import { isLoopback, parseListenAddress, parseOriginFlag } from "../proxy/listen-address.ts";
-import { describePolicy, peerPolicy } from "../proxy/peer-policy.ts";
+import { describePolicy, peerPolicy, policyFlagsOf } from "../proxy/peer-policy.ts";
 import { type ProxyEvents, proxyEvents } from "../proxy/proxy-events.ts";
 import { waitForSignal } from "../proxy/wait-for-signal.ts";
 import { SOURCE_HELP, SOURCE_OPTIONS, x509SourceFromFlags } from "../proxy/x509-source-from-flags.ts";
@@ -57,13 +57,13 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
       throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--listen: ${JSON.stringify(listen.hostname)} is not a loopback address; the proxy client speaks with this workload's identity for whoever reaches it, so it listens only on 127.0.0.1, ::1 or localhost`);
     }
     const upstream = parseOriginFlag("upstream", upstreamText, "https:");
-    const policy = { ids: listFlag(args, "expect-id"), trustDomains: listFlag(args, "expect-td"), any: args.values["expect-any"] === true, names: { ids: "expect-id", trustDomains: "expect-td", any: "expect-any" } };
+    const policy = policyFlagsOf(args, { ids: "expect-id", trustDomains: "expect-td", any: "expect-any" });
     const authorizer = peerPolicy(policy);
     const responseTimeoutMs = parseDuration("upstream-timeout", stringFlag(args, "upstream-timeout") ?? "60s");
     const verbose = args.values.verbose === true;
     const events = proxyEvents(io, args.json, verbose);
 
-    const { source, close: closeSource } = await x509SourceFromFlags(args, io, (err) => events.problem("workload-api", `Workload API: ${err.message} (keeping the current SVID)`, { code: err.code, message: err.message }));
+    const { source, close: closeSource } = await x509SourceFromFlags(args, io, events, "proxy client");
     // Per-request timeouts are ours (until the response starts); the body may stream for long.
     const client = createMtlsClient({ source, authorizer, timeoutMs: 0, logger: events.logger });
     const server = createServer((req, res) => void forward(req, res, { client, upstream, responseTimeoutMs, events }));
@@ -90,11 +90,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
       spiffeId: svid.id.toString(),
       serialNumber: svid.serialNumber,
     });
-    const stopUpdates = source.onUpdate(({ svid: next }) =>
-      events.info("rotated", `proxy client: now presenting ${next.id} (serial ${next.serialNumber}, expires ${next.expiresAt.toISOString()})`, { spiffeId: next.id.toString(), serialNumber: next.serialNumber, expiresAt: next.expiresAt.toISOString() }),
-    );
     await waitForSignal(io.signal);
-    stopUpdates();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();

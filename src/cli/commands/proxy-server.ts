@@ -1,9 +1,9 @@
 import { serveMtls } from "../../adapters/node/serve-mtls.ts";
 import type { MtlsServer } from "../../http/serve-mtls-types.ts";
-import { CliError, type Command, EXIT, listFlag, parseDuration, stringFlag } from "../command.ts";
+import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { forwardedHeaders } from "../proxy/forwarded-headers.ts";
 import { parseListenAddress, parseOriginFlag } from "../proxy/listen-address.ts";
-import { describePolicy, peerPolicy } from "../proxy/peer-policy.ts";
+import { describePolicy, peerPolicy, policyFlagsOf } from "../proxy/peer-policy.ts";
 import { createPlainHttpUpstream, UpstreamError } from "../proxy/plain-http-upstream.ts";
 import { proxyEvents } from "../proxy/proxy-events.ts";
 import { waitForSignal } from "../proxy/wait-for-signal.ts";
@@ -60,7 +60,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
     }
     const listen = parseListenAddress("listen", listenText, "0.0.0.0");
     const target = parseOriginFlag("target", targetText, "http:");
-    const policy = { ids: listFlag(args, "allow"), trustDomains: listFlag(args, "allow-td"), any: args.values["allow-any"] === true, names: { ids: "allow", trustDomains: "allow-td", any: "allow-any" } };
+    const policy = policyFlagsOf(args, { ids: "allow", trustDomains: "allow-td", any: "allow-any" });
     const authorizer = peerPolicy(policy);
     const idHeader = (stringFlag(args, "id-header") ?? CALLER_ID_HEADER).toLowerCase();
     if (!TOKEN.test(idHeader)) throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--id-header: ${JSON.stringify(idHeader)} is not a header name`);
@@ -72,7 +72,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
     const responseTimeoutMs = parseDuration("upstream-timeout", stringFlag(args, "upstream-timeout") ?? "60s");
     const events = proxyEvents(io, args.json, args.values.verbose === true);
 
-    const { source, close: closeSource } = await x509SourceFromFlags(args, io, (err) => events.problem("workload-api", `Workload API: ${err.message} (keeping the current SVID)`, { code: err.code, message: err.message }));
+    const { source, close: closeSource } = await x509SourceFromFlags(args, io, events, "proxy server");
     const upstream = createPlainHttpUpstream({ target, responseTimeoutMs });
     let server: MtlsServer;
     try {
@@ -115,11 +115,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
       serialNumber: svid.serialNumber,
       health: server.healthUrl?.href ?? null,
     });
-    const stopUpdates = source.onUpdate(({ svid: next }) =>
-      events.info("rotated", `proxy server: now presenting ${next.id} (serial ${next.serialNumber}, expires ${next.expiresAt.toISOString()})`, { spiffeId: next.id.toString(), serialNumber: next.serialNumber, expiresAt: next.expiresAt.toISOString() }),
-    );
     await waitForSignal(io.signal);
-    stopUpdates();
     await server.close({ timeoutMs: 10_000 });
     upstream.close();
     await closeSource();

@@ -3,7 +3,7 @@ import { type Authorizer, authorizeAny, authorizeMemberOf, authorizeOneOf } from
 import { AuthorizationError } from "../../core/errors/authorization-error.ts";
 import { SpiffeId } from "../../core/spiffeid/spiffe-id.ts";
 import { TrustDomain } from "../../core/spiffeid/trust-domain.ts";
-import { CliError, EXIT } from "../command.ts";
+import { CliError, EXIT, listFlag, type ParsedArgs } from "../command.ts";
 
 /** The peer policy as given on the command line, with the flag names for messages. */
 export interface PeerPolicyFlags {
@@ -12,6 +12,11 @@ export interface PeerPolicyFlags {
   readonly any: boolean;
   /** Flag names, e.g. `{ ids: "allow", trustDomains: "allow-td", any: "allow-any" }`. */
   readonly names: { readonly ids: string; readonly trustDomains: string; readonly any: string };
+}
+
+/** Reads the policy flags named in `names` (e.g. `allow`, `allow-td`, `allow-any`). */
+export function policyFlagsOf(args: ParsedArgs, names: PeerPolicyFlags["names"]): PeerPolicyFlags {
+  return { ids: listFlag(args, names.ids), trustDomains: listFlag(args, names.trustDomains), any: args.values[names.any] === true, names };
 }
 
 /** The peer policy in words, for the ready line. */

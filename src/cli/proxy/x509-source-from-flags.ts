@@ -5,6 +5,7 @@ import { X509Source } from "../../workloadapi/x509-source.ts";
 import { WorkloadApiClient } from "../../workloadapi/workload-api-client.ts";
 import { CliError, EXIT, type Io, type ParsedArgs, parseDuration, stringFlag } from "../command.ts";
 import { toCliError } from "../workload-api.ts";
+import type { ProxyEvents } from "./proxy-events.ts";
 
 /** Flags for the SVID source, shared by `proxy server` and `proxy client`. */
 export const SOURCE_OPTIONS = {
@@ -18,10 +19,12 @@ export const SOURCE_HELP = `  --address ADDR     Workload API address (unix:///p
   --hint HINT        present the SVID with this hint when the agent sends several (default: the first)`;
 
 /**
- * Opens an X509Source for the proxy (rotations are picked up while it runs). `onError`
- * receives problems the source recovers from (a dropped update, a reconnect).
+ * Opens an X509Source for the proxy (rotations are picked up while it runs) and reports
+ * through `events` the problems it recovers from (a dropped update, a reconnect) and each
+ * rotation ("<who>: now presenting …"). `close()` stops the reports and closes the source.
  */
-export async function x509SourceFromFlags(args: ParsedArgs, io: Io, onError: (error: WorkloadApiError) => void): Promise<{ source: X509Source; close(): Promise<void> }> {
+export async function x509SourceFromFlags(args: ParsedArgs, io: Io, events: ProxyEvents, who: string): Promise<{ source: X509Source; close(): Promise<void> }> {
+  const onError = (err: WorkloadApiError): void => events.problem("workload-api", `Workload API: ${err.message} (keeping the current SVID)`, { code: err.code, message: err.message });
   const address = stringFlag(args, "address");
   const hint = stringFlag(args, "hint");
   const timeoutMs = parseDuration("timeout", stringFlag(args, "timeout") ?? "30s");
@@ -36,9 +39,12 @@ export async function x509SourceFromFlags(args: ParsedArgs, io: Io, onError: (er
       ...(hint === undefined ? {} : { picker: (svids) => svids.find((s) => s.hint === hint) }),
     });
     const source = await X509Source.create({ client, timeoutMs, signal: io.signal, onError });
+    const stopReports = source.onUpdate(({ svid }) =>
+      events.info("rotated", `${who}: now presenting ${svid.id} (serial ${svid.serialNumber}, expires ${svid.expiresAt.toISOString()})`, { spiffeId: svid.id.toString(), serialNumber: svid.serialNumber, expiresAt: svid.expiresAt.toISOString() }),
+    );
     const owned = client;
     // The source does not close a client it was given: close both together.
-    return { source, close: async () => (await source.close(), await owned.close()) };
+    return { source, close: async () => (stopReports(), await source.close(), await owned.close()) };
   } catch (err) {
     await client?.close();
     throw toCliError(err); // a missing hint shows as "the picker chose none of …" in the timeout's message
