@@ -15,6 +15,7 @@ import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-cre
 import { createOriginLimiter } from "./origin-limiter.ts";
 import { readableToWeb } from "./readable-to-web.ts";
 import { connectVerified, PEER, type VerifiedTlsSocket } from "./verified-connect.ts";
+import { CONNECTION_SPECIFIC_FIELDS, NULL_BODY_STATUSES } from "./http-fields.ts";
 
 /**
  * Deno 2.9's node:http2 client aborts the whole process (nghttp2 assertion in
@@ -24,9 +25,6 @@ import { connectVerified, PEER, type VerifiedTlsSocket } from "./verified-connec
  */
 const IS_DENO = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
-/** Statuses whose responses have no body (Fetch spec "null body status"). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
 
 /**
  * An `https.Agent` whose connections are opened by {@link connectVerified}: pooled with
@@ -175,7 +173,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
       [h2.HTTP2_HEADER_AUTHORITY]: url.host,
     };
     request.headers.forEach((value, name) => {
-      if (!HOP_BY_HOP.has(name)) headers[name] = value;
+      if (!CONNECTION_SPECIFIC_FIELDS.has(name) && name !== "host") headers[name] = value; // :authority carries the host
     });
     const stream = entry.session.request(headers, { endStream: !request.body, signal });
     const done = (): void => {
@@ -382,7 +380,7 @@ function portOf(url: URL): number {
 }
 
 function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: VerifiedTlsSocket[typeof PEER]): Response {
-  const empty = NULL_BODY.has(status) || method === "HEAD";
+  const empty = NULL_BODY_STATUSES.has(status) || method === "HEAD";
   if (empty) body.resume();
   const response = new Response(empty ? null : readableToWeb(body), { status, statusText, headers });
   if (peer) attachPeerIdentity(response, peer);

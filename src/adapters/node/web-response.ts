@@ -1,9 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
 import { setImmediate } from "node:timers";
+import { CONNECTION_SPECIFIC_FIELDS, NULL_BODY_STATUSES } from "./http-fields.ts";
 
-/** Headers HTTP/2 forbids (RFC 9113 §8.2.2); dropped for h2 responses. */
-const CONNECTION_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
 /**
  * Writes a Web `Response` to a `node:http`/`node:http2` response, streaming the body with
@@ -16,7 +15,7 @@ export async function writeWebResponse(response: Response, res: ServerResponse |
   const headers: Record<string, string | string[]> = {};
   let hasLength = false;
   response.headers.forEach((value, name) => {
-    if (name === "set-cookie" || (options.http2 && CONNECTION_HEADERS.has(name))) return;
+    if (name === "set-cookie" || (options.http2 && CONNECTION_SPECIFIC_FIELDS.has(name))) return;
     if (name === "content-length" || name === "transfer-encoding") hasLength = true; // framing chosen by the handler
     headers[name] = value;
   });
@@ -47,7 +46,7 @@ export async function writeWebResponse(response: Response, res: ServerResponse |
       const second = pending ? await settledThisTurn(pending) : first;
       if (second?.done && !gone) {
         const body = first.done ? undefined : first.value;
-        if (!hasLength && !NULL_BODY.has(response.status)) headers["content-length"] = String(body?.byteLength ?? 0);
+        if (!hasLength && !NULL_BODY_STATUSES.has(response.status)) headers["content-length"] = String(body?.byteLength ?? 0);
         res.off("close", onClose);
         (res as ServerResponse).writeHead(response.status, headers);
         if (body) (res as ServerResponse).end(body);
@@ -75,8 +74,6 @@ export async function writeWebResponse(response: Response, res: ServerResponse |
   }
 }
 
-/** Statuses that never carry a body, so no Content-Length is added for them. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** Writes one chunk, waiting for 'drain' when the buffer is full; false once the client went away. */
 async function write(res: ServerResponse | Http2ServerResponse, chunk: Uint8Array, gone: () => boolean): Promise<boolean> {

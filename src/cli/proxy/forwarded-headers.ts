@@ -1,10 +1,11 @@
 // Which headers a proxy passes on (RFC 9110 §7.6.1: connection-specific fields are not forwarded).
+import { CONNECTION_SPECIFIC_FIELDS } from "../../adapters/node/http-fields.ts";
 
 /**
  * Connection-specific ("hop-by-hop") fields, plus `host`, which each leg sets itself, and
  * `expect`: the proxy's own HTTP server already answered `100-continue` to its client.
  */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect"]);
+const HOP_BY_HOP = new Set([...CONNECTION_SPECIFIC_FIELDS, "proxy-authenticate", "proxy-authorization", "te", "trailer", "host", "expect"]);
 
 /**
  * The end-to-end headers of a message given as raw `[name, value, name, value, …]` pairs or

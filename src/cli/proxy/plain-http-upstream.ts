@@ -5,9 +5,8 @@ import { Readable } from "node:stream";
 import { cancelRequest } from "../../adapters/node/cancel-request.ts";
 import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
 import { forwardedHeaders } from "./forwarded-headers.ts";
+import { NULL_BODY_STATUSES } from "../../adapters/node/http-fields.ts";
 
-/** Statuses whose responses have no body (Fetch spec "null body status"). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** Why a forwarded request got no answer from the target; mapped to 502 or 504. */
 export class UpstreamError extends Error {
@@ -57,7 +56,7 @@ export function createPlainHttpUpstream(options: PlainHttpUpstreamOptions): Plai
           // From here the response body stream carries on; the caller going away cancels it.
           request.signal.removeEventListener("abort", onAbort);
           request.signal.addEventListener("abort", () => res.destroy(), { once: true });
-          const empty = NULL_BODY.has(res.statusCode ?? 0) || request.method === "HEAD";
+          const empty = NULL_BODY_STATUSES.has(res.statusCode ?? 0) || request.method === "HEAD";
           if (empty) res.resume();
           const status = res.statusCode && res.statusCode >= 200 && res.statusCode <= 599 ? res.statusCode : 502;
           resolve(new Response(empty ? null : readableToWeb(res), { status, statusText: res.statusMessage ?? "", headers: forwardedHeaders(res.rawHeaders) }));
