@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
+import { listen } from "./listen.ts";
 
 /** A plain-HTTP listener for Kubernetes probes (which cannot do mTLS). */
 export interface HealthServer {
@@ -24,7 +25,7 @@ export function readiness(source: X509SvidSource, now: Date): { status: 200 | 50
  * Serves `GET /healthz` (200 while the process runs) and `GET /readyz` (200 with the SPIFFE
  * ID and expiry while the SVID is valid, else 503). Everything else is 404.
  */
-export function startHealthServer(source: X509SvidSource, port: number, hostname: string, now: () => Date): Promise<HealthServer> {
+export async function startHealthServer(source: X509SvidSource, port: number, hostname: string, now: () => Date): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://health.invalid").pathname;
     const send = (status: number, body: unknown): void => {
@@ -38,20 +39,14 @@ export function startHealthServer(source: X509SvidSource, port: number, hostname
     }
     send(404, { status: "not found" });
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, hostname, () => {
-      const address = server.address();
-      const bound = typeof address === "object" && address ? address.port : port;
-      resolve({
-        url: new URL(`http://${displayHost(hostname)}:${bound}/`),
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections?.();
-        }),
-      });
-    });
-  });
+  const bound = await listen(server, port, hostname);
+  return {
+    url: new URL(`http://${displayHost(hostname)}:${bound}/`),
+    close: () => new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections?.();
+    }),
+  };
 }
 
 /** A wildcard bind is reached through loopback. */

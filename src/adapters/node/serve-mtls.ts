@@ -12,6 +12,7 @@ import { peerChainOf } from "./peer-chain.ts";
 import { credentialsOf, watchCredentials } from "./svid-credentials.ts";
 import { toWebRequest } from "./web-request.ts";
 import { writeWebResponse } from "./web-response.ts";
+import { listen } from "./listen.ts";
 
 const PEER = Symbol("spiffe-ts.peer");
 /** The connection record, on the socket itself: HTTP/2 hands back a proxy of the socket, through which it is read too. */
@@ -194,15 +195,7 @@ export async function serveMtls(options: ServeMtlsOptions): Promise<MtlsServer> 
     socket?.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    tlsServer.once("error", reject);
-    tlsServer.listen(config.port, config.hostname, () => {
-      tlsServer.off("error", reject);
-      resolve();
-    });
-  });
-  const address = tlsServer.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
+  const port = await listen(tlsServer, config.port, config.hostname);
   let health: HealthServer | undefined;
   try {
     if (config.health) health = await startHealthServer(source, config.health.port, config.health.hostname, now);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { listen as listenOn } from "../../adapters/node/listen.ts";
 import { createMtlsClient } from "../../adapters/node/mtls-client.ts";
 import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
 import { withRequestTarget } from "../../adapters/node/request-target.ts";
@@ -69,10 +70,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
     const server = createServer((req, res) => void forward(req, res, { client, upstream, responseTimeoutMs, events }));
     server.on("clientError", (_err, socket) => socket.destroy());
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(listen.port, listen.hostname, () => (server.off("error", reject), resolve()));
-      });
+      await listenOn(server, listen.port, listen.hostname);
     } catch (err) {
       await client.close();
       await closeSource();
