@@ -1,8 +1,9 @@
 import type { Authorizer } from "../../authz/authorizer.ts";
 import type { X509Bundle } from "../../bundle/x509-bundle.ts";
-import { resolveX509Bundle, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
+import { resolveX509Bundle, type X509BundleSource, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
 import { readCertificateCached } from "./certificate-cache.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
+import type { TrustDomain } from "../../spiffeid/trust-domain.ts";
 import { verifyX509Svid } from "./verify-x509-svid.ts";
 
 /** What an {@link X509PeerVerifier} returns for an accepted peer. */
@@ -37,10 +38,19 @@ export interface X509PeerVerifierOptions {
 export type X509PeerVerifier = (chain: readonly Uint8Array[]) => Promise<VerifiedPeer>;
 
 interface CacheEntry {
-  readonly peer: VerifiedPeer;
-  /** The bundle the chain was verified against: the entry serves only a source that holds this very object. */
+  /** The verified SPIFFE ID (immutable, shared by every hit). */
+  readonly id: SpiffeId;
+  /** The cache's own copy of the verified chain: never handed out, each hit gets fresh copies. */
+  readonly verifiedChain: readonly Uint8Array[];
+  /**
+   * The bundle the chain was ACTUALLY verified against (recorded when the verification looked
+   * it up, before any await): the entry serves only a source that still returns this very
+   * object for the peer's trust domain.
+   */
   readonly bundle: X509Bundle;
+  /** The latest notBefore of the verified chain (ms since epoch). */
   readonly validFrom: number;
+  /** The earliest notAfter of the verified chain (ms since epoch). */
   readonly validUntil: number;
 }
 
@@ -52,8 +62,9 @@ const MAX_CACHED_CHAIN_BYTES = 32 * 1024;
  * Shared by all verifiers: a fresh client (or server) meeting a peer whose chain another
  * verifier of this process verified against the same bundle object skips the path
  * building and signature checks. An entry is a pure function of (chain bytes, bundle
- * object, time): it is used only when the caller's source returns that same bundle for the
- * peer's trust domain and the caller's `now` is inside every certificate's validity window.
+ * object, time): it is used only when the caller's source returns, for the peer's trust
+ * domain, the bundle object the chain was verified against, and the caller's `now` is inside
+ * every certificate's validity window.
  */
 const cache = new Map<string, CacheEntry>();
 
@@ -61,9 +72,11 @@ const cache = new Map<string, CacheEntry>();
  * Builds the verifier that TLS adapters run once per connection. Successful chain
  * verifications are cached by the exact chain bytes and the bundle object they were
  * verified against, in one cache shared by all verifiers of the process: an entry is used
- * only while the verifier's source still returns that same bundle for the peer's trust
- * domain and `now` is inside every certificate's validity window, so a bundle update or an
- * expiry takes effect on the next connection. The authorizer runs on every call.
+ * only while the verifier's source returns that same bundle for the peer's trust domain and
+ * `now` is inside every certificate's validity window, so a bundle update (even one that
+ * lands while a verification is running) or an expiry takes effect on the next connection.
+ * Every call, served from the cache or not, returns its own copy of the verified chain. The
+ * authorizer runs on every call.
  *
  * Exported from `@spiffe-ts/sdk`.
  *
@@ -85,36 +98,97 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
     const hit = key ? cache.get(key) : undefined;
     if (hit) {
       const t = at.getTime();
-      const current = currentBundle(bundleSource, hit.peer);
-      if (current === hit.bundle && t >= hit.validFrom && t <= hit.validUntil) {
+      if (t >= hit.validFrom && t <= hit.validUntil && currentBundle(bundleSource, hit.id.trustDomain) === hit.bundle) {
         cache.delete(key); // refresh LRU position
         cache.set(key, hit);
-        await authorizer(hit.peer.id, hit.peer.verifiedChain);
-        return hit.peer;
+        const peer = frozenPeer(hit.id, hit.verifiedChain);
+        await authorizer(peer.id, peer.verifiedChain);
+        return peer;
       }
       // Another bundle (an update, or another verifier's source) or outside the window:
       // verify in full; a success replaces the entry.
     }
-    const { id, verifiedChain } = await verifyX509Svid(chain, bundleSource, { now: at });
-    const peer: VerifiedPeer = Object.freeze({ id, verifiedChain: Object.freeze(verifiedChain) });
+    const snapshot = new BundleSnapshot(bundleSource);
+    let verified: { id: SpiffeId; verifiedChain: Uint8Array[] };
+    try {
+      verified = await verifyX509Svid(chain, snapshot, { now: at });
+    } catch (err) {
+      // The source's own error (no bundle, a source that throws or has the wrong shape), not
+      // the one verifyX509Svid made of the snapshot's "no bundle".
+      throw snapshot.error ?? err;
+    }
+    const { id, verifiedChain } = verified;
     if (key) {
-      const bundle = currentBundle(bundleSource, peer);
+      const bundle = snapshot.bundleFor(id.trustDomain);
       const window = validityWindow(verifiedChain);
       if (bundle && window) {
         cache.delete(key);
-        cache.set(key, { peer, bundle, ...window });
+        cache.set(key, { id, verifiedChain: copyChain(verifiedChain), bundle, ...window });
         if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
       }
     }
-    await authorizer(id, verifiedChain);
+    const peer = frozenPeer(id, verifiedChain);
+    await authorizer(peer.id, peer.verifiedChain);
     return peer;
   };
 }
 
-/** The bundle the source holds now for the peer's trust domain, or undefined (never throws). */
-function currentBundle(source: X509BundleSourceLike, peer: VerifiedPeer): X509Bundle | undefined {
+/**
+ * The bundle source one verification sees: it looks the caller's source up once, records the
+ * bundle object it returned, and hands that same object to every later lookup of the
+ * verification, so the cache entry names exactly the bundle the chain was verified against
+ * (an update landing in the source meanwhile is not mistaken for it). A failed lookup is kept
+ * (to rethrow as is) and reported as "no bundle".
+ */
+class BundleSnapshot implements X509BundleSource {
+  readonly #source: X509BundleSourceLike;
+  #trustDomain: TrustDomain | undefined;
+  #bundle: X509Bundle | undefined;
+  /** True once lookups asked for more than one trust domain (then nothing is cached). */
+  #mixed = false;
+  /** The error of the source's lookup, if it failed. */
+  error: unknown;
+
+  constructor(source: X509BundleSourceLike) {
+    this.#source = source;
+  }
+
+  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle | undefined {
+    if (this.#trustDomain !== undefined) {
+      if (this.#trustDomain.equals(trustDomain)) return this.#bundle;
+      this.#mixed = true;
+    } else {
+      this.#trustDomain = trustDomain;
+    }
+    try {
+      const bundle = resolveX509Bundle(this.#source, trustDomain);
+      if (!this.#mixed) this.#bundle = bundle;
+      return bundle;
+    } catch (err) {
+      this.error ??= err;
+      return undefined;
+    }
+  }
+
+  /** The bundle recorded for `trustDomain`, if it was the only one looked up and was found. */
+  bundleFor(trustDomain: TrustDomain): X509Bundle | undefined {
+    return !this.#mixed && this.#trustDomain?.equals(trustDomain) ? this.#bundle : undefined;
+  }
+}
+
+/** A frozen result with fresh copies of the chain's bytes, owned by the caller. */
+function frozenPeer(id: SpiffeId, verifiedChain: readonly Uint8Array[]): VerifiedPeer {
+  return Object.freeze({ id, verifiedChain: Object.freeze(copyChain(verifiedChain)) });
+}
+
+function copyChain(chain: readonly Uint8Array[]): Uint8Array[] {
+  return chain.map((der) => der.slice());
+}
+
+/** The bundle the source holds now for `trustDomain`, or undefined (never throws). */
+function currentBundle(source: X509BundleSourceLike, trustDomain: TrustDomain): X509Bundle | undefined {
   try {
-    return resolveX509Bundle(source, peer.id.trustDomain);
+    return resolveX509Bundle(source, trustDomain);
   } catch {
     return undefined;
   }
