@@ -6,8 +6,8 @@ import * as x509 from "@peculiar/x509";
 
 x509.cryptoProvider.set(globalThis.crypto);
 
-/** Key algorithms the fixtures can issue. */
-export type KeyAlg = "P-256" | "P-384" | "RSA-2048";
+/** Key algorithms the fixtures can issue (@peculiar/x509 signs with Ed25519 through Web Crypto). */
+export type KeyAlg = "P-256" | "P-384" | "P-521" | "RSA-2048" | "Ed25519";
 
 /** A generated key pair plus its PKCS#8 DER encoding. */
 export interface TestKey {
@@ -72,8 +72,8 @@ interface CommonOptions {
   extraExtensions?: readonly x509.Extension[];
   /** OID of an extra critical extension nobody understands. */
   extraCriticalExtension?: string;
-  /** Signature algorithm of the issuer; defaults to SHA-256 (SHA-384 for P-384 issuers). */
-  hash?: "SHA-1" | "SHA-256" | "SHA-384";
+  /** Hash of the issuer's signature; defaults to SHA-256 (SHA-384 for P-384, SHA-512 for P-521 issuers; Ed25519 has none). */
+  hash?: "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 }
 
 /** Options of {@link createCa}. */
@@ -110,7 +110,8 @@ export const OID_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
 let counter = 0;
 
-function algParams(alg: KeyAlg): EcKeyGenParams | RsaHashedKeyGenParams {
+function algParams(alg: KeyAlg): Algorithm | EcKeyGenParams | RsaHashedKeyGenParams {
+  if (alg === "Ed25519") return { name: "Ed25519" };
   if (alg === "RSA-2048") {
     return { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
   }
@@ -167,8 +168,9 @@ function keyUsageBits(flags: KeyUsageFlags): number {
   return bits;
 }
 
-function signingAlgorithm(issuer: TestKey, hash: "SHA-1" | "SHA-256" | "SHA-384" | undefined): Algorithm | EcdsaParams {
-  const h = hash ?? (issuer.alg === "P-384" ? "SHA-384" : "SHA-256");
+function signingAlgorithm(issuer: TestKey, hash: CommonOptions["hash"]): Algorithm | EcdsaParams {
+  if (issuer.alg === "Ed25519") return { name: "Ed25519" };
+  const h = hash ?? (issuer.alg === "P-384" ? "SHA-384" : issuer.alg === "P-521" ? "SHA-512" : "SHA-256");
   return issuer.alg === "RSA-2048" ? { name: "RSASSA-PKCS1-v1_5", hash: h } as Algorithm : ({ name: "ECDSA", hash: h } as EcdsaParams);
 }
 

@@ -67,7 +67,7 @@ export class X509Svid {
   /**
    * Parses an X.509-SVID: the certificate chain (PEM `CERTIFICATE` blocks, concatenated DER,
    * or an array of DER certificates; leaf first) and the leaf's PKCS#8 private key (PEM
-   * `PRIVATE KEY` or DER; EC P-256, EC P-384 or RSA).
+   * `PRIVATE KEY` or DER; EC P-256, P-384 or P-521, RSA, or Ed25519).
    *
    * The leaf must follow the X.509-SVID rules (exactly one URI SAN holding a SPIFFE ID with
    * a path, not a CA, no `keyCertSign`/`cRLSign`); the other certificates must be CAs with

@@ -21,6 +21,19 @@ function b64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
+/** A DER element with short-form length (enough for the hand-made keys below). */
+function der(tag: number, ...content: number[]): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([tag, content.length, ...content]);
+}
+
+const OID_ED25519 = der(0x06, 0x2b, 0x65, 0x70);
+const OID_EC = der(0x06, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
+
+/** PKCS#8 PrivateKeyInfo v1 (version 0) of an AlgorithmIdentifier's contents and a privateKey OCTET STRING. */
+function pkcs8(algorithmContents: Uint8Array, privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
+  return der(0x30, 0x02, 0x01, 0x00, ...der(0x30, ...algorithmContents), ...privateKey);
+}
+
 let root: TestCa;
 let inter: TestCa;
 let leaf: TestCert;
@@ -60,6 +73,12 @@ describe("X509Svid.parse accepts", () => {
     expect((await X509Svid.parse(p384.pem, p384.privateKeyPem)).id.path).toBe("/workload");
     const rsa = await issueLeaf(inter, { key: await generateKey("RSA-2048", { cacheAs: "svid-leaf" }) });
     expect((await X509Svid.parse(rsa.pem, rsa.privateKeyPem)).id.path).toBe("/workload");
+  });
+
+  test("an EC P-521 key", async () => {
+    const p521 = await issueLeaf(inter, { keyAlg: "P-521" });
+    const svid = await X509Svid.parse(peerChain(p521, inter), p521.privateKeyPem);
+    expect(b64(svid.privateKey)).toBe(b64(p521.privateKey));
   });
 
   test("an expired SVID (parse checks structure, not time; verification checks time)", async () => {
@@ -133,14 +152,27 @@ describe("X509Svid.parse rejects the key", () => {
     await rejects(X509Svid.parse(rsaLeaf.pem, leaf.privateKey), "ERR_X509_SVID_KEY_MISMATCH");
   });
 
-  test("of an unsupported algorithm (Ed25519, P-521)", async () => {
-    const ed = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const edDer = new Uint8Array(await crypto.subtle.exportKey("pkcs8", ed.privateKey));
-    await rejects(X509Svid.parse(leaf.pem, edDer), "ERR_X509_SVID_UNSUPPORTED_KEY");
-    const p521 = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-521" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const p521Der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", p521.privateKey));
-    const err = await rejects(X509Svid.parse(leaf.pem, p521Der), "ERR_X509_SVID_UNSUPPORTED_KEY");
-    expect(err.message).toContain("curve");
+  test("of a supported algorithm other than the leaf's (Ed25519, P-521 for a P-256 leaf)", async () => {
+    const ed = await generateKey("Ed25519");
+    const err = await rejects(X509Svid.parse(leaf.pem, ed.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
+    expect(err.message).toContain("(Ed25519) does not match the leaf certificate's public key (EC P-256)");
+    const p521 = await generateKey("P-521");
+    await rejects(X509Svid.parse(leaf.pem, p521.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
+  });
+
+  test("of an unsupported algorithm (X25519, Ed448, secp256k1, EC without a named curve)", async () => {
+    const x25519 = pkcs8(der(0x06, 0x2b, 0x65, 0x6e), der(0x04, ...der(0x04, ...new Uint8Array(32).fill(7))));
+    const ed448 = pkcs8(der(0x06, 0x2b, 0x65, 0x71), der(0x04, ...der(0x04, ...new Uint8Array(57).fill(7))));
+    const secp256k1 = pkcs8(concatBytes(OID_EC, der(0x06, 0x2b, 0x81, 0x04, 0x00, 0x0a)), der(0x04, ...der(0x30, 0x02, 0x01, 0x01, ...der(0x04, ...new Uint8Array(32).fill(7)))));
+    const implicitCurve = pkcs8(concatBytes(OID_EC, der(0x05)), der(0x04, ...der(0x30, 0x02, 0x01, 0x01, ...der(0x04, ...new Uint8Array(32).fill(7)))));
+    for (const key of [x25519, ed448]) {
+      const err = await rejects(X509Svid.parse(leaf.pem, key), "ERR_X509_SVID_UNSUPPORTED_KEY");
+      expect(err.message).toContain("supported: EC P-256, EC P-384, EC P-521, RSA, Ed25519");
+    }
+    for (const key of [secp256k1, implicitCurve]) {
+      const err = await rejects(X509Svid.parse(leaf.pem, key), "ERR_X509_SVID_UNSUPPORTED_KEY");
+      expect(err.message).toContain("curve");
+    }
   });
 
   test("that is not PKCS#8 PEM or DER", async () => {
@@ -168,6 +200,61 @@ describe("X509Svid.parse rejects the key", () => {
 
   test("larger than 64 KiB", async () => {
     await rejects(X509Svid.parse(leaf.pem, new Uint8Array(64 * 1024 + 1)), "ERR_X509_SVID_TOO_LARGE");
+  });
+});
+
+describe("X509Svid.parse with Ed25519", () => {
+  let edRoot: TestCa;
+  let edInter: TestCa;
+  let edLeaf: TestCert;
+
+  beforeAll(async () => {
+    edRoot = await createCa({ trustDomain: "example.org", keyAlg: "Ed25519" });
+    edInter = await createCa({ parent: edRoot, keyAlg: "Ed25519" });
+    edLeaf = await issueLeaf(edInter, { keyAlg: "Ed25519", uriSans: ["spiffe://example.org/ed"] });
+  });
+
+  test("accepts an Ed25519 leaf and its PKCS#8 key (PEM and DER), under an Ed25519 chain", async () => {
+    expect(edLeaf.privateKey.length).toBe(48); // RFC 8410 PKCS#8 v1: 16 bytes of framing + the 32-byte seed
+    const fromPem = await X509Svid.parse(edLeaf.pem + edInter.pem, edLeaf.privateKeyPem);
+    expect(fromPem.id.toString()).toBe("spiffe://example.org/ed");
+    expect(fromPem.certificates.map(b64)).toEqual([b64(edLeaf.der), b64(edInter.der)]);
+    expect(b64(fromPem.privateKey)).toBe(b64(edLeaf.privateKey));
+    const fromDer = await X509Svid.parse(peerChain(edLeaf, edInter), edLeaf.privateKey);
+    expect(fromDer.toPem()).toEqual(fromPem.toPem());
+  });
+
+  test("accepts mixed chains: an Ed25519 leaf under a P-256 CA, a P-256 leaf under an Ed25519 CA", async () => {
+    const edUnderEc = await issueLeaf(inter, { keyAlg: "Ed25519" });
+    expect((await X509Svid.parse(peerChain(edUnderEc, inter), edUnderEc.privateKey)).id.path).toBe("/workload");
+    const ecUnderEd = await issueLeaf(edInter, { keyAlg: "P-256" });
+    expect((await X509Svid.parse(peerChain(ecUnderEd, edInter), ecUnderEd.privateKey)).id.path).toBe("/workload");
+  });
+
+  test("rejects the Ed25519 key of another leaf: ERR_X509_SVID_KEY_MISMATCH", async () => {
+    const other = await generateKey("Ed25519");
+    const err = await rejects(X509Svid.parse(edLeaf.pem, other.pkcs8Pem), "ERR_X509_SVID_KEY_MISMATCH");
+    expect(err.message).toBe("the private key does not belong to the leaf certificate");
+    expect(err.message).not.toContain(b64(other.pkcs8).slice(16, 40));
+  });
+
+  test("rejects a key of another type for an Ed25519 leaf: ERR_X509_SVID_KEY_MISMATCH naming both", async () => {
+    const err = await rejects(X509Svid.parse(edLeaf.pem, leaf.privateKey), "ERR_X509_SVID_KEY_MISMATCH");
+    expect(err.message).toContain("(EC P-256) does not match the leaf certificate's public key (Ed25519)");
+    const rsa = await generateKey("RSA-2048", { cacheAs: "svid-leaf" });
+    await rejects(X509Svid.parse(edLeaf.pem, rsa.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
+  });
+
+  test("rejects malformed Ed25519 keys: parameters present (RFC 8410), a short seed, trailing bytes", async () => {
+    const seed = edLeaf.privateKey.subarray(16);
+    const withParams = pkcs8(concatBytes(OID_ED25519, der(0x05)), der(0x04, ...der(0x04, ...seed)));
+    const err = await rejects(X509Svid.parse(edLeaf.pem, withParams), "ERR_X509_SVID_UNSUPPORTED_KEY");
+    expect(err.message).toContain("must be absent");
+    const shortSeed = pkcs8(OID_ED25519, der(0x04, ...der(0x04, ...seed.subarray(0, 31))));
+    await rejects(X509Svid.parse(edLeaf.pem, shortSeed), "ERR_X509_SVID_PRIVATE_KEY");
+    await rejects(X509Svid.parse(edLeaf.pem, concatBytes(edLeaf.privateKey, new Uint8Array([0]))), "ERR_X509_SVID_PRIVATE_KEY");
+    const rebuilt = pkcs8(OID_ED25519, der(0x04, ...der(0x04, ...seed)));
+    expect(b64(rebuilt)).toBe(b64(edLeaf.privateKey)); // the helper builds what Web Crypto exports
   });
 });
 
