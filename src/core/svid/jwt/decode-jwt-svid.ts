@@ -93,12 +93,20 @@ function subjectOf(claims: Record<string, unknown>): SpiffeId {
   const sub = own(claims, "sub");
   if (sub === undefined) fail("ERR_JWT_SVID_MISSING_SUBJECT", `the token has no "sub" claim; it MUST be the workload's SPIFFE ID (JWT-SVID spec §3.1)`);
   if (typeof sub !== "string") fail("ERR_JWT_SVID_INVALID_SUBJECT", `the token's "sub" must be a SPIFFE ID string, got ${show(sub)}`);
+  let id: SpiffeId;
   try {
-    return SpiffeId.parse(sub);
+    id = SpiffeId.parse(sub);
   } catch (err) {
     const reason = err instanceof SpiffeError ? `${err.code}: ${err.message}` : "invalid";
     throw new JwtSvidError("ERR_JWT_SVID_INVALID_SUBJECT", `the token's "sub" is not a valid SPIFFE ID (${reason})`, { cause: err });
   }
+  // A SPIFFE ID without a path names a trust domain (its signing authority), never a
+  // workload: JWT-SVID spec §3.1, SPIFFE-ID spec §2.2 and §3.1, as X509-SVID spec §3.1 for
+  // leaves (ERR_X509_SVID_NO_PATH).
+  if (id.isTrustDomainId) {
+    fail("ERR_JWT_SVID_NO_PATH", `the token's "sub" "${id}" has no path: it names a trust domain, but a JWT-SVID's "sub" MUST be the SPIFFE ID of a workload, e.g. "${id}/service" (JWT-SVID spec §3.1)`);
+  }
+  return id;
 }
 
 function audienceOf(claims: Record<string, unknown>): readonly string[] {

@@ -93,8 +93,10 @@ export class JwtSvid {
    *   EdDSA, whatever key the bundle holds), and fitting the key: type, curve, and the key's
    *   own `alg` when the bundle gives one;
    * - `typ` absent, `JWT` or `JOSE`; no `crit`; no header other than `alg`, `kid`, `typ`;
-   * - `sub` a valid SPIFFE ID; the key comes only from the JWT bundle of that ID's trust
-   *   domain: the `kid` key when the token names one, else any key of that bundle;
+   * - `sub` a valid SPIFFE ID of a workload: one with a path (`spiffe://example.org`
+   *   alone names a trust domain and is refused with `ERR_JWT_SVID_NO_PATH`); the key
+   *   comes only from the JWT bundle of that ID's trust domain: the `kid` key when the
+   *   token names one, else any key of that bundle;
    * - `aud` present and containing `audience` (or one of them, when a list is given);
    * - `exp` present and not past, `nbf` (when present) not in the future, each with the
    *   clock skew of `options`; `iat` is not required.
@@ -134,7 +136,8 @@ export class JwtSvid {
    * Parses a JWT-SVID **without checking its signature, audience or expiry**: for tooling
    * and for tokens the local agent just issued to this workload. Never use it to
    * authenticate a peer; use {@link JwtSvid.parseAndValidate}. The serialization, header
-   * and claim-shape rules (`sub`, `aud`, `exp` present and well formed) are still checked.
+   * and claim-shape rules (`sub`, `aud`, `exp` present and well formed, `sub` a workload's
+   * SPIFFE ID with a path) are still checked.
    *
    * @throws {JwtSvidError} the codes of the serialization, header and claims rules.
    */

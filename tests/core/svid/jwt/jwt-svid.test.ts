@@ -236,6 +236,21 @@ describe("JwtSvid.parseAndValidate rejects the claims", () => {
     }
   });
 
+  test("sub a bare trust-domain ID (no path): ERR_JWT_SVID_NO_PATH, before any key or bundle lookup", async () => {
+    for (const sub of ["spiffe://example.org", "spiffe://other.example"]) {
+      const err = await validate(await sign(claims({ sub }))).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(JwtSvidError);
+      expect((err as JwtSvidError).code).toBe("ERR_JWT_SVID_NO_PATH");
+      expect((err as JwtSvidError).message).toContain("has no path");
+    }
+    // Signed by a key of no bundle, and for a trust domain without a bundle: still NO_PATH.
+    const unknown = await signWith(others.ES256, claims({ sub: "spiffe://example.org" }), { kid: "nobody" });
+    expect(await codeOf(() => validate(unknown))).toBe("ERR_JWT_SVID_NO_PATH");
+    expect(await codeOf(() => validate(unknown, { getJwtBundleForTrustDomain: () => undefined }))).toBe("ERR_JWT_SVID_NO_PATH");
+    // One path segment is a workload.
+    expect((await validate(await sign(claims({ sub: "spiffe://example.org/a" })))).id.toString()).toBe("spiffe://example.org/a");
+  });
+
   test("aud missing or empty; of the wrong type; not containing the audience", async () => {
     expect(await codeOf(async () => validate(await sign(without("aud"))))).toBe("ERR_JWT_SVID_MISSING_AUDIENCE");
     expect(await codeOf(async () => validate(await sign(claims({ aud: [] }))))).toBe("ERR_JWT_SVID_MISSING_AUDIENCE");
@@ -419,6 +434,7 @@ describe("JwtSvid.parseInsecure", () => {
     expect(await codeOf(() => JwtSvid.parseInsecure(`${part({ alg: "ES256", typ: "x" })}.${part(claims())}.${sig}`))).toBe("ERR_JWT_SVID_TYP");
     expect(await codeOf(() => JwtSvid.parseInsecure(`${part({ alg: "ES256" })}.${part({ sub: SUB, aud: AUD })}.${sig}`))).toBe("ERR_JWT_SVID_MISSING_EXPIRATION");
     expect(await codeOf(() => JwtSvid.parseInsecure(`${part({ alg: "ES256" })}.${part({ sub: "x", aud: AUD, exp: 1 })}.${sig}`))).toBe("ERR_JWT_SVID_INVALID_SUBJECT");
+    expect(await codeOf(() => JwtSvid.parseInsecure(`${part({ alg: "ES256" })}.${part({ sub: "spiffe://example.org", aud: AUD, exp: 1 })}.${sig}`))).toBe("ERR_JWT_SVID_NO_PATH");
     expect(await codeOf(() => JwtSvid.parseInsecure("a.b"))).toBe("ERR_JWT_SVID_PART_COUNT");
     expect(await codeOf(() => JwtSvid.parseInsecure(undefined as unknown as string))).toBe("ERR_JWT_SVID_INVALID_ARGUMENT");
   });
