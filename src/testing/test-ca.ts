@@ -6,7 +6,7 @@ import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { base64UrlEncode } from "./lib/base64url.ts";
 import { type BuiltCertificate, buildCertificate, type Issuer } from "./lib/certificate-builder.ts";
 import { signJws, type TestJwk, toTestJwk } from "./lib/jws.ts";
-import { certKeyParams, generateKeyPair, jwtKeyParams, type TestJwtAlgorithm, type TestKeyAlgorithm } from "./lib/keys.ts";
+import { certKeyParams, generateKeyPair, jwtKeyParams, TEST_KEY_ALGORITHMS, type TestJwtAlgorithm, type TestKeyAlgorithm } from "./lib/keys.ts";
 import { TestingError } from "./testing-error.ts";
 
 export type { TestJwk, TestJwtAlgorithm, TestKeyAlgorithm };
@@ -27,7 +27,13 @@ export interface TestCaOptions {
   readonly trustDomain: TrustDomain | string;
   /** Issue leaves from an intermediate CA (served in the SVID chain) instead of the root. Default `false`. */
   readonly intermediate?: boolean;
-  /** Key algorithm of the CA certificates and of issued X.509-SVIDs. Default `"P-256"`. */
+  /**
+   * Key algorithm of the CA certificates (root and intermediate) and of issued X.509-SVIDs:
+   * `"P-256"` (ECDSA with SHA-256), `"P-384"` (ECDSA with SHA-384), `"RSA-2048"` (PKCS#1 v1.5
+   * with SHA-256) or `"Ed25519"` (RFC 8410; private keys are PKCS#8, accepted by
+   * `X509Svid.parse` and by `node:tls` on Node, Bun and Deno, both TLS 1.2 and 1.3). Does not
+   * change JWT-SVIDs, which use `jwtAlg`. Default `"P-256"`.
+   */
   readonly keyAlg?: TestKeyAlgorithm;
   /** JWS algorithm of the JWT-SVID signing key. Default `"ES256"`. */
   readonly jwtAlg?: TestJwtAlgorithm;
@@ -220,8 +226,8 @@ export async function createTestCa(options: TestCaOptions): Promise<TestCa> {
   const trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);
   const keyAlg = options.keyAlg ?? "P-256";
   const jwtAlg = options.jwtAlg ?? "ES256";
-  if (!["P-256", "P-384", "RSA-2048"].includes(keyAlg)) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `keyAlg must be "P-256", "P-384" or "RSA-2048", got ${JSON.stringify(keyAlg)}`);
+  if (!TEST_KEY_ALGORITHMS.includes(keyAlg)) {
+    throw new TestingError("ERR_TESTING_OPTIONS", `keyAlg must be "P-256", "P-384", "RSA-2048" or "Ed25519", got ${JSON.stringify(keyAlg)}`);
   }
   if (!["ES256", "RS256", "PS256"].includes(jwtAlg)) {
     throw new TestingError("ERR_TESTING_OPTIONS", `jwtAlg must be "ES256", "RS256" or "PS256", got ${JSON.stringify(jwtAlg)}`);

@@ -42,6 +42,28 @@ async function chainValid(chain: readonly Uint8Array[], roots: readonly Uint8Arr
   return result.result;
 }
 
+/**
+ * Checks every signature of `chain` (leaf first) up to the root in `roots` that signed its
+ * last certificate, with Web Crypto directly (pkijs path validation knows no Ed25519).
+ */
+async function ed25519SignaturesValid(chain: readonly Uint8Array[], roots: readonly Uint8Array[]): Promise<boolean> {
+  const certs = chain.map(cert);
+  const anchors = roots.map(cert);
+  for (const [i, c] of certs.entries()) {
+    const issuers = i + 1 < certs.length ? [certs[i + 1]!] : anchors;
+    const signed = new Uint8Array(c.tbsView);
+    const signature = new Uint8Array(c.signatureValue.valueBlock.valueHexView);
+    let ok = false;
+    for (const issuer of issuers) {
+      const spki = new Uint8Array(issuer.subjectPublicKeyInfo.toSchema().toBER(false));
+      const key = await crypto.subtle.importKey("spki", spki, { name: "Ed25519" }, false, ["verify"]);
+      if (await crypto.subtle.verify({ name: "Ed25519" }, key, signature, signed)) ok = true;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
 /** verifyX509Svid against a bundle of `roots`: "ok" or the rejection code. */
 async function verify(chain: readonly Uint8Array[], td: string, roots: readonly Uint8Array[], now?: Date): Promise<string> {
   try {
@@ -77,7 +99,7 @@ async function verifyJwt(token: string, keys: readonly TestJwk[]): Promise<boole
 }
 
 describe("createTestCa: X.509-SVIDs", () => {
-  for (const keyAlg of ["P-256", "P-384", "RSA-2048"] as const) {
+  for (const keyAlg of ["P-256", "P-384", "RSA-2048", "Ed25519"] as const) {
     for (const intermediate of [false, true]) {
       test(`${keyAlg}${intermediate ? " with intermediate" : ""}: SVID parses, chains to the bundle`, async () => {
         const ca = await createTestCa({ trustDomain: "example.org", keyAlg, intermediate });
@@ -91,7 +113,11 @@ describe("createTestCa: X.509-SVIDs", () => {
         expect(fromPem.id.toString()).toBe("spiffe://example.org/web");
         expect(ca.x509Bundle.trustDomain.name).toBe("example.org");
         expect(ca.x509Bundle.authorities.length).toBe(1);
-        expect(await chainValid(svid.certificates, ca.x509Bundle.authorities)).toBe(true);
+        if (keyAlg === "Ed25519") {
+          expect(await ed25519SignaturesValid(svid.certificates, ca.x509Bundle.authorities)).toBe(true);
+        } else {
+          expect(await chainValid(svid.certificates, ca.x509Bundle.authorities)).toBe(true);
+        }
         const verified = await verifyX509Svid(svid.certificates as Uint8Array[], ca.x509Bundle);
         expect(verified.id.toString()).toBe("spiffe://example.org/web");
         expect(verified.verifiedChain.length).toBe(intermediate ? 3 : 2);
@@ -144,6 +170,48 @@ describe("createTestCa: X.509-SVIDs", () => {
       ext(c, OID.ski);
       ext(c, OID.aki);
     }
+  });
+
+  test("Ed25519: root, intermediate and leaf follow RFC 8410; JWT-SVIDs keep their own jwtAlg", async () => {
+    const ca = await createTestCa({ trustDomain: "example.org", keyAlg: "Ed25519", intermediate: true });
+    expect(ca.keyAlgorithm).toBe("Ed25519");
+    expect(ca.jwtAlgorithm).toBe("ES256");
+    const svid = await ca.issueX509Svid({ id: "spiffe://example.org/web" });
+    const ED25519 = "06032b6570"; // OBJECT IDENTIFIER 1.3.101.112
+    for (const der of [ca.x509Authorities[0]!, svid.certificates[1]!, svid.certificates[0]!]) {
+      const c = cert(der);
+      // id-Ed25519 with absent parameters, in signatureAlgorithm and in the TBS signature field
+      expect(hex(c.signatureAlgorithm.toSchema().toBER(false))).toBe(`3005${ED25519}`);
+      expect(hex(c.signature.toSchema().toBER(false))).toBe(`3005${ED25519}`);
+      expect(c.signatureValue.valueBlock.valueHexView.length).toBe(64);
+      // SubjectPublicKeyInfo: id-Ed25519, no parameters, a 32-byte key
+      const spki = hex(c.subjectPublicKeyInfo.toSchema().toBER(false));
+      expect(spki).toMatch(new RegExp(`^302a3005${ED25519}032100[0-9a-f]{64}$`));
+    }
+    expect(svid.privateKey.length).toBe(48);
+    expect(hex(svid.privateKey.subarray(0, 16))).toBe(`302e0201003005${ED25519}04220420`);
+    expect(svid.privateKeyPem).toContain("-----BEGIN PRIVATE KEY-----");
+    const jwt = await ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: "api" });
+    expect(decodePart(jwt.token.split(".")[0]!)["alg"]).toBe("ES256");
+    expect(await verifyJwt(jwt.token, ca.jwks.keys)).toBe(true);
+    const rs = await createTestCa({ trustDomain: "example.org", keyAlg: "Ed25519", jwtAlg: "RS256" });
+    expect(decodePart((await rs.issueJwtSvid({ id: "spiffe://example.org/web", audience: "api" })).token.split(".")[0]!)["alg"]).toBe("RS256");
+  });
+
+  test("Ed25519: rotation keeps the previous root until dropped", async () => {
+    const ca = await createTestCa({ trustDomain: "example.org", keyAlg: "Ed25519" });
+    const before = await ca.issueX509Svid({ id: "spiffe://example.org/web" });
+    const oldRoot = ca.x509Authorities[0]!;
+    await ca.rotateX509Authority();
+    const after = await ca.issueX509Svid({ id: "spiffe://example.org/web" });
+    const newRoot = ca.x509Authorities[1]!;
+    expect(await ed25519SignaturesValid(after.certificates, [newRoot])).toBe(true);
+    expect(await ed25519SignaturesValid(after.certificates, [oldRoot])).toBe(false);
+    expect(await verify(before.certificates, "example.org", ca.x509Authorities)).toBe("ok");
+    expect(await verify(after.certificates, "example.org", [oldRoot])).toBe("ERR_X509_SVID_UNTRUSTED");
+    ca.dropPreviousX509Authorities();
+    expect(await verify(before.certificates, "example.org", ca.x509Authorities)).toBe("ERR_X509_SVID_UNTRUSTED");
+    expect(await verify(after.certificates, "example.org", ca.x509Authorities)).toBe("ok");
   });
 
   test("serials are random", async () => {
@@ -205,6 +273,7 @@ describe("createTestCa: X.509-SVIDs", () => {
   test("rejects invalid input with typed errors", async () => {
     await expectCode(createTestCa({ trustDomain: "Example.org" }), "ERR_SPIFFE_ID_TRUST_DOMAIN_CHARS");
     await expectCode(createTestCa({ trustDomain: "example.org", keyAlg: "P-521" as "P-256" }), "ERR_TESTING_OPTIONS");
+    await expectCode(createTestCa({ trustDomain: "example.org", keyAlg: "Ed448" as "Ed25519" }), "ERR_TESTING_OPTIONS");
     await expectCode(createTestCa({ trustDomain: "example.org", jwtAlg: "HS256" as "ES256" }), "ERR_TESTING_OPTIONS");
     await expectCode(createTestCa(null as unknown as { trustDomain: string }), "ERR_TESTING_OPTIONS");
     const ca = await createTestCa({ trustDomain: "example.org" });

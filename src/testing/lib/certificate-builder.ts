@@ -1,4 +1,5 @@
-// Builds and signs X.509 certificates with pkijs + asn1js + Web Crypto, for the test CA.
+// Builds and signs X.509 certificates with pkijs + asn1js + Web Crypto, for the test CA
+// (ECDSA, RSA and Ed25519 issuers).
 // Not exported from the package; pkijs types never leave this file.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -15,6 +16,7 @@ const OID_AUTHORITY_KEY_ID = "2.5.29.35";
 const OID_EXT_KEY_USAGE = "2.5.29.37";
 const OID_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 const OID_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+const OID_ED25519 = "1.3.101.112";
 const GENERAL_NAME_DNS = 2;
 const GENERAL_NAME_URI = 6;
 
@@ -23,7 +25,8 @@ export interface Issuer {
   readonly nameDer: Uint8Array<ArrayBuffer>;
   readonly keyId: Uint8Array<ArrayBuffer>;
   readonly privateKey: CryptoKey;
-  readonly hash: string;
+  /** Hash of ECDSA and RSA signatures; undefined for Ed25519. */
+  readonly hash: string | undefined;
 }
 
 export interface CertificateSpec {
@@ -33,7 +36,7 @@ export interface CertificateSpec {
   readonly issuer: Issuer | undefined;
   readonly publicKey: CryptoKey;
   /** Private key and hash used when the certificate is self-signed. */
-  readonly selfKey?: { readonly privateKey: CryptoKey; readonly hash: string };
+  readonly selfKey?: { readonly privateKey: CryptoKey; readonly hash: string | undefined };
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly isCa: boolean;
@@ -74,7 +77,7 @@ async function build(spec: CertificateSpec): Promise<BuiltCertificate> {
   cert.issuer = spec.issuer ? pkijs.RelativeDistinguishedNames.fromBER(spec.issuer.nameDer) : subject;
   cert.notBefore = toTime(spec.notBefore);
   cert.notAfter = toTime(spec.notAfter);
-  await cert.subjectPublicKeyInfo.importKey(spec.publicKey);
+  cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(await crypto.subtle.exportKey("spki", spec.publicKey));
 
   const keyId = new Uint8Array(await crypto.subtle.digest("SHA-1", new Uint8Array(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)));
   const authorityKeyId = spec.issuer ? spec.issuer.keyId : keyId;
@@ -107,13 +110,31 @@ async function build(spec: CertificateSpec): Promise<BuiltCertificate> {
 
   const signer = spec.issuer ?? spec.selfKey;
   if (!signer) throw new TestingError("ERR_TESTING_OPTIONS", "a self-signed certificate needs its own private key");
-  await cert.sign(signer.privateKey, signer.hash);
+  await sign(cert, signer.privateKey, signer.hash);
   return {
     der: new Uint8Array(cert.toSchema().toBER(false)),
     serialNumberHex: toHex(serial),
     nameDer: new Uint8Array(subject.toSchema().toBER(false)),
     keyId,
   };
+}
+
+/**
+ * Signs `cert`. pkijs signs ECDSA and RSA but knows no Ed25519: that signature (RFC 8410
+ * §6: id-Ed25519 with absent parameters, over the whole TBSCertificate) is made here.
+ */
+async function sign(cert: pkijs.Certificate, privateKey: CryptoKey, hash: string | undefined): Promise<void> {
+  if (privateKey.algorithm.name !== "Ed25519") {
+    if (hash === undefined) throw new TestingError("ERR_TESTING_OPTIONS", `a ${privateKey.algorithm.name} signature needs a hash`);
+    await cert.sign(privateKey, hash);
+    return;
+  }
+  cert.signature = new pkijs.AlgorithmIdentifier({ algorithmId: OID_ED25519 });
+  cert.signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: OID_ED25519 });
+  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
+  cert.tbsView = tbs;
+  const signature = await crypto.subtle.sign({ name: "Ed25519" }, privateKey, tbs);
+  cert.signatureValue = new asn1js.BitString({ valueHex: signature });
 }
 
 function attribute(type: string, value: string): asn1js.Set {
