@@ -140,6 +140,28 @@ describe("startWorkloadApiServer", () => {
     expect(call.status?.code).toBe("Canceled");
   });
 
+  test("serves the X.509-SVIDs of an Ed25519 test CA (keyAlg: \"Ed25519\"), and rotates them", async () => {
+    const edCa = await createTestCa({ trustDomain: "example.org", keyAlg: "Ed25519", intermediate: true });
+    await using server = await start({ ca: edCa });
+    const client = connect(server);
+    const ac = new AbortController();
+    const it = client.fetchX509SVID({}, { signal: ac.signal })[Symbol.asyncIterator]();
+    const first = (await next(it)).svids[0]!;
+    expect(hex(first.bundle)).toBe(hex(concat(edCa.x509Authorities)));
+    expect(hex(first.x509SvidKey.subarray(0, 16))).toBe("302e020100300506032b657004220420"); // PKCS#8 Ed25519
+    const svid = await X509Svid.parse(first.x509Svid, first.x509SvidKey, { hint: first.hint });
+    expect(svid.id.toString()).toBe("spiffe://example.org/web");
+    expect(svid.certificates.length).toBe(2);
+    await server.rotate();
+    const second = (await next(it)).svids[0]!;
+    const rotated = await X509Svid.parse(second.x509Svid, second.x509SvidKey);
+    expect(rotated.serialNumber).not.toBe(svid.serialNumber);
+    ac.abort();
+    const verified = await verifyX509Svid(second.x509Svid, X509Bundle.parse("example.org", second.bundle));
+    expect(verified.id.toString()).toBe("spiffe://example.org/web");
+    expect(verified.verifiedChain.length).toBe(3);
+  });
+
   test("requires the security header on every RPC", async () => {
     await using server = await start();
     const client = connect(server, { header: false });
