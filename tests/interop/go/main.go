@@ -9,6 +9,7 @@
 //	interop jwt-fetch -socket ADDR -audience AUD            "TOKEN jwt"
 //	interop jwt-validate -socket ADDR -audience AUD         token on stdin: "VALID sub" (jwtsvid.ParseAndValidate)
 //	interop jwt-validate-api -socket ADDR -audience AUD     token on stdin: "VALID sub" (Workload API ValidateJWTSVID)
+//	interop verify-x509                                     JSON lines on stdin: one verdict line each (verify_x509.go)
 //
 // Failures print "ERROR msg" and exit 1.
 package main
@@ -35,9 +36,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: interop serve|get|id|jwt-fetch|jwt-validate|jwt-validate-api [flags]"))
+		fail(errors.New("usage: interop serve|get|id|jwt-fetch|jwt-validate|jwt-validate-api|verify-x509 [flags]"))
 	}
 	cmd := os.Args[1]
+	if cmd == "verify-x509" { // no Workload API: chains and bundles come on stdin
+		runVerifyX509()
+		return
+	}
 	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
 	socket := fs.String("socket", os.Getenv("SPIFFE_ENDPOINT_SOCKET"), "Workload API address (unix:///path or tcp://IP:port)")
 	authorize := fs.String("authorize", "any", "serve: the client SPIFFE ID to allow, or any")
