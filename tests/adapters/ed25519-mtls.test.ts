@@ -17,6 +17,7 @@ import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createTestCa, type TestCa } from "../../src/testing/test-ca.ts";
 import { startWorkloadApiServer } from "../../src/testing/workload-api-server.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
+import { createCa, issueLeaf, type TestCa as PkiCa } from "../support/test-pki.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const { connectMtls, createMtlsClient, getPeerId, serveMtls } = runtimeEntry;
@@ -30,7 +31,8 @@ type Alg = "Ed25519" | "P-256";
 
 let edCa: TestCa;
 let ecCa: TestCa;
-let strangerCa: TestCa;
+/** An Ed25519 CA of example.org outside the bundle, with a subject name no bundle root has. */
+let stranger: PkiCa;
 /** One trust domain whose bundle holds an Ed25519 and a P-256 root (a CA changing algorithms). */
 let bundle: X509Bundle;
 const servers: MtlsServer[] = [];
@@ -38,7 +40,7 @@ const servers: MtlsServer[] = [];
 beforeAll(async () => {
   edCa = await createTestCa({ trustDomain: "example.org", keyAlg: "Ed25519", intermediate: true });
   ecCa = await createTestCa({ trustDomain: "example.org", keyAlg: "P-256", intermediate: true });
-  strangerCa = await createTestCa({ trustDomain: "example.org", keyAlg: "Ed25519" }); // not in the bundle
+  stranger = await createCa({ trustDomain: "example.org", keyAlg: "Ed25519" });
   bundle = X509Bundle.fromCertificates("example.org", [...edCa.x509Authorities, ...ecCa.x509Authorities]);
 });
 
@@ -53,6 +55,12 @@ async function svidOf(ca: TestCa, id: string): Promise<X509Svid> {
 
 function caOf(alg: Alg): TestCa {
   return alg === "Ed25519" ? edCa : ecCa;
+}
+
+/** An Ed25519 X.509-SVID issued by the CA outside the bundle. */
+async function strangerSvid(id: string): Promise<X509Svid> {
+  const leaf = await issueLeaf(stranger, { keyAlg: "Ed25519", uriSans: [id] });
+  return X509Svid.parse(leaf.der, leaf.privateKey);
 }
 
 async function sourceOf(ca: TestCa, id: string): Promise<FakeX509Source> {
@@ -169,13 +177,13 @@ describe(`Ed25519 X.509-SVIDs over SPIFFE mTLS on ${runtime}`, () => {
   test("Ed25519 clients are still refused when untrusted or not authorized; no client certificate is refused", async () => {
     const server = await startServer(await sourceOf(edCa, SERVER_ID));
     expect((await rawRequest(server.port, "TLSv1.3", pemOf(await svidOf(edCa, "spiffe://example.org/intruder")))).status).toBe("refused");
-    expect((await rawRequest(server.port, "TLSv1.3", pemOf(await svidOf(strangerCa, CLIENT_ID)))).status).toBe("refused");
+    expect((await rawRequest(server.port, "TLSv1.3", pemOf(await strangerSvid(CLIENT_ID)))).status).toBe("refused");
     const anonymous = await rawRequest(server.port, "TLSv1.3", { key: "", cert: "" }).catch(() => ({ status: "refused" }));
     expect(anonymous.status).toBe("refused");
   });
 
   test("a client refuses an Ed25519 server whose chain is untrusted, or whose ID is not authorized", async () => {
-    const untrusted = await startServer(await sourceOf(strangerCa, SERVER_ID));
+    const untrusted = await startServer(new FakeX509Source({ svid: await strangerSvid(SERVER_ID), bundles: [bundle] }));
     const source = await sourceOf(edCa, CLIENT_ID);
     const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), timeoutMs: 10_000 });
     const wrongId = await startServer(await sourceOf(edCa, "spiffe://example.org/impostor"));
