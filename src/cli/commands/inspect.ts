@@ -1,43 +1,22 @@
 import { readFile } from "node:fs/promises";
 import type { CertificateInfo } from "../../core/lib/certificate.ts";
+import { formatName } from "../../core/lib/x509/distinguished-name.ts";
+import { describePublicKey } from "../../core/lib/x509/public-key.ts";
 import { readChain } from "../../core/svid/x509/read-chain.ts";
 import { JwtSvid } from "../../core/svid/jwt/jwt-svid.ts";
 import { CliError, type Command, EXIT, printJson } from "../command.ts";
 import { toCliError } from "../workload-api.ts";
 
-const NAMES: Record<string, string> = { "2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.5": "serialNumber" };
-const CURVES: Record<string, string> = { "1.2.840.10045.3.1.7": "P-256", "1.3.132.0.34": "P-384", "1.3.132.0.35": "P-521" };
-
-function nameOf(name: { typesAndValues: Array<{ type: string; value: { valueBlock: { value: unknown } } }> }): string {
-  return name.typesAndValues.map((tv) => `${NAMES[tv.type] ?? tv.type}=${String(tv.value.valueBlock.value)}`).join(", ");
-}
-
-function keyTypeOf(info: CertificateInfo): string {
-  const spki = info.pkijs.subjectPublicKeyInfo;
-  const alg = spki.algorithm.algorithmId;
-  if (alg === "1.2.840.10045.2.1") {
-    const params = spki.algorithm.algorithmParams as { valueBlock?: { toString(): string } } | undefined;
-    const curve = params?.valueBlock?.toString() ?? "";
-    return `EC ${CURVES[curve] ?? curve}`.trim();
-  }
-  if (alg === "1.2.840.113549.1.1.1") {
-    const modulus = (spki.parsedKey as { modulus?: { valueBlock: { valueHexView: Uint8Array } } } | undefined)?.modulus?.valueBlock.valueHexView;
-    return modulus ? `RSA ${(modulus.length - (modulus[0] === 0 ? 1 : 0)) * 8}` : "RSA";
-  }
-  if (alg === "1.3.101.112") return "Ed25519";
-  return alg;
-}
-
 function describe(info: CertificateInfo): Record<string, unknown> {
   return {
-    subject: nameOf(info.pkijs.subject as never),
-    issuer: nameOf(info.pkijs.issuer as never),
+    subject: formatName(info.subject),
+    issuer: formatName(info.issuer),
     uriSans: info.uriSans,
     serialNumber: info.serialNumberHex,
     notBefore: info.notBefore.toISOString(),
     notAfter: info.notAfter.toISOString(),
     isCa: info.isCa,
-    keyType: keyTypeOf(info),
+    keyType: describePublicKey(info.publicKey),
   };
 }
 

@@ -1,52 +1,91 @@
-// Reads the SPIFFE-relevant parts of an X.509 certificate with a strict DER reader and builds
-// the pkijs view that the pkijs path validation engine works on, turning every parse failure
-// into a plain message (callers wrap it in their own typed error). Not exported.
-//
-// Why not `pkijs.Certificate.fromBER`: asn1js/pkijs take ~0.5–1 ms per certificate (schema
-// trees rebuilt and compared per field, type checks per node), several times the signature
-// checks of a whole chain; a peer presenting a never-seen leaf paid it on every call.
-import type * as pkijs from "pkijs";
-import { toHex } from "./bytes.ts";
-import { byteString, checkInteger, decodeBoolean, decodeOid, decodeSmallInteger, decodeTime, DerError, type DerElement, DerReader, inside, TAG_UTC_TIME } from "./der-reader.ts";
-import { buildPkijsCertificate, type ExtensionParts, type SimpleGeneralName } from "./pkijs-certificate.ts";
+// Reads an X.509 certificate (RFC 5280 §4.1) with a strict DER reader into the fields the
+// SPIFFE verifier decides on. Strict means: what RFC 5280 and DER say a certificate never
+// contains is a parse failure, not something to ignore (extensions in a v1/v2 certificate,
+// an explicitly encoded default version, a non-positive serial, malformed names and
+// extensions, bits hidden in key-usage padding, ...). The public key is decoded and judged
+// by the key policy here, before any signature check. Failures come back as a message
+// string; callers wrap it in their own typed error. Not exported from the package.
+import { bytesEqual, toHex } from "./bytes.ts";
+import { checkInteger, decodeBoolean, decodeOid, decodeSmallInteger, decodeTime, DerError, type DerElement, DerReader, inside } from "./der-reader.ts";
+import { type DistinguishedName, readName } from "./x509/distinguished-name.ts";
+import {
+  type KeyUsage,
+  type NameConstraints,
+  OID_AUTHORITY_KEY_ID,
+  OID_BASIC_CONSTRAINTS,
+  OID_CERTIFICATE_POLICIES,
+  OID_EXT_KEY_USAGE,
+  OID_INHIBIT_ANY_POLICY,
+  OID_KEY_USAGE,
+  OID_NAME_CONSTRAINTS,
+  OID_POLICY_CONSTRAINTS,
+  OID_POLICY_MAPPINGS,
+  OID_SUBJECT_ALT_NAME,
+  OID_SUBJECT_KEY_ID,
+  type PolicyConstraints,
+  type PolicyMapping,
+  readAuthorityKeyId,
+  readBasicConstraints,
+  readCertificatePolicies,
+  readExtKeyUsage,
+  readInhibitAnyPolicy,
+  readKeyUsage,
+  readNameConstraints,
+  readPolicyConstraints,
+  readPolicyMappings,
+  readSubjectKeyId,
+} from "./x509/extensions.ts";
+import { type GeneralName, readGeneralNames } from "./x509/general-names.ts";
+import { type PublicKey, readPublicKey } from "./x509/public-key.ts";
+import type { AlgorithmInfo } from "./x509/signature-algorithm.ts";
 
-const OID_KEY_USAGE = "2.5.29.15";
-const OID_SUBJECT_ALT_NAME = "2.5.29.17";
-const OID_BASIC_CONSTRAINTS = "2.5.29.19";
-const GENERAL_NAME_URI = 6;
+export type { AlgorithmInfo, KeyUsage };
 
-/** Extensions whose meaning the SPIFFE verifier (or pkijs path validation) processes. */
+/** Extensions whose meaning the SDK processes; any other critical extension fails verification. */
 export const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID_SUBJECT_KEY_ID,
   OID_KEY_USAGE,
   OID_SUBJECT_ALT_NAME,
   OID_BASIC_CONSTRAINTS,
-  "2.5.29.37", // extended key usage
-  "2.5.29.30", // name constraints (pkijs)
-  "2.5.29.32", // certificate policies (pkijs)
-  "2.5.29.36", // policy constraints (pkijs)
-  "2.5.29.33", // policy mappings (pkijs)
-  "2.5.29.54", // inhibit anyPolicy (pkijs)
-  "2.5.29.14", // subject key identifier
-  "2.5.29.35", // authority key identifier
+  OID_NAME_CONSTRAINTS,
+  OID_CERTIFICATE_POLICIES,
+  OID_POLICY_MAPPINGS,
+  OID_AUTHORITY_KEY_ID,
+  OID_POLICY_CONSTRAINTS,
+  OID_EXT_KEY_USAGE,
+  OID_INHIBIT_ANY_POLICY,
 ]);
 
-export interface KeyUsage {
-  readonly digitalSignature: boolean;
-  readonly keyCertSign: boolean;
-  readonly cRLSign: boolean;
-}
-
-/** An AlgorithmIdentifier: its OID and the DER of its parameters, if any. */
-export interface AlgorithmInfo {
-  readonly oid: string;
-  readonly params: Uint8Array<ArrayBuffer> | undefined;
-}
-
-/** A parsed certificate: the DER it came from plus the fields SPIFFE rules look at. */
+/** A parsed certificate: the DER it came from plus every field the verifier decides on. */
 export interface CertificateInfo {
   readonly der: Uint8Array<ArrayBuffer>;
-  /** The pkijs view given to pkijs path validation (its subjectPublicKeyInfo is parsed on first use). */
-  readonly pkijs: pkijs.Certificate;
+  /** 1, 2 or 3. */
+  readonly version: number;
+  /** Serial number, lowercase hex as encoded. */
+  readonly serialNumberHex: string;
+  /** The DER TBSCertificate (what the signature covers). */
+  readonly tbs: Uint8Array<ArrayBuffer>;
+  /** The outer signatureAlgorithm and the TBS `signature` field (RFC 5280 §4.1.1.2: must match). */
+  readonly signatureAlgorithm: AlgorithmInfo;
+  readonly tbsSignatureAlgorithm: AlgorithmInfo;
+  /** The signature bits (the BIT STRING contents without the unused-bits octet). */
+  readonly signatureValue: Uint8Array<ArrayBuffer>;
+  /** The DER issuer and subject Names (compared byte for byte when chaining, as Go does). */
+  readonly issuerName: Uint8Array<ArrayBuffer>;
+  readonly subjectName: Uint8Array<ArrayBuffer>;
+  /** The decoded subject and issuer Names. */
+  readonly subject: DistinguishedName;
+  readonly issuer: DistinguishedName;
+  /** Issuer and subject are the same Name (RFC 5280 §6.1: "self-issued"). */
+  readonly selfIssued: boolean;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** The DER SubjectPublicKeyInfo, its algorithm, and the decoded key with the key policy's verdict. */
+  readonly spki: Uint8Array<ArrayBuffer>;
+  readonly spkiAlgorithm: AlgorithmInfo;
+  readonly publicKey: PublicKey;
+  /** Every subjectAltName, in order; empty when the extension is absent. */
+  readonly subjectAltNames: readonly GeneralName[];
   /** Every URI SAN, in order (a valid SVID has exactly one). */
   readonly uriSans: readonly string[];
   /** basicConstraints cA; false when the extension is absent. */
@@ -55,29 +94,26 @@ export interface CertificateInfo {
   readonly pathLenConstraint: number | undefined;
   /** undefined when the key usage extension is absent. */
   readonly keyUsage: KeyUsage | undefined;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  readonly serialNumberHex: string;
+  /** extendedKeyUsage purposes; undefined when absent. */
+  readonly extKeyUsage: readonly string[] | undefined;
+  readonly nameConstraints: NameConstraints | undefined;
+  /** certificatePolicies OIDs; undefined when the extension is absent. */
+  readonly policies: readonly string[] | undefined;
+  readonly policyMappings: readonly PolicyMapping[] | undefined;
+  readonly policyConstraints: PolicyConstraints | undefined;
+  readonly inhibitAnyPolicy: number | undefined;
+  readonly subjectKeyId: Uint8Array | undefined;
+  readonly authorityKeyId: Uint8Array | undefined;
   /** OIDs of critical extensions the SDK does not process (RFC 5280 §4.2: must reject). */
   readonly unhandledCriticalExtensions: readonly string[];
-  /** The DER TBSCertificate (what the signature covers). */
-  readonly tbs: Uint8Array<ArrayBuffer>;
-  /** The outer signatureAlgorithm and the TBS `signature` field (RFC 5280 §4.1.1.2: must match). */
-  readonly signatureAlgorithm: AlgorithmInfo;
-  readonly tbsSignatureAlgorithm: AlgorithmInfo;
-  /** The signature bits (the BIT STRING contents without the unused-bits octet). */
-  readonly signatureValue: Uint8Array<ArrayBuffer>;
-  /** The DER SubjectPublicKeyInfo, and its algorithm. */
-  readonly spki: Uint8Array<ArrayBuffer>;
-  readonly spkiAlgorithm: AlgorithmInfo;
-  /** The DER issuer and subject Names (compared byte for byte when chaining, as Go does). */
-  readonly issuerName: Uint8Array<ArrayBuffer>;
-  readonly subjectName: Uint8Array<ArrayBuffer>;
 }
 
+/** Longest serial number RFC 5280 §4.1.2.2 allows (conforming CAs use at most 20 octets). */
+const MAX_SERIAL_OCTETS = 20;
+
 /**
- * Parses one DER certificate. Returns a message string on failure: not DER, trailing bytes,
- * not a certificate, or an extension the SPIFFE rules need that cannot be decoded.
+ * Parses one DER certificate. Returns a message string when it is not DER, not an X.509
+ * certificate, or breaks a rule RFC 5280 sets for every certificate.
  */
 export function readCertificate(der: Uint8Array<ArrayBuffer>): CertificateInfo | string {
   if (der.length === 0) return "empty certificate";
@@ -85,15 +121,15 @@ export function readCertificate(der: Uint8Array<ArrayBuffer>): CertificateInfo |
   try {
     return parse(der);
   } catch (err) {
-    if (err instanceof DerError) return `not an X.509 certificate (${err.message})`;
+    if (err instanceof DerError) return `not a valid X.509 certificate (${err.message})`;
     return `certificate fields could not be decoded (${err instanceof Error ? err.message : String(err)})`;
   }
 }
 
-function parse(der: Uint8Array<ArrayBuffer>): CertificateInfo | string {
+function parse(der: Uint8Array<ArrayBuffer>): CertificateInfo {
   const outer = new DerReader(der);
   const certificate = outer.read(0x30);
-  if (!outer.done) return "not a single DER SEQUENCE";
+  outer.end();
   const c = inside(certificate);
   const tbsElement = c.read(0x30);
   const signatureAlgorithm = readAlgorithm(c.read(0x30));
@@ -102,125 +138,86 @@ function parse(der: Uint8Array<ArrayBuffer>): CertificateInfo | string {
   if (signatureBits[0] !== 0) throw new DerError("the signature BIT STRING has unused bits");
 
   const t = inside(tbsElement);
-  let version = 0;
-  const versionElement = t.readOptional(0xa0);
-  if (versionElement) {
-    const v = inside(versionElement);
-    const n = decodeSmallInteger(v.read(0x02).value);
-    v.end();
-    if (n === undefined || n > 2) throw new DerError("unknown certificate version");
-    version = n;
-  }
+  const version = readVersion(t.readOptional(0xa0));
   const serial = t.read(0x02).value;
-  checkInteger(serial);
+  checkSerial(serial);
   const tbsSignatureAlgorithm = readAlgorithm(t.read(0x30));
-  const issuer = t.read(0x30);
+  const issuerElement = t.read(0x30);
   const validity = inside(t.read(0x30));
-  const notBeforeElement = validity.read();
-  const notAfterElement = validity.read();
+  const notBefore = decodeTime(validity.read());
+  const notAfter = decodeTime(validity.read());
   validity.end();
-  const notBefore = decodeTime(notBeforeElement);
-  const notAfter = decodeTime(notAfterElement);
-  const subject = t.read(0x30);
+  const subjectElement = t.read(0x30);
   const spkiElement = t.read(0x30);
-  const s = inside(spkiElement);
-  const spkiAlgorithm = readAlgorithm(s.read(0x30));
-  s.read(0x03);
-  s.end();
-  const issuerUniqueID = t.readOptional(0x81)?.value;
-  const subjectUniqueID = t.readOptional(0x82)?.value;
+  const issuerUniqueId = t.readOptional(0x81);
+  const subjectUniqueId = t.readOptional(0x82);
   const extensionsElement = t.readOptional(0xa3);
   t.end();
+  // §4.1.2.8: unique identifiers only in v2 and v3; §4.1.2.9: extensions only in v3.
+  if ((issuerUniqueId || subjectUniqueId) && version < 2) throw new DerError("a v1 certificate has unique identifiers");
+  if (extensionsElement && version !== 3) throw new DerError(`a v${version} certificate has extensions (only v3 may)`);
 
-  const uriSans: string[] = [];
-  let isCa = false;
-  let pathLenConstraint: number | undefined;
-  let keyUsage: KeyUsage | undefined;
-  const unhandledCriticalExtensions: string[] = [];
-  let extensions: ExtensionParts[] | undefined;
-  if (extensionsElement) {
-    extensions = [];
-    const wrapper = inside(extensionsElement);
-    const list = inside(wrapper.read(0x30));
-    wrapper.end();
-    const seen = new Set<string>();
-    while (!list.done) {
-      const element = list.read(0x30);
-      const e = inside(element);
-      const oid = decodeOid(e.read(0x06).value);
-      const criticalElement = e.readOptional(0x01);
-      const critical = criticalElement ? decodeBoolean(criticalElement.value) : false;
-      const value = e.read(0x04).value;
-      e.end();
-      if (seen.has(oid)) return `duplicate extension ${oid}`; // RFC 5280 §4.2
-      seen.add(oid);
-      if (critical && !HANDLED_EXTENSIONS.has(oid)) unhandledCriticalExtensions.push(oid);
-      const ext: ExtensionParts = { der: element.tlv, oid, critical, value };
-      switch (oid) {
-        case OID_SUBJECT_ALT_NAME: {
-          const names = readGeneralNames(value);
-          if (typeof names === "string") return names;
-          for (const n of names.all) if (n.type === GENERAL_NAME_URI) uriSans.push(n.value);
-          if (names.simple) ext.simpleNames = names.all;
-          break;
-        }
-        case OID_BASIC_CONSTRAINTS: {
-          const bc = readBasicConstraints(value);
-          if (typeof bc === "string") return bc;
-          isCa = bc.isCa;
-          pathLenConstraint = bc.pathLen;
-          break;
-        }
-        case OID_KEY_USAGE: {
-          const ku = readKeyUsage(value);
-          if (ku === undefined) return "keyUsage extension cannot be decoded";
-          keyUsage = ku;
-          break;
-        }
-      }
-      extensions.push(ext);
-    }
-  }
-
-  const tbs = tbsElement.tlv;
-  const signatureValue = signatureBits.subarray(1);
-  const cert = buildPkijsCertificate({
-    tbs,
-    version,
-    serial,
-    tbsSignatureAlgorithm,
-    signatureAlgorithm,
-    issuer: issuer.tlv,
-    notBefore: { date: notBefore, utc: notBeforeElement.tag === TAG_UTC_TIME },
-    notAfter: { date: notAfter, utc: notAfterElement.tag === TAG_UTC_TIME },
-    subject: subject.tlv,
-    spki: spkiElement.tlv,
-    issuerUniqueID,
-    subjectUniqueID,
-    extensions,
-    signatureValue,
-  });
-  if (typeof cert === "string") return cert;
-  return {
+  const issuer = readName(issuerElement.tlv);
+  // §4.1.2.4: the issuer field MUST contain a non-empty distinguished name.
+  if (issuer.length === 0) throw new DerError("empty issuer name");
+  const spkiAlgorithm = readAlgorithm(inside(spkiElement).read(0x30));
+  const info: Mutable<CertificateInfo> = {
     der,
-    pkijs: cert,
-    uriSans,
-    isCa,
-    pathLenConstraint,
-    keyUsage,
+    version,
+    serialNumberHex: toHex(serial),
+    tbs: tbsElement.tlv,
+    signatureAlgorithm,
+    tbsSignatureAlgorithm,
+    signatureValue: signatureBits.subarray(1),
+    issuerName: issuerElement.tlv,
+    subjectName: subjectElement.tlv,
+    subject: readName(subjectElement.tlv),
+    issuer,
+    selfIssued: bytesEqual(issuerElement.tlv, subjectElement.tlv),
     notBefore,
     notAfter,
-    serialNumberHex: toHex(serial),
-    unhandledCriticalExtensions,
-    tbs,
-    signatureAlgorithm,
-    tbsSignatureAlgorithm,
-    signatureValue,
     spki: spkiElement.tlv,
     spkiAlgorithm,
-    issuerName: issuer.tlv,
-    subjectName: subject.tlv,
+    publicKey: readPublicKey(spkiElement.tlv),
+    subjectAltNames: [],
+    uriSans: [],
+    isCa: false,
+    pathLenConstraint: undefined,
+    keyUsage: undefined,
+    extKeyUsage: undefined,
+    nameConstraints: undefined,
+    policies: undefined,
+    policyMappings: undefined,
+    policyConstraints: undefined,
+    inhibitAnyPolicy: undefined,
+    subjectKeyId: undefined,
+    authorityKeyId: undefined,
+    unhandledCriticalExtensions: [],
   };
+  if (extensionsElement) readExtensions(extensionsElement, info);
+  return info;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** version [0] EXPLICIT Version DEFAULT v1: v1 is never encoded (DER), v2 = 1, v3 = 2. */
+function readVersion(element: DerElement | undefined): number {
+  if (!element) return 1;
+  const v = inside(element);
+  const n = decodeSmallInteger(v.read(0x02).value);
+  v.end();
+  if (n === 0) throw new DerError("the default version (v1) is explicitly encoded");
+  if (n !== 1 && n !== 2) throw new DerError(`unknown certificate version ${n === undefined ? "(negative or huge)" : n + 1}`);
+  return n + 1;
+}
+
+/** §4.1.2.2: a positive integer of at most 20 octets. */
+function checkSerial(serial: Uint8Array): void {
+  checkInteger(serial);
+  if (serial[0]! & 0x80) throw new DerError("negative serial number");
+  const magnitude = serial[0] === 0 ? serial.subarray(1) : serial;
+  if (magnitude.length === 0) throw new DerError("zero serial number");
+  if (magnitude.length > MAX_SERIAL_OCTETS) throw new DerError(`serial number of ${magnitude.length} octets (at most ${MAX_SERIAL_OCTETS})`);
 }
 
 function readAlgorithm(element: DerElement): AlgorithmInfo {
@@ -231,65 +228,76 @@ function readAlgorithm(element: DerElement): AlgorithmInfo {
   return { oid, params };
 }
 
-/** GeneralNames (RFC 5280 §4.2.1.6); `simple` when every name is an rfc822Name, dNSName or URI. */
-function readGeneralNames(value: Uint8Array<ArrayBuffer>): { all: SimpleGeneralName[]; simple: boolean } | string {
-  const fail = "subjectAltName extension cannot be decoded";
-  try {
-    const outer = new DerReader(value);
-    const list = inside(outer.read(0x30));
-    outer.end();
-    const all: SimpleGeneralName[] = [];
-    let simple = true;
-    while (!list.done) {
-      const name = list.read();
-      const type = name.tag & 0x1f;
-      const constructed = (name.tag & 0x20) !== 0;
-      if ((name.tag & 0xc0) !== 0x80 || type > 8) return fail;
-      // otherName, x400Address, directoryName, ediPartyName are constructed; the others primitive.
-      if (constructed !== (type === 0 || type === 3 || type === 4 || type === 5)) return fail;
-      if (type === 1 || type === 2 || type === 6) {
-        all.push({ type, value: byteString(name.value) }); // IA5String, as asn1js decodes it
-      } else {
-        simple = false;
-      }
+/** Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension; each OID at most once (§4.2). */
+function readExtensions(element: DerElement, info: Mutable<CertificateInfo>): void {
+  const wrapper = inside(element);
+  const list = inside(wrapper.read(0x30));
+  wrapper.end();
+  if (list.done) throw new DerError("empty extensions");
+  const seen = new Set<string>();
+  const unhandled: string[] = [];
+  while (!list.done) {
+    const e = inside(list.read(0x30));
+    const oid = decodeOid(e.read(0x06).value);
+    const criticalElement = e.readOptional(0x01);
+    const critical = criticalElement ? decodeBoolean(criticalElement.value) : false;
+    const value = e.read(0x04).value;
+    e.end();
+    if (seen.has(oid)) throw new DerError(`duplicate extension ${oid}`);
+    seen.add(oid);
+    try {
+      readExtension(oid, critical, value, info);
+    } catch (err) {
+      if (err instanceof DerError) throw new DerError(`extension ${oid}: ${err.message}`);
+      throw err;
     }
-    return { all, simple };
-  } catch {
-    return fail;
+    if (critical && !HANDLED_EXTENSIONS.has(oid)) unhandled.push(oid);
   }
+  info.unhandledCriticalExtensions = unhandled;
 }
 
-function readBasicConstraints(value: Uint8Array<ArrayBuffer>): { isCa: boolean; pathLen: number | undefined } | string {
-  let isCa = false;
-  let pathLen: number | undefined;
-  try {
-    const outer = new DerReader(value);
-    const r = inside(outer.read(0x30));
-    outer.end();
-    const ca = r.readOptional(0x01);
-    if (ca) isCa = decodeBoolean(ca.value);
-    const len = r.readOptional(0x02);
-    r.end();
-    if (len) {
-      pathLen = decodeSmallInteger(len.value);
-      if (pathLen === undefined) return "basicConstraints pathLenConstraint is out of range";
+function readExtension(oid: string, critical: boolean, value: Uint8Array<ArrayBuffer>, info: Mutable<CertificateInfo>): void {
+  switch (oid) {
+    case OID_SUBJECT_ALT_NAME:
+      info.subjectAltNames = readGeneralNames(value);
+      info.uriSans = info.subjectAltNames.flatMap((n) => (n.type === "uri" ? [n.value] : []));
+      return;
+    case OID_BASIC_CONSTRAINTS: {
+      const bc = readBasicConstraints(value);
+      info.isCa = bc.isCa;
+      info.pathLenConstraint = bc.pathLen;
+      return;
     }
-  } catch {
-    return "basicConstraints extension cannot be decoded";
-  }
-  return { isCa, pathLen };
-}
-
-function readKeyUsage(value: Uint8Array<ArrayBuffer>): KeyUsage | undefined {
-  try {
-    const outer = new DerReader(value);
-    const bits = outer.read(0x03).value;
-    outer.end();
-    const unused = bits[0];
-    if (unused === undefined || unused > 7 || (bits.length === 1 && unused !== 0)) return undefined;
-    const first = bits[1] ?? 0;
-    return { digitalSignature: (first & 0x80) !== 0, keyCertSign: (first & 0x04) !== 0, cRLSign: (first & 0x02) !== 0 };
-  } catch {
-    return undefined;
+    case OID_KEY_USAGE:
+      info.keyUsage = readKeyUsage(value);
+      return;
+    case OID_EXT_KEY_USAGE:
+      info.extKeyUsage = readExtKeyUsage(value);
+      return;
+    case OID_NAME_CONSTRAINTS:
+      info.nameConstraints = readNameConstraints(value);
+      return;
+    case OID_CERTIFICATE_POLICIES:
+      info.policies = readCertificatePolicies(value);
+      return;
+    case OID_POLICY_MAPPINGS:
+      info.policyMappings = readPolicyMappings(value);
+      return;
+    case OID_POLICY_CONSTRAINTS:
+      info.policyConstraints = readPolicyConstraints(value);
+      return;
+    case OID_INHIBIT_ANY_POLICY:
+      info.inhibitAnyPolicy = readInhibitAnyPolicy(value);
+      return;
+    case OID_SUBJECT_KEY_ID:
+      // §4.2.1.2: conforming CAs MUST mark this extension as non-critical.
+      if (critical) throw new DerError("subjectKeyIdentifier must not be critical");
+      info.subjectKeyId = readSubjectKeyId(value);
+      return;
+    case OID_AUTHORITY_KEY_ID:
+      // §4.2.1.1: conforming CAs MUST mark this extension as non-critical.
+      if (critical) throw new DerError("authorityKeyIdentifier must not be critical");
+      info.authorityKeyId = readAuthorityKeyId(value);
+      return;
   }
 }

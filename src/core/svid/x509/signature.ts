@@ -1,118 +1,95 @@
-// Certificate signature checks on Web Crypto with cached issuer keys and pre-decoded
-// signatures: the hot path of verifyX509Svid. Keys are imported straight from the issuer's
-// DER SubjectPublicKeyInfo, once per parsed certificate (bundle authorities are parsed once
-// per bundle, intermediates are kept by the parsed-certificate cache), and each ECDSA
-// signature is decoded once per parsed certificate. Algorithms outside the fast path
-// (e.g. RSA-PSS, Ed25519) go through pkijs. Not exported.
-import * as pkijs from "pkijs";
+// Certificate signature checks on Web Crypto: the algorithm policy and the key policy are
+// applied first (no crypto work for a refused algorithm or key), then the signature is
+// verified with the issuer's key, imported once per parsed certificate and algorithm.
+// ECDSA signatures are decoded from DER once per parsed certificate. Not exported.
+import type { CertificateInfo } from "../../lib/certificate.ts";
 import { bytesEqual } from "../../lib/bytes.ts";
-import type { AlgorithmInfo, CertificateInfo } from "../../lib/certificate.ts";
-import { decodeOid } from "../../lib/der-reader.ts";
+import type { PublicKey } from "../../lib/x509/public-key.ts";
+import { type SignatureScheme, signatureSchemeOf } from "../../lib/x509/signature-algorithm.ts";
 
-type VerifyAlgorithm = { name: "ECDSA"; hash: string } | { name: "RSASSA-PKCS1-v1_5"; hash: string };
-type ImportAlgorithm = { name: "ECDSA"; namedCurve: string } | { name: "RSASSA-PKCS1-v1_5"; hash: string };
+type Scheme = Exclude<SignatureScheme, { kind: "refused" }>;
 
-const SIGNATURE_ALGORITHMS: Readonly<Record<string, VerifyAlgorithm>> = {
-  "1.2.840.10045.4.3.2": { name: "ECDSA", hash: "SHA-256" },
-  "1.2.840.10045.4.3.3": { name: "ECDSA", hash: "SHA-384" },
-  "1.2.840.10045.4.3.4": { name: "ECDSA", hash: "SHA-512" },
-  "1.2.840.113549.1.1.11": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-  "1.2.840.113549.1.1.12": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
-  "1.2.840.113549.1.1.13": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" },
-};
-const CURVES: Readonly<Record<string, { name: string; size: number }>> = {
-  "1.2.840.10045.3.1.7": { name: "P-256", size: 32 },
-  "1.3.132.0.34": { name: "P-384", size: 48 },
-  "1.3.132.0.35": { name: "P-521", size: 66 },
-};
-const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
-const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
-
-/** Per-certificate caches; parsed certificates are immutable. */
+const schemes = new WeakMap<CertificateInfo, SignatureScheme>();
 const keys = new WeakMap<CertificateInfo, Map<string, Promise<CryptoKey | undefined>>>();
 const rawSignatures = new WeakMap<CertificateInfo, Map<number, Uint8Array<ArrayBuffer> | undefined>>();
-const fullParses = new WeakMap<CertificateInfo, pkijs.Certificate | undefined>();
 
-/** True when `subject`'s signature verifies under `issuer`'s public key. Never throws. */
-export async function isSignedBy(subject: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
+/**
+ * The scheme `cert` is signed with, or why the algorithm policy refuses it (a weak or
+ * unknown algorithm, wrong parameters, or outer and TBS algorithms that differ, RFC 5280 §4.1.1.2).
+ */
+export function signatureSchemeOfCertificate(cert: CertificateInfo): SignatureScheme {
+  let scheme = schemes.get(cert);
+  if (!scheme) {
+    const a = cert.signatureAlgorithm;
+    const b = cert.tbsSignatureAlgorithm;
+    const same = a.oid === b.oid && (a.params === undefined ? b.params === undefined : b.params !== undefined && bytesEqual(a.params, b.params));
+    scheme = same ? signatureSchemeOf(a) : { kind: "refused", problem: "its signatureAlgorithm differs from the signature field of its TBSCertificate" };
+    schemes.set(cert, scheme);
+  }
+  return scheme;
+}
+
+/** Why `issuer`'s key cannot check a signature of `scheme` (key policy, or a key of another kind), or undefined. */
+export function issuerKeyProblem(issuer: CertificateInfo, scheme: Scheme): string | undefined {
+  const key = issuer.publicKey;
+  if (key.problem) return key.problem;
+  const wanted = scheme.kind === "ecdsa" ? "ec" : scheme.kind === "ed25519" ? "okp" : "rsa";
+  if (key.kind !== wanted) return `its ${key.kind === "okp" ? key.crv : key.kind.toUpperCase()} key cannot check a ${scheme.kind} signature`;
+  return undefined;
+}
+
+/**
+ * True when `subject`'s signature verifies under `issuer`'s key. The caller has checked the
+ * scheme and the key with the two functions above. Never throws.
+ */
+export async function isSignedBy(subject: CertificateInfo, issuer: CertificateInfo, scheme: Scheme): Promise<boolean> {
   try {
-    // RFC 5280 §4.1.1.2: the signed and the outer algorithm identifiers must match.
-    if (!sameAlgorithm(subject.tbsSignatureAlgorithm, subject.signatureAlgorithm)) return false;
-    const alg = SIGNATURE_ALGORITHMS[subject.signatureAlgorithm.oid];
-    if (!alg) return await pkijsVerify(subject, issuer);
-    const curve = curveOf(issuer.spkiAlgorithm);
-    const importAlg = importAlgorithmOf(issuer, alg, curve);
-    if (!importAlg) return false;
-    const key = await publicKeyOf(issuer, importAlg);
+    const key = await importKey(issuer, scheme);
     if (!key) return false;
-    let signature: Uint8Array<ArrayBuffer> | undefined = subject.signatureValue;
-    if (alg.name === "ECDSA") {
-      signature = rawEcdsaSignature(subject, curve!.size);
-      if (!signature) return false;
+    switch (scheme.kind) {
+      case "ecdsa": {
+        const signature = rawEcdsaSignature(subject, (issuer.publicKey as Extract<PublicKey, { kind: "ec" }>).curve.size);
+        return signature !== undefined && (await crypto.subtle.verify({ name: "ECDSA", hash: scheme.hash }, key, signature, subject.tbs));
+      }
+      case "rsa-pkcs1":
+        return await crypto.subtle.verify({ name: "RSASSA-PKCS1-v1_5" }, key, subject.signatureValue, subject.tbs);
+      case "rsa-pss":
+        return await crypto.subtle.verify({ name: "RSA-PSS", saltLength: scheme.saltLength }, key, subject.signatureValue, subject.tbs);
+      case "ed25519":
+        return await crypto.subtle.verify({ name: "Ed25519" }, key, subject.signatureValue, subject.tbs);
     }
-    return await crypto.subtle.verify(alg, key, signature, subject.tbs);
   } catch {
     return false;
   }
 }
 
-function sameAlgorithm(a: AlgorithmInfo, b: AlgorithmInfo): boolean {
-  return a.oid === b.oid && (a.params === undefined ? b.params === undefined : b.params !== undefined && bytesEqual(a.params, b.params));
-}
-
-/** The named curve of an EC key (its parameters are the curve OID), if known. */
-function curveOf(spkiAlgorithm: AlgorithmInfo): { name: string; size: number } | undefined {
-  const params = spkiAlgorithm.params;
-  if (spkiAlgorithm.oid !== OID_EC_PUBLIC_KEY || !params || params[0] !== 0x06 || params[1] !== params.length - 2) return undefined;
-  return CURVES[decodeOid(params.subarray(2))];
-}
-
-function importAlgorithmOf(issuer: CertificateInfo, alg: VerifyAlgorithm, curve: { name: string } | undefined): ImportAlgorithm | undefined {
-  if (alg.name === "ECDSA") return curve ? { name: "ECDSA", namedCurve: curve.name } : undefined;
-  return issuer.spkiAlgorithm.oid === OID_RSA_ENCRYPTION ? { name: "RSASSA-PKCS1-v1_5", hash: alg.hash } : undefined;
-}
-
-function publicKeyOf(cert: CertificateInfo, alg: ImportAlgorithm): Promise<CryptoKey | undefined> {
-  const id = alg.name === "ECDSA" ? `${alg.name}/${alg.namedCurve}` : `${alg.name}/${alg.hash}`;
-  let perCert = keys.get(cert);
-  if (!perCert) keys.set(cert, (perCert = new Map()));
-  let key = perCert.get(id);
-  if (!key) {
-    key = crypto.subtle.importKey("spki", cert.spki, alg, false, ["verify"]).then(
+function importKey(issuer: CertificateInfo, scheme: Scheme): Promise<CryptoKey | undefined> {
+  const key = issuer.publicKey;
+  let alg: EcKeyImportParams | RsaHashedImportParams | Algorithm;
+  if (scheme.kind === "ecdsa" && key.kind === "ec") alg = { name: "ECDSA", namedCurve: key.curve.name };
+  else if (scheme.kind === "rsa-pkcs1") alg = { name: "RSASSA-PKCS1-v1_5", hash: scheme.hash };
+  else if (scheme.kind === "rsa-pss") alg = { name: "RSA-PSS", hash: scheme.hash };
+  else alg = { name: "Ed25519" };
+  const id = `${alg.name}/${"hash" in alg ? String(alg.hash) : ""}`;
+  let perCert = keys.get(issuer);
+  if (!perCert) keys.set(issuer, (perCert = new Map()));
+  let imported = perCert.get(id);
+  if (!imported) {
+    imported = crypto.subtle.importKey("spki", issuer.spki, alg, false, ["verify"]).then(
       (k) => k,
       () => undefined,
     );
-    perCert.set(id, key);
+    perCert.set(id, imported);
   }
-  return key;
+  return imported;
 }
 
-/** The ECDSA signature as r‖s (each `size` bytes), decoded from DER once per certificate. */
+/** The ECDSA signature as r‖s for a curve of `size`-byte coordinates, decoded once per certificate. */
 function rawEcdsaSignature(cert: CertificateInfo, size: number): Uint8Array<ArrayBuffer> | undefined {
   let perCert = rawSignatures.get(cert);
   if (!perCert) rawSignatures.set(cert, (perCert = new Map()));
   if (!perCert.has(size)) perCert.set(size, decodeEcdsaSignature(cert.signatureValue, size));
   return perCert.get(size);
-}
-
-/** Other algorithms: pkijs' own check, on pkijs' own parse of both certificates. */
-async function pkijsVerify(subject: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
-  const s = fullParse(subject);
-  const i = fullParse(issuer);
-  return s !== undefined && i !== undefined && (await s.verify(i));
-}
-
-function fullParse(info: CertificateInfo): pkijs.Certificate | undefined {
-  if (!fullParses.has(info)) {
-    let cert: pkijs.Certificate | undefined;
-    try {
-      cert = pkijs.Certificate.fromBER(info.der);
-    } catch {
-      cert = undefined;
-    }
-    fullParses.set(info, cert);
-  }
-  return fullParses.get(info);
 }
 
 /** Strict DER `SEQUENCE { INTEGER r, INTEGER s }` → r‖s; undefined if malformed or too large. */

@@ -1,14 +1,14 @@
-import * as pkijs from "pkijs";
 import { resolveX509Bundle, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
 import { parsedAuthoritiesOf } from "../../bundle/x509-bundle.ts";
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import { bytesEqual } from "../../lib/bytes.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
-import type { TrustDomain } from "../../spiffeid/trust-domain.ts";
-import { caProblem, checkCriticalExtensions, checkIntermediate, checkLeaf, validityProblem } from "./leaf-rules.ts";
-import { type ChainInput, readChain } from "./read-chain.ts";
-import { isSignedBy } from "./signature.ts";
+import { buildPath } from "./build-path.ts";
+import { checkLeaf, validityProblem } from "./leaf-rules.ts";
+import { type ChainInput, MAX_CHAIN_CERTIFICATES, readChain } from "./read-chain.ts";
+import { validatePath } from "./validate-path.ts";
+import { VerificationBudget } from "./verification-budget.ts";
 
 /** Options of {@link verifyX509Svid}. */
 export interface VerifyX509SvidOptions {
@@ -24,20 +24,6 @@ export interface VerifiedX509Svid {
   verifiedChain: Uint8Array[];
 }
 
-/** Path building gives up after this many issuer lookups (loops, or a flood of candidate issuers). */
-const MAX_ISSUER_LOOKUPS = 64;
-/** Signature checks started together before path building (the rest are made on demand). */
-const MAX_EARLY_CHECKS = 8;
-
-/** Signature algorithms that are refused: MD5 and SHA-1 based (collisions are practical). */
-const WEAK_SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([
-  "1.2.840.113549.1.1.4", // md5WithRSAEncryption
-  "1.2.840.113549.1.1.5", // sha1WithRSAEncryption
-  "1.2.840.10045.4.1", // ecdsa-with-SHA1
-  "1.2.840.10040.4.3", // dsa-with-sha1
-  "1.3.14.3.2.29", // sha1WithRSASignature (OIW)
-]);
-
 /**
  * Verifies a peer's X.509-SVID chain against the X.509 bundle of the peer's own trust domain
  * (X509-SVID spec §5: RFC 5280 path validation plus the SPIFFE leaf rules) and returns the
@@ -47,11 +33,18 @@ const WEAK_SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([
  * certificates. Intermediates may come in any order; extra, duplicate or unrelated
  * certificates are ignored; a root sent by the peer is never a trust anchor. Only the bundle
  * of the leaf's trust domain is used (never another trust domain's, never system roots).
- * Checks: exactly one URI SAN holding a SPIFFE ID with a path; the leaf is not a CA and has
- * neither `keyCertSign` nor `cRLSign`; every certificate of the path is within its validity
- * window at `now`; every signature; intermediates are CAs with `keyCertSign`;
- * `pathLenConstraint`s; name constraints; no unprocessed critical extension; no MD5/SHA-1
- * signature; at most 16 certificates.
+ * Checks (each from RFC 5280 §6.1 or the SPIFFE X509-SVID spec; see docs/security.md):
+ * - the leaf: exactly one URI SAN holding a SPIFFE ID with a path; not a CA; neither
+ *   `keyCertSign` nor `cRLSign`;
+ * - every certificate: strict DER and RFC 5280 structure; a key the policy accepts (RSA
+ *   2048–8192 bits with an odd exponent below 2^31, EC P-256/P-384/P-521 with the point on
+ *   its curve, Ed25519); a signature algorithm it accepts (ECDSA, RSA PKCS #1 v1.5 or RSA-PSS
+ *   with SHA-256/384/512, Ed25519; never MD5 or SHA-1, whatever identifier carries them);
+ * - the path to a bundle authority: every signature; every certificate within its validity
+ *   window at `now`; issuers are CAs with `keyCertSign`; `pathLenConstraint`s; name
+ *   constraints (of the bundle authority too); certificate policies; no unprocessed
+ *   critical extension. Every candidate path is tried, within fixed caps on the work
+ *   (at most 16 certificates, 24 signature checks, 64 candidate issuers, 16 candidate paths).
  *
  * Authorization (which IDs may talk to you) is a separate step: see `authorizeId` and friends.
  *
@@ -70,7 +63,9 @@ const WEAK_SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([
  *   `ERR_X509_SVID_LEAF_KEY_CERT_SIGN`, `ERR_X509_SVID_LEAF_CRL_SIGN`,
  *   `ERR_X509_SVID_UNHANDLED_CRITICAL_EXTENSION`), or chain (`ERR_X509_SVID_NO_BUNDLE`,
  *   `ERR_X509_SVID_EXPIRED`, `ERR_X509_SVID_NOT_YET_VALID`, `ERR_X509_SVID_INTERMEDIATE_NOT_CA`,
- *   `ERR_X509_SVID_PATH_LENGTH`, `ERR_X509_SVID_NAME_CONSTRAINTS`, `ERR_X509_SVID_UNTRUSTED`).
+ *   `ERR_X509_SVID_PATH_LENGTH`, `ERR_X509_SVID_NAME_CONSTRAINTS`, `ERR_X509_SVID_POLICY`,
+ *   `ERR_X509_SVID_PUBLIC_KEY`, `ERR_X509_SVID_SIGNATURE_ALGORITHM`,
+ *   `ERR_X509_SVID_VERIFICATION_LIMIT`, `ERR_X509_SVID_UNTRUSTED`).
  */
 export async function verifyX509Svid(
   chain: ChainInput,
@@ -81,10 +76,40 @@ export async function verifyX509Svid(
   const certs = readChain(chain, "the peer's certificate chain");
   const leaf = certs[0]!;
   const id = checkLeaf(leaf);
+  // The key policy, before any crypto: a refused key anywhere in what the peer sent ends it.
+  certs.forEach((c, i) => {
+    if (c.publicKey.problem) {
+      throw new X509SvidError("ERR_X509_SVID_PUBLIC_KEY", `the peer's certificate ${i + 1} (${i === 0 ? "leaf" : "intermediate"}) has a refused key: ${c.publicKey.problem}`);
+    }
+  });
   const bundle = resolveX509Bundle(bundleSource, id.trustDomain);
   const leafProblem = validityProblem(leaf, now, `the leaf certificate of "${id}"`);
   if (leafProblem) throw leafProblem;
-  const path = await buildPath(leaf, certs.slice(1), parsedAuthoritiesOf(bundle), now, id.trustDomain);
+  const td = id.trustDomain;
+  const untrusted = (why: string): X509SvidError =>
+    new X509SvidError("ERR_X509_SVID_UNTRUSTED", `the chain does not lead to an authority of the X.509 bundle of "${td.name}": ${why}`);
+  const anchors = parsedAuthoritiesOf(bundle);
+  if (anchors.length === 0) throw untrusted("the bundle has no authorities");
+  // A peer copy of an authority, or a repeated intermediate, adds nothing; the leaf is never an anchor.
+  const seen: Uint8Array[] = anchors.map((a) => a.tbs);
+  if (seen.some((t) => bytesEqual(t, leaf.tbs))) throw untrusted("the leaf is itself a bundle authority");
+  seen.push(leaf.tbs);
+  const intermediates: CertificateInfo[] = [];
+  for (const c of certs.slice(1)) {
+    if (seen.some((t) => bytesEqual(t, c.tbs))) continue;
+    seen.push(c.tbs);
+    intermediates.push(c);
+  }
+  const budget = new VerificationBudget();
+  const path = await buildPath({
+    leaf,
+    intermediates,
+    anchors,
+    maxLength: MAX_CHAIN_CERTIFICATES + 1,
+    budget,
+    validate: (candidate) => validatePath(candidate, now, td, budget),
+    untrusted,
+  });
   return { id, verifiedChain: path.map((c) => c.der.slice()) };
 }
 
@@ -95,160 +120,3 @@ function checkNow(now: unknown): Date {
   }
   return now;
 }
-
-function untrusted(td: TrustDomain, why: string, cause?: unknown): X509SvidError {
-  return new X509SvidError(
-    "ERR_X509_SVID_UNTRUSTED",
-    `the chain does not lead to an authority of the X.509 bundle of "${td.name}": ${why}`,
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-/**
- * Builds and validates the path leaf → peer intermediates → bundle authority with pkijs, then
- * applies what pkijs leaves out (pathLenConstraint, critical extensions, precise errors).
- */
-async function buildPath(
-  leaf: CertificateInfo,
-  peerCerts: readonly CertificateInfo[],
-  roots: readonly CertificateInfo[],
-  now: Date,
-  td: TrustDomain,
-): Promise<CertificateInfo[]> {
-  if (roots.length === 0) throw untrusted(td, "the bundle has no authorities");
-  const infoOf = new Map<pkijs.Certificate, CertificateInfo>();
-  const trusted = new Set<pkijs.Certificate>();
-  for (const r of roots) {
-    infoOf.set(r.pkijs, r);
-    trusted.add(r.pkijs);
-  }
-  // pkijs de-duplicates by TBS and takes the LAST certificate as the leaf: keep the leaf
-  // unique and last, and drop peer copies of authorities and repeated intermediates.
-  const seen: Uint8Array[] = roots.map((r) => r.pkijs.tbsView);
-  if (seen.some((t) => bytesEqual(t, leaf.pkijs.tbsView))) throw untrusted(td, "the leaf is itself a bundle authority");
-  seen.push(leaf.pkijs.tbsView);
-  const intermediates: CertificateInfo[] = [];
-  for (const c of peerCerts) {
-    if (seen.some((t) => bytesEqual(t, c.pkijs.tbsView))) continue;
-    seen.push(c.pkijs.tbsView);
-    intermediates.push(c);
-    infoOf.set(c.pkijs, c);
-  }
-  infoOf.set(leaf.pkijs, leaf);
-
-  // Issuer candidates that were signature-valid but unusable, for a precise error.
-  const rejected: X509SvidError[] = [];
-  let lookups = 0;
-  const candidates = [...roots, ...intermediates];
-  // Signature checks by (subject, issuer) pair. The checks a valid path needs are started
-  // together up front (Web Crypto runs them concurrently), then pkijs' path building asks
-  // for them one at a time through findIssuer.
-  const checks = new Map<CertificateInfo, Map<CertificateInfo, Promise<boolean>>>();
-  const signedBy = (subject: CertificateInfo, issuer: CertificateInfo): Promise<boolean> => {
-    let perSubject = checks.get(subject);
-    if (!perSubject) checks.set(subject, (perSubject = new Map()));
-    let check = perSubject.get(issuer);
-    if (!check) perSubject.set(issuer, (check = isSignedBy(subject, issuer)));
-    return check;
-  };
-  const issuersByName = (cert: CertificateInfo): CertificateInfo[] =>
-    // A certificate never issues itself here: a self-signed certificate that is not a
-    // bundle authority ends no valid path. Names are compared as DER bytes (as Go does).
-    candidates.filter((c) => c !== cert && bytesEqual(cert.issuerName, c.subjectName));
-  let started = 0;
-  for (const subject of [leaf, ...candidates]) {
-    if (trusted.has(subject.pkijs) || WEAK_SIGNATURE_ALGORITHMS.has(subject.signatureAlgorithm.oid)) continue;
-    for (const issuer of issuersByName(subject)) if (started++ < MAX_EARLY_CHECKS) void signedBy(subject, issuer);
-  }
-  const findIssuer: pkijs.FindIssuerCallback = async (certificate) => {
-    if (++lookups > MAX_ISSUER_LOOKUPS) throw new Error("too many issuer lookups");
-    const cert = infoOf.get(certificate);
-    if (!cert) return [];
-    if (WEAK_SIGNATURE_ALGORITHMS.has(cert.signatureAlgorithm.oid)) {
-      rejected.push(untrusted(td, `a certificate is signed with a refused algorithm (${cert.signatureAlgorithm.oid}: MD5 or SHA-1)`));
-      return [];
-    }
-    const issuers: pkijs.Certificate[] = [];
-    for (const candidate of issuersByName(cert)) {
-      if (!(await signedBy(cert, candidate))) continue;
-      const problem = issuerProblem(candidate, trusted.has(candidate.pkijs), now, td);
-      if (problem) rejected.push(problem);
-      else issuers.push(candidate.pkijs);
-    }
-    return issuers;
-  };
-  const engine = new pkijs.CertificateChainValidationEngine({
-    trustedCerts: [...trusted],
-    certs: [...intermediates.map((c) => c.pkijs), leaf.pkijs], // leaf LAST: pkijs validates the last certificate
-    checkDate: now,
-    findIssuer,
-  });
-  let result: pkijs.CertificateChainValidationEngineVerifyResult;
-  try {
-    result = await engine.verify();
-  } catch (err) {
-    throw untrusted(td, "path validation failed", err);
-  }
-  if (!result.result) {
-    if (result.resultCode === 41 || result.resultCode === 42) {
-      throw new X509SvidError("ERR_X509_SVID_NAME_CONSTRAINTS", `a certificate of the chain violates a name constraint (${result.resultMessage})`);
-    }
-    if (lookups > MAX_ISSUER_LOOKUPS) {
-      throw new X509SvidError("ERR_X509_SVID_CHAIN_TOO_LONG", `path building gave up after ${MAX_ISSUER_LOOKUPS} issuer lookups (a loop, or too many candidate issuers)`);
-    }
-    if (rejected[0]) throw rejected[0];
-    throw untrusted(td, `no valid path (${result.resultMessage})`, result.error);
-  }
-  return checkPath(result.certificatePath ?? [], leaf, infoOf, trusted, td);
-}
-
-/** Why `issuer` cannot issue in this path at `now`, or undefined. */
-function issuerProblem(issuer: CertificateInfo, isRoot: boolean, now: Date, td: TrustDomain): X509SvidError | undefined {
-  const what = isRoot ? `bundle authority (serial ${issuer.serialNumberHex})` : `intermediate certificate (serial ${issuer.serialNumberHex})`;
-  const invalid = validityProblem(issuer, now, `the ${what}`);
-  if (invalid) return invalid;
-  const notCa = caProblem(issuer);
-  if (notCa && isRoot) return untrusted(td, `the ${what} ${notCa}`);
-  if (notCa) return new X509SvidError("ERR_X509_SVID_INTERMEDIATE_NOT_CA", `the ${what} ${notCa}; intermediates must be CAs with keyCertSign`);
-  if (!isRoot && issuer.unhandledCriticalExtensions.length > 0) {
-    try {
-      checkCriticalExtensions(issuer, `the ${what}`);
-    } catch (err) {
-      return err as X509SvidError;
-    }
-  }
-  return undefined;
-}
-
-/** Re-checks the path pkijs returned and enforces pathLenConstraint (RFC 5280 §6.1.4 (l), (m)). */
-function checkPath(
-  path: readonly pkijs.Certificate[],
-  leaf: CertificateInfo,
-  infoOf: ReadonlyMap<pkijs.Certificate, CertificateInfo>,
-  trusted: ReadonlySet<pkijs.Certificate>,
-  td: TrustDomain,
-): CertificateInfo[] {
-  const last = path[path.length - 1];
-  if (path.length < 2 || path[0] !== leaf.pkijs || !last || !trusted.has(last)) {
-    throw untrusted(td, "path validation returned an unexpected path");
-  }
-  const infos = path.map((c) => infoOf.get(c));
-  if (infos.some((i) => i === undefined)) throw untrusted(td, "path validation returned an unknown certificate");
-  const chain = infos as CertificateInfo[];
-  for (let k = 1; k < chain.length - 1; k++) checkIntermediate(chain[k]!, k);
-  // For the CA at index k, the intermediates below it (indices 1..k-1) that are not
-  // self-issued must not outnumber its pathLenConstraint.
-  let below = 0;
-  for (let k = 1; k < chain.length; k++) {
-    const ca = chain[k]!;
-    if (ca.pathLenConstraint !== undefined && below > ca.pathLenConstraint) {
-      throw new X509SvidError(
-        "ERR_X509_SVID_PATH_LENGTH",
-        `the ${k === chain.length - 1 ? "bundle authority" : "intermediate"} certificate (serial ${ca.serialNumberHex}) allows ${ca.pathLenConstraint} intermediate(s) below it, but the chain has ${below}`,
-      );
-    }
-    if (!ca.pkijs.subject.isEqual(ca.pkijs.issuer)) below++;
-  }
-  return chain;
-}
-

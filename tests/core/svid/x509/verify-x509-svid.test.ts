@@ -235,7 +235,7 @@ describe("verifyX509Svid rejects the chain", () => {
 
   test("signed with SHA-1", async () => {
     const l = await issueLeaf(inter, { hash: "SHA-1" });
-    const err = await rejects(verifyX509Svid(peerChain(l, inter), bundle), "ERR_X509_SVID_UNTRUSTED");
+    const err = await rejects(verifyX509Svid(peerChain(l, inter), bundle), "ERR_X509_SVID_SIGNATURE_ALGORITHM");
     expect(err.message).toContain("SHA-1");
   });
 
@@ -303,7 +303,8 @@ describe("verifyX509Svid rejects the chain", () => {
     const b = await createCa({ commonName: "loop B", signer: a0 });
     const a = await createCa({ key: keyA, commonName: "loop A", signer: b });
     const l = await issueLeaf(a);
-    await rejects(verifyX509Svid([l.der, a.der, b.der], bundle), "ERR_X509_SVID_CHAIN_TOO_LONG");
+    // A path never visits a certificate twice, so the loop ends the search: no path reaches the bundle.
+    await rejects(verifyX509Svid([l.der, a.der, b.der], bundle), "ERR_X509_SVID_UNTRUSTED");
   });
 });
 
