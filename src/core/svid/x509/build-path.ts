@@ -7,7 +7,7 @@
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import { bytesEqual } from "../../lib/bytes.ts";
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
-import { isSignedBy, issuerKeyProblem, signatureSchemeOfCertificate } from "./signature.ts";
+import { isSignedBy, issuerKeyProblem, keyFitsScheme, signatureSchemeOfCertificate } from "./signature.ts";
 import type { VerificationBudget } from "./verification-budget.ts";
 
 /** What path building needs from its caller. */
@@ -75,13 +75,13 @@ export async function buildPath(search: PathSearch): Promise<CertificateInfo[]> 
       const anchor = isAnchor.has(issuer);
       if (!anchor && path.length + 2 > search.maxLength) continue; // no room left for an anchor above it
       budget.candidate();
-      const keyProblem = issuerKeyProblem(issuer, scheme);
+      const keyProblem = issuerKeyProblem(issuer);
       if (keyProblem) {
         const whose = anchor ? `bundle authority (serial ${issuer.serialNumberHex})` : `intermediate certificate (serial ${issuer.serialNumberHex})`;
         failures[1]!.push(new X509SvidError("ERR_X509_SVID_PUBLIC_KEY", `the ${whose} that would have issued ${what} has a refused key: ${keyProblem}`));
         continue;
       }
-      if (!(await signed(cert, issuer, scheme))) {
+      if (!keyFitsScheme(issuer, scheme) || !(await signed(cert, issuer, scheme))) {
         failures[2]!.push(search.untrusted(`the signature of ${what} does not verify with the key of ${anchor ? "the bundle authority" : "intermediate"} (serial ${issuer.serialNumberHex})`));
         continue;
       }

@@ -29,18 +29,20 @@ export function signatureSchemeOfCertificate(cert: CertificateInfo): SignatureSc
   return scheme;
 }
 
-/** Why `issuer`'s key cannot check a signature of `scheme` (key policy, or a key of another kind), or undefined. */
-export function issuerKeyProblem(issuer: CertificateInfo, scheme: Scheme): string | undefined {
-  const key = issuer.publicKey;
-  if (key.problem) return key.problem;
-  const wanted = scheme.kind === "ecdsa" ? "ec" : scheme.kind === "ed25519" ? "okp" : "rsa";
-  if (key.kind !== wanted) return `its ${key.kind === "okp" ? key.crv : key.kind.toUpperCase()} key cannot check a ${scheme.kind} signature`;
-  return undefined;
+/** Why the key policy refuses `issuer`'s key, or undefined. */
+export function issuerKeyProblem(issuer: CertificateInfo): string | undefined {
+  return issuer.publicKey.problem;
+}
+
+/** True when `issuer`'s key is of the kind `scheme` needs (an EC key for ECDSA, ...): otherwise it did not sign. */
+export function keyFitsScheme(issuer: CertificateInfo, scheme: Scheme): boolean {
+  const kind = issuer.publicKey.kind;
+  return scheme.kind === "ecdsa" ? kind === "ec" : scheme.kind === "ed25519" ? kind === "okp" && issuer.publicKey.crv === "Ed25519" : kind === "rsa";
 }
 
 /**
  * True when `subject`'s signature verifies under `issuer`'s key. The caller has checked the
- * scheme and the key with the two functions above. Never throws.
+ * scheme and the key with the functions above. Never throws.
  */
 export async function isSignedBy(subject: CertificateInfo, issuer: CertificateInfo, scheme: Scheme): Promise<boolean> {
   try {
