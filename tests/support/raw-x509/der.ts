@@ -159,21 +159,3 @@ export function explicit(n: number, inner: Uint8Array): Der {
 export function implicit(n: number, content: Uint8Array, constructed = false): Der {
   return tlv((constructed ? 0xa0 : 0x80) | n, content);
 }
-
-/** The content octets of one DER TLV (short or long definite form). */
-export function contentOf(der: Uint8Array): Der {
-  const first = der[1]!;
-  if (first < 0x80) return der.slice(2, 2 + first);
-  const n = first & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i]!;
-  return der.slice(2 + n, 2 + n + len);
-}
-
-/** Bytes from hex text (whitespace ignored). */
-export function hex(s: string): Der {
-  const clean = s.replace(/\s+/g, "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}

@@ -139,9 +139,6 @@ const BYTE_OPS: Record<string, ByteOp> = {
   },
 };
 
-/** Names of the mutation operators (weights: field operators are picked 4× as often). */
-export const MUTATION_OPERATORS: readonly string[] = [...Object.keys(FIELD_OPS), ...Object.keys(BYTE_OPS)];
-
 /**
  * Applies 1–3 random mutations to a copy of `fields` and returns the mutated TBSCertificate
  * DER with a description of what changed (undefined when no operator applied).

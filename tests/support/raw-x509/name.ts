@@ -1,5 +1,5 @@
 // Distinguished names (RFC 5280 §4.1.2.4) for hand-built certificates.
-import { concat, type Der, ia5String, oid, printableString, seq, set, utf8String } from "./der.ts";
+import { type Der, ia5String, oid, printableString, seq, set, utf8String } from "./der.ts";
 import { ATTR } from "./oids.ts";
 
 /** One attribute: OID and value; the value is UTF8String unless `value` is already encoded. */
@@ -22,9 +22,4 @@ export function dn(parts: { c?: string; o?: string; ou?: string; cn?: string; em
   if (parts.cn !== undefined) rdns.push([{ type: ATTR.commonName, value: parts.cn }]);
   if (parts.email !== undefined) rdns.push([{ type: ATTR.emailAddress, value: ia5String(parts.email) }]);
   return name(...rdns);
-}
-
-/** The empty name (an empty RDNSequence). */
-export function emptyName(): Der {
-  return concat(new Uint8Array([0x30, 0x00]));
 }

@@ -16,11 +16,6 @@ export const P256 = {
 const { p } = P256;
 const mod = (x: bigint): bigint => ((x % p) + p) % p;
 
-/** True when (x, y) satisfies y² = x³ + ax + b (mod p). */
-export function onP256(x: bigint, y: bigint): boolean {
-  return mod(y * y) === mod(x * x * x + P256.a * x + P256.b);
-}
-
 type Jacobian = [bigint, bigint, bigint];
 
 function double([x, y, z]: Jacobian): Jacobian {

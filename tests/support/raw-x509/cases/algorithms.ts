@@ -28,6 +28,7 @@ const rsa = (): Promise<KeyPair> => key("RSA-2048", "algorithms");
 const ec = (): Promise<KeyPair> => key("P-256", "algorithms");
 const REFUSED = "Issue 14 algorithm policy: MD5 and SHA-1 are refused by the hash actually used (RFC 6151 §2: MD5 is not acceptable where collision resistance is required such as digital signatures; SHA-1 chosen-prefix collisions are practical)";
 
+/** Signature-algorithm cases (refused hashes, RSA-PSS parameters, AlgorithmIdentifier parameters, Ed25519). */
 export const algorithmCases: X509Case[] = [
   ...twins("alg/md5-rsa", `${REFUSED}; md5WithRSAEncryption (RFC 3279 §2.2.1)`, "ERR_X509_SVID_SIGNATURE_ALGORITHM", async (bad) =>
     leafSignedWith(await rsa(), (k) => rsaPkcs1Signer(k, bad ? "MD5" : "SHA-256")),

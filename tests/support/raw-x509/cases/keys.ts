@@ -21,6 +21,7 @@ async function p256Point(): Promise<{ x: bigint; y: bigint }> {
   return p256PointOf((await key("P-256", "key-cases")).spki);
 }
 
+/** Public-key cases (RSA sizes and exponents, EC points and curves, other key types). */
 export const keyCases: X509Case[] = [
   ...twins("key/rsa-1024", `${POLICY} (1024 bits)`, "ERR_X509_SVID_PUBLIC_KEY", (bad) => leafKey(rsaKey(bad ? 1024 : 2048))),
   ...twins("key/rsa-2047", `${POLICY} (2047 bits)`, "ERR_X509_SVID_PUBLIC_KEY", (bad) => leafKey(rsaKey(bad ? 2047 : 2048))),

@@ -18,6 +18,7 @@ async function selfSignedLeaf(): Promise<Built> {
   return leaf(self, { key, subject: name });
 }
 
+/** SPIFFE leaf-rule cases (URI SAN, SPIFFE ID, CA-ness, key usage, bundle of the right trust domain). */
 export const leafCases: X509Case[] = [
   ...twins("leaf/no-uri-san", "X509-SVID §2: \"An X.509 SVID MUST contain exactly one URI SAN\" (only a dNSName here)", "ERR_X509_SVID_NO_URI_SAN", (bad) =>
     standard({ leaf: { sans: bad ? [dnsName("svc.example.org")] : [uri(ID), dnsName("svc.example.org")] } }),

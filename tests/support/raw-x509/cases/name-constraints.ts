@@ -22,6 +22,7 @@ async function constrained(nc: Extension | undefined, o: { id?: string; extraSan
 
 const permitUri = (...hosts: string[]): Extension => nameConstraints({ permitted: hosts.map(uri) });
 
+/** Name-constraint cases (every name form, intersection and union down the path, exemptions, malformed constraints, cost). */
 export const nameConstraintCases: X509Case[] = [
   ...twins(
     "nc/permitted-intersect-down-the-path",

@@ -36,6 +36,7 @@ function leafSan(san: Der): LeafOptions {
   return { drop: [EXT.subjectAltName], add: [san] };
 }
 
+/** Strict-parsing cases (each must be rejected with ERR_X509_SVID_CERTIFICATE; twins accepted). */
 export const parsingCases: X509Case[] = [
   ...bad("der/v1-with-extensions", "RFC 5280 §4.1.2.1: \"If extensions are present, version MUST be v3\" (version field absent = v1)", (b) => leafWith(edit((f) => void (f.version = b ? null : 2)))),
   ...bad("der/v2-with-extensions", "RFC 5280 §4.1.2.1: \"If extensions are present, version MUST be v3\" (version 1 = v2)", (b) => leafWith(edit((f) => void (f.version = b ? 1 : 2)))),

@@ -25,6 +25,7 @@ async function line(count: number): Promise<CaseInput> {
   return input([l, ...cas.reverse()], [r]);
 }
 
+/** Path-validation cases (pathLen, validity, CA-ness, critical extensions, path building, length). */
 export const pathCases: X509Case[] = [
   ...twins("path/path-length", `${PATH_LEN} (A has pathLen 0 and the intermediate B follows it)`, "ERR_X509_SVID_PATH_LENGTH", async (bad) => {
     const r = await root();

@@ -10,6 +10,7 @@ const P1 = "1.3.6.1.4.1.99999.1.1";
 const P2 = "1.3.6.1.4.1.99999.1.2";
 const EXPLICIT = "RFC 5280 §6.1.3 (f): \"If explicit_policy is equal to zero and the valid_policy_tree is NULL, then path processing has failed\"";
 
+/** Certificate-policy cases (RFC 5280 §6.1 as updated by RFC 9618, default inputs). */
 export const policyCases: X509Case[] = [
   ...twins("policy/require-explicit-policy-none-asserted", `${EXPLICIT}; the intermediate has requireExplicitPolicy 0 (§6.1.4 (i)) and no certificate asserts a policy (the ~ok twin: both assert P1)`, "ERR_X509_SVID_POLICY", (bad) =>
     standard({
