@@ -4,8 +4,8 @@ import { bitString, boolean, concat, type Der, generalizedTime, integer, oid, ra
 import { authorityKeyIdentifier, basicConstraints, encodeExtension, extension, extKeyUsage, keyUsageRaw, subjectAltName, subjectKeyIdentifier } from "../extensions.ts";
 import { encodeTbs, signTbs, type TbsFields } from "../certificate.ts";
 import { dnsName, ipAddress, rfc822Name, uri } from "../general-name.ts";
-import { dn } from "../name.ts";
-import { EKU, EXT } from "../oids.ts";
+import { dn, name } from "../name.ts";
+import { ATTR, EKU, EXT } from "../oids.ts";
 import { ca, type LeafOptions, leaf, root, type CaOptions } from "../pki.ts";
 import { type CaseInput, input, single, TD, twins, type X509Case } from "./case.ts";
 
@@ -137,6 +137,9 @@ export const parsingCases: X509Case[] = [
     })),
   ),
   ...bad("der/printable-string-alphabet", "X.680 §41.4: PrintableString excludes \"@\" (subject C=U@)", (b) => leafWith({ subject: dn({ c: b ? "U@" : "US", o: "SPIFFE", cn: "leaf" }) })),
+  ...bad("der/utf8-string-invalid", "X.680 §41 / RFC 3629: a UTF8String holds UTF-8; C3 28 is not (subject CN)", (b) =>
+    leafWith({ subject: name([{ type: ATTR.organization, value: "SPIFFE" }], [{ type: ATTR.commonName, value: tlv(0x0c, new Uint8Array(b ? [0x6c, 0xc3, 0x28] : [0x6c, 0xc3, 0xa9])) }]) }),
+  ),
   single("der/empty-subject-with-critical-san", "RFC 5280 §4.1.2.6: \"If subject naming information is present only in the subjectAltName extension ... then the subject name MUST be an empty sequence and the subjectAltName extension MUST be critical.\"", "accept", () =>
     leafWith({ subject: dn({}), ...leafSan(encodeExtension(subjectAltName([uri(ID)], true))) }),
   ),
