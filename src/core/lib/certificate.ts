@@ -6,7 +6,7 @@
 // by the key policy here, before any signature check. Failures come back as a message
 // string; callers wrap it in their own typed error. Not exported from the package.
 import { bytesEqual, toHex } from "./bytes.ts";
-import { checkInteger, decodeBoolean, decodeOid, decodeSmallInteger, decodeTime, DerError, type DerElement, DerReader, inside } from "./der-reader.ts";
+import { checkInteger, decodeBoolean, decodeOid, decodeSmallInteger, decodeTime, DerError, type DerElement, DerReader, inside, TAG_UTC_TIME } from "./der-reader.ts";
 import { type DistinguishedName, readName } from "./x509/distinguished-name.ts";
 import {
   type KeyUsage,
@@ -144,8 +144,8 @@ function parse(der: Uint8Array<ArrayBuffer>): CertificateInfo {
   const tbsSignatureAlgorithm = readAlgorithm(t.read(0x30));
   const issuerElement = t.read(0x30);
   const validity = inside(t.read(0x30));
-  const notBefore = decodeTime(validity.read());
-  const notAfter = decodeTime(validity.read());
+  const notBefore = readValidityTime(validity.read());
+  const notAfter = readValidityTime(validity.read());
   validity.end();
   const subjectElement = t.read(0x30);
   const spkiElement = t.read(0x30);
@@ -153,6 +153,10 @@ function parse(der: Uint8Array<ArrayBuffer>): CertificateInfo {
   const subjectUniqueId = t.readOptional(0x82);
   const extensionsElement = t.readOptional(0xa3);
   t.end();
+  // §4.1.1.2: "This field MUST contain the same algorithm identifier as the signature field in
+  // the sequence tbsCertificate" (Go refuses such a certificate at parse time too).
+  if (!sameAlgorithm(signatureAlgorithm, tbsSignatureAlgorithm)) throw new DerError("the signatureAlgorithm differs from the signature field of the TBSCertificate");
+  for (const id of [issuerUniqueId, subjectUniqueId]) if (id) checkBitString(id.value, "unique identifier");
   // §4.1.2.8: unique identifiers only in v2 and v3; §4.1.2.9: extensions only in v3.
   if ((issuerUniqueId || subjectUniqueId) && version < 2) throw new DerError("a v1 certificate has unique identifiers");
   if (extensionsElement && version !== 3) throw new DerError(`a v${version} certificate has extensions (only v3 may)`);
@@ -211,6 +215,30 @@ function readVersion(element: DerElement | undefined): number {
   return n + 1;
 }
 
+/**
+ * §4.1.2.5: "CAs conforming to this profile MUST always encode certificate validity dates
+ * through the year 2049 as UTCTime; certificate validity dates in 2050 or later MUST be
+ * encoded as GeneralizedTime."
+ */
+function readValidityTime(element: DerElement): Date {
+  const date = decodeTime(element);
+  const utc = element.tag === TAG_UTC_TIME;
+  if (utc !== date.getUTCFullYear() < 2050) throw new DerError(`a validity date in ${date.getUTCFullYear()} must be ${utc ? "GeneralizedTime" : "UTCTime"}`);
+  return date;
+}
+
+/** A DER BIT STRING's contents: at most 7 unused bits, all zero (X.690 §11.2.1). */
+function checkBitString(value: Uint8Array, what: string): void {
+  const unused = value[0];
+  if (unused === undefined || unused > 7 || (value.length === 1 && unused !== 0) || (value.length > 1 && (value[value.length - 1]! & ((1 << unused) - 1)) !== 0)) {
+    throw new DerError(`malformed ${what} BIT STRING`);
+  }
+}
+
+function sameAlgorithm(a: AlgorithmInfo, b: AlgorithmInfo): boolean {
+  return a.oid === b.oid && (a.params === undefined ? b.params === undefined : b.params !== undefined && bytesEqual(a.params, b.params));
+}
+
 /** §4.1.2.2: a positive integer of at most 20 octets. */
 function checkSerial(serial: Uint8Array): void {
   checkInteger(serial);
@@ -241,6 +269,8 @@ function readExtensions(element: DerElement, info: Mutable<CertificateInfo>): vo
     const oid = decodeOid(e.read(0x06).value);
     const criticalElement = e.readOptional(0x01);
     const critical = criticalElement ? decodeBoolean(criticalElement.value) : false;
+    // DER (X.690 §11.5): critical DEFAULT FALSE is never encoded as FALSE.
+    if (criticalElement && !critical) throw new DerError(`extension ${oid} encodes critical FALSE, its default`);
     const value = e.read(0x04).value;
     e.end();
     if (seen.has(oid)) throw new DerError(`duplicate extension ${oid}`);

@@ -178,9 +178,12 @@ describe("readCertificate refuses encodings DER forbids (re-signed, so only the 
 
   test("control: the re-signed, unchanged certificate verifies", async () => {
     await verify(await resign(parts, inter));
+  });
+
+  test("a validity date before 2050 as GeneralizedTime (RFC 5280 §4.1.2.5: UTCTime through 2049): ERR_X509_SVID_CERTIFICATE", async () => {
     const v = [...parts];
     v[4] = tlv(0x30, concatBytes(gt(certs.leaf!.notBefore), gt(certs.leaf!.notAfter)));
-    await verify(await resign(v, inter));
+    await rejects(verify(await resign(v, inter)), "ERR_X509_SVID_CERTIFICATE");
   });
 
   test("a validity time with a fraction or an offset: ERR_X509_SVID_CERTIFICATE", async () => {

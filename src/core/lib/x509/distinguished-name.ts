@@ -29,6 +29,7 @@ export function readName(der: Uint8Array<ArrayBuffer>): DistinguishedName {
       const type = decodeOid(atv.read(0x06).value);
       const value = atv.read();
       atv.end();
+      checkDirectoryString(value.tag, value.value);
       rdn.push({ type, tag: value.tag, value: value.value });
     }
     if (rdn.length === 0) throw new DerError("empty RelativeDistinguishedName");
@@ -36,6 +37,52 @@ export function readName(der: Uint8Array<ArrayBuffer>): DistinguishedName {
   }
   return out;
 }
+
+const TAG_NUMERIC = 0x12;
+
+/**
+ * Attribute values must be well-formed strings of a type RFC 5280 names uses (as Go
+ * checks them): PrintableString of its alphabet (plus "*" and "&", which real certificates
+ * carry and Go accepts), valid UTF-8, 7-bit IA5String, NumericString digits, BMPString
+ * without surrogates or noncharacters, TeletexString as Latin-1. Anything else is refused.
+ */
+function checkDirectoryString(tag: number, value: Uint8Array): void {
+  switch (tag) {
+    case TAG_PRINTABLE:
+      for (const b of value) if (!PRINTABLE.has(b)) throw new DerError("invalid PrintableString in a name");
+      return;
+    case TAG_UTF8:
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(value);
+      } catch {
+        throw new DerError("invalid UTF8String in a name");
+      }
+      return;
+    case TAG_IA5:
+      for (const b of value) if (b > 0x7f) throw new DerError("invalid IA5String in a name");
+      return;
+    case TAG_NUMERIC:
+      for (const b of value) if (!(b === 0x20 || (b >= 0x30 && b <= 0x39))) throw new DerError("invalid NumericString in a name");
+      return;
+    case TAG_BMP: {
+      if (value.length % 2 !== 0) throw new DerError("invalid BMPString in a name");
+      const end = value.length >= 2 && value[value.length - 1] === 0 && value[value.length - 2] === 0 ? value.length - 2 : value.length;
+      for (let i = 0; i < end; i += 2) {
+        const u = (value[i]! << 8) | value[i + 1]!;
+        if (u === 0xfffe || u === 0xffff || (u >= 0xfdd0 && u <= 0xfdef) || (u >= 0xd800 && u <= 0xdfff)) throw new DerError("invalid BMPString in a name");
+      }
+      return;
+    }
+    case TAG_TELETEX:
+      return;
+    default:
+      throw new DerError(`unsupported string type 0x${tag.toString(16)} in a name`);
+  }
+}
+
+const PRINTABLE: ReadonlySet<number> = new Set(
+  [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?*&"].map((c) => c.charCodeAt(0)),
+);
 
 // String types whose values compare case-insensitively (RFC 5280 §7.1, RFC 4518 simplified):
 // PrintableString, UTF8String, IA5String, TeletexString (as bytes), BMPString, UniversalString.

@@ -1,7 +1,7 @@
 // Decoders for the certificate extensions the SDK processes (RFC 5280 §4.2.1), each strict
 // about DER and about what RFC 5280 says conforming certificates never contain. Each takes
 // the extnValue contents and throws `DerError` when they are malformed. Not exported.
-import { DerError, type DerElement, DerReader, checkInteger, decodeBoolean, decodeOid, decodeSmallInteger, inside } from "../der-reader.ts";
+import { checkInteger, DerError, type DerElement, DerReader, decodeBoolean, decodeOid, decodeSmallInteger, inside } from "../der-reader.ts";
 import { type GeneralName, readGeneralName } from "./general-names.ts";
 
 export const OID_SUBJECT_KEY_ID = "2.5.29.14";
@@ -59,8 +59,9 @@ export function readBasicConstraints(value: Uint8Array<ArrayBuffer>): BasicConst
   const ca = r.readOptional(0x01);
   const len = r.readOptional(0x02);
   r.end();
-  // An explicit cA FALSE breaks DER (X.690 §11.5) but says nothing new; Go accepts it too.
-  const isCa = ca !== undefined && decodeBoolean(ca.value);
+  // DER (X.690 §11.5): a value equal to its DEFAULT is not encoded, so cA is TRUE or absent.
+  if (ca && !decodeBoolean(ca.value)) throw new DerError("basicConstraints encodes cA FALSE, its default");
+  const isCa = ca !== undefined;
   let pathLen: number | undefined;
   if (len) {
     pathLen = decodeSmallInteger(len.value);
@@ -81,6 +82,8 @@ export function readKeyUsage(value: Uint8Array<ArrayBuffer>): KeyUsage {
   if (unused === undefined || unused > 7 || (bits.length === 1 && unused !== 0)) throw new DerError("malformed keyUsage BIT STRING");
   if (bits.length > 1 && (bits[bits.length - 1]! & ((1 << unused) - 1)) !== 0) throw new DerError("keyUsage has bits set in its unused (padding) bits");
   if (!bits.subarray(1).some((b) => b !== 0)) throw new DerError("keyUsage has no bit set");
+  // X.690 §11.2.2: a named bit list is encoded without trailing 0 bits.
+  if ((bits[bits.length - 1]! & (1 << unused)) === 0) throw new DerError("keyUsage is encoded with trailing zero bits");
   const first = bits[1] ?? 0;
   return { digitalSignature: (first & 0x80) !== 0, keyCertSign: (first & 0x04) !== 0, cRLSign: (first & 0x02) !== 0 };
 }
@@ -200,13 +203,9 @@ export function readInhibitAnyPolicy(value: Uint8Array<ArrayBuffer>): number {
   return skipCerts(only(value, 0x02).value);
 }
 
-/** SkipCerts ::= INTEGER (0..MAX); values beyond 2^31 are treated as "never" by callers. */
+/** SkipCerts ::= INTEGER (0..MAX); values of 2^31 and more are refused (no path is that long; Go refuses them too). */
 function skipCerts(value: Uint8Array): number {
   const n = decodeSmallInteger(value);
-  if (n === undefined) {
-    checkInteger(value);
-    if (value[0]! & 0x80) throw new DerError("negative SkipCerts");
-    return Number.MAX_SAFE_INTEGER;
-  }
+  if (n === undefined) throw new DerError("SkipCerts is negative or too large");
   return n;
 }

@@ -32,12 +32,21 @@ export function readGeneralName(element: DerElement, inConstraint: boolean): Gen
   // otherName, x400Address, directoryName and ediPartyName are constructed; the others primitive.
   if (n > 8 || constructed !== (n === 0 || n === 3 || n === 4 || n === 5)) throw new DerError(`malformed GeneralName [${n}]`);
   switch (n) {
-    case 1:
-      return { type: "email", value: ia5(element.value, "rfc822Name", inConstraint) };
-    case 2:
-      return { type: "dns", value: ia5(element.value, "dNSName", inConstraint) };
-    case 6:
-      return { type: "uri", value: ia5(element.value, "uniformResourceIdentifier", inConstraint) };
+    case 1: {
+      const value = ia5(element.value, "rfc822Name", inConstraint);
+      if (!inConstraint && !isMailbox(value)) throw new DerError("rfc822Name is not a mailbox (local-part@domain)");
+      return { type: "email", value };
+    }
+    case 2: {
+      const value = ia5(element.value, "dNSName", inConstraint);
+      if (!inConstraint && !isDnsName(value, true)) throw new DerError("dNSName is not in the preferred name syntax");
+      return { type: "dns", value };
+    }
+    case 6: {
+      const value = ia5(element.value, "uniformResourceIdentifier", inConstraint);
+      if (!inConstraint && !isUri(value)) throw new DerError("uniformResourceIdentifier is not a URI with a scheme");
+      return { type: "uri", value };
+    }
     case 7:
       if (!(inConstraint ? [8, 32] : [4, 16]).includes(element.value.length)) throw new DerError(`iPAddress of ${element.value.length} bytes`);
       if (inConstraint && !contiguousMask(element.value.subarray(element.value.length / 2))) throw new DerError("iPAddress constraint with a non-contiguous mask");
@@ -83,4 +92,26 @@ function contiguousMask(mask: Uint8Array): boolean {
     }
   }
   return true;
+}
+
+/**
+ * RFC 1034 §3.5 "preferred name syntax" (with RFC 1123's leading digits): labels of letters,
+ * digits and inner hyphens, at most 63 characters, 253 in all; a leading "*" label when
+ * `wildcard` (as certificates use it).
+ */
+export function isDnsName(name: string, wildcard: boolean): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split(".");
+  return labels.every((label, i) => (wildcard && i === 0 && label === "*" && labels.length > 1) || /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+
+/** RFC 5280 §4.2.1.6: a Mailbox (RFC 2821 §4.1.2): a non-empty local part, "@", a domain. */
+function isMailbox(value: string): boolean {
+  const at = value.lastIndexOf("@");
+  return at > 0 && !/[\s@]/.test(value.slice(0, at)) && isDnsName(value.slice(at + 1), false);
+}
+
+/** RFC 3986 §3: a scheme, ":", and a non-empty rest without white space or control characters. */
+function isUri(value: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+$/.test(value);
 }

@@ -3,7 +3,6 @@
 // verified with the issuer's key, imported once per parsed certificate and algorithm.
 // ECDSA signatures are decoded from DER once per parsed certificate. Not exported.
 import type { CertificateInfo } from "../../lib/certificate.ts";
-import { bytesEqual } from "../../lib/bytes.ts";
 import type { PublicKey } from "../../lib/x509/public-key.ts";
 import { type SignatureScheme, signatureSchemeOf } from "../../lib/x509/signature-algorithm.ts";
 
@@ -13,19 +12,10 @@ const schemes = new WeakMap<CertificateInfo, SignatureScheme>();
 const keys = new WeakMap<CertificateInfo, Map<string, Promise<CryptoKey | undefined>>>();
 const rawSignatures = new WeakMap<CertificateInfo, Map<number, Uint8Array<ArrayBuffer> | undefined>>();
 
-/**
- * The scheme `cert` is signed with, or why the algorithm policy refuses it (a weak or
- * unknown algorithm, wrong parameters, or outer and TBS algorithms that differ, RFC 5280 §4.1.1.2).
- */
+/** The scheme `cert` is signed with, or why the algorithm policy refuses it (a weak or unknown algorithm, or wrong parameters). */
 export function signatureSchemeOfCertificate(cert: CertificateInfo): SignatureScheme {
   let scheme = schemes.get(cert);
-  if (!scheme) {
-    const a = cert.signatureAlgorithm;
-    const b = cert.tbsSignatureAlgorithm;
-    const same = a.oid === b.oid && (a.params === undefined ? b.params === undefined : b.params !== undefined && bytesEqual(a.params, b.params));
-    scheme = same ? signatureSchemeOf(a) : { kind: "refused", problem: "its signatureAlgorithm differs from the signature field of its TBSCertificate" };
-    schemes.set(cert, scheme);
-  }
+  if (!scheme) schemes.set(cert, (scheme = signatureSchemeOf(cert.signatureAlgorithm)));
   return scheme;
 }
 
