@@ -218,7 +218,7 @@ const extrapolated =
       `≈ ${((ncMeasured.sequential.cpu * nc.largest) / nc.chain.comparisons! / 1000).toFixed(0)} s per verification (extrapolated, not measured).`
     : "";
 console.log(
-  `BENCH_NOTE (c) sizes probed (one call each, growing until a call took over ${PROBE_STOP_MS} ms or the 1 MiB cap; the costliest is measured): ${nc.probes.join("; ")}.${extrapolated}`,
+  `BENCH_NOTE (c) sizes probed (the cheaper of two calls each, growing until a call took over ${PROBE_STOP_MS} ms or the 1 MiB cap; the costliest is measured): ${nc.probes.join("; ")}.${extrapolated}`,
 );
 console.log(
   "BENCH_NOTE every chain is verified again and again as sent (the parsed-certificate cache and imported keys help a repeated chain, as they would a peer that " +
