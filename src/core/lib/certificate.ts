@@ -36,6 +36,7 @@ import {
   readSubjectKeyId,
 } from "./x509/extensions.ts";
 import { type GeneralName, readGeneralNames } from "./x509/general-names.ts";
+import { MAX_EXTENSIONS, within } from "./x509/limits.ts";
 import { type PublicKey, readPublicKey } from "./x509/public-key.ts";
 import type { AlgorithmInfo } from "./x509/signature-algorithm.ts";
 
@@ -265,6 +266,7 @@ function readExtensions(element: DerElement, info: Mutable<CertificateInfo>): vo
   const seen = new Set<string>();
   const unhandled: string[] = [];
   while (!list.done) {
+    within(seen.size + 1, MAX_EXTENSIONS, "extensions");
     const e = inside(list.read(0x30));
     const oid = decodeOid(e.read(0x06).value);
     const criticalElement = e.readOptional(0x01);

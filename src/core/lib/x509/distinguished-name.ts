@@ -2,6 +2,7 @@
 // compared the way RFC 5280 §7.1 asks for (attribute values of string types compared
 // case-insensitively after folding white space). Not exported from the package.
 import { byteString, DerError, DerReader, decodeOid, inside } from "../der-reader.ts";
+import { MAX_NAME_ATTRIBUTES, within } from "./limits.ts";
 
 /** One AttributeTypeAndValue: its type OID, the value's tag and the value's contents. */
 export interface Attribute {
@@ -21,10 +22,12 @@ export function readName(der: Uint8Array<ArrayBuffer>): DistinguishedName {
   const rdns = inside(outer.read(0x30));
   outer.end();
   const out: Attribute[][] = [];
+  let attributes = 0;
   while (!rdns.done) {
     const set = inside(rdns.read(0x31));
     const rdn: Attribute[] = [];
     while (!set.done) {
+      within(++attributes, MAX_NAME_ATTRIBUTES, "attributes in a name");
       const atv = inside(set.read(0x30));
       const type = decodeOid(atv.read(0x06).value);
       const value = atv.read();

@@ -2,7 +2,8 @@
 // about DER and about what RFC 5280 says conforming certificates never contain. Each takes
 // the extnValue contents and throws `DerError` when they are malformed. Not exported.
 import { checkInteger, DerError, type DerElement, DerReader, decodeBoolean, decodeOid, decodeSmallInteger, inside } from "../der-reader.ts";
-import { type GeneralName, readGeneralName } from "./general-names.ts";
+import { type GeneralName, readGeneralName, readGeneralNames } from "./general-names.ts";
+import { MAX_GENERAL_NAMES, MAX_LIST_ITEMS, within } from "./limits.ts";
 
 export const OID_SUBJECT_KEY_ID = "2.5.29.14";
 export const OID_KEY_USAGE = "2.5.29.15";
@@ -92,7 +93,10 @@ export function readKeyUsage(value: Uint8Array<ArrayBuffer>): KeyUsage {
 export function readExtKeyUsage(value: Uint8Array<ArrayBuffer>): string[] {
   const r = inside(only(value, 0x30));
   const out: string[] = [];
-  while (!r.done) out.push(decodeOid(r.read(0x06).value));
+  while (!r.done) {
+    within(out.length + 1, MAX_LIST_ITEMS, "extended key usages");
+    out.push(decodeOid(r.read(0x06).value));
+  }
   if (out.length === 0) throw new DerError("empty extendedKeyUsage");
   return out;
 }
@@ -113,10 +117,7 @@ export function readAuthorityKeyId(value: Uint8Array<ArrayBuffer>): Uint8Array |
   r.end();
   // §4.2.1.1: authorityCertIssuer and authorityCertSerialNumber come together or not at all.
   if ((issuer === undefined) !== (serial === undefined)) throw new DerError("authorityKeyIdentifier has only one of issuer and serial");
-  if (issuer) {
-    const names = inside(issuer);
-    while (!names.done) readGeneralName(names.read(), false);
-  }
+  if (issuer) readGeneralNames(issuer.tlv, 0xa1);
   if (serial) checkInteger(serial.value);
   return keyId?.value;
 }
@@ -139,6 +140,7 @@ function readSubtrees(element: DerElement): GeneralName[] {
   const r = inside(element);
   const out: GeneralName[] = [];
   while (!r.done) {
+    within(out.length + 1, MAX_GENERAL_NAMES, "name-constraint subtrees");
     const subtree = inside(r.read(0x30));
     out.push(readGeneralName(subtree.read(), true));
     if (!subtree.done) throw new DerError("a name-constraint subtree has minimum or maximum (RFC 5280 §4.2.1.10: minimum is 0, maximum absent)");
@@ -152,6 +154,7 @@ export function readCertificatePolicies(value: Uint8Array<ArrayBuffer>): string[
   const r = inside(only(value, 0x30));
   const out: string[] = [];
   while (!r.done) {
+    within(out.length + 1, MAX_LIST_ITEMS, "certificate policies");
     const info = inside(r.read(0x30));
     const oid = decodeOid(info.read(0x06).value);
     const qualifiers = info.readOptional(0x30);
@@ -159,7 +162,8 @@ export function readCertificatePolicies(value: Uint8Array<ArrayBuffer>): string[
     if (qualifiers) {
       const q = inside(qualifiers);
       if (q.done) throw new DerError("empty policyQualifiers");
-      while (!q.done) {
+      for (let n = 1; !q.done; n++) {
+        within(n, MAX_LIST_ITEMS, "policy qualifiers");
         const pq = inside(q.read(0x30));
         decodeOid(pq.read(0x06).value);
         if (!pq.done) pq.read();
@@ -178,6 +182,7 @@ export function readPolicyMappings(value: Uint8Array<ArrayBuffer>): PolicyMappin
   const r = inside(only(value, 0x30));
   const out: PolicyMapping[] = [];
   while (!r.done) {
+    within(out.length + 1, MAX_LIST_ITEMS, "policy mappings");
     const m = inside(r.read(0x30));
     const issuerDomainPolicy = decodeOid(m.read(0x06).value);
     const subjectDomainPolicy = decodeOid(m.read(0x06).value);

@@ -3,6 +3,7 @@
 // subjectAltName and nameConstraints decoders. Not exported from the package.
 import { byteString, DerError, type DerElement, DerReader, inside } from "../der-reader.ts";
 import { type DistinguishedName, readName } from "./distinguished-name.ts";
+import { MAX_GENERAL_NAMES, within } from "./limits.ts";
 
 /** A decoded GeneralName; forms the SDK does not interpret keep only their tag number. */
 export type GeneralName =
@@ -63,13 +64,16 @@ export function readGeneralName(element: DerElement, inConstraint: boolean): Gen
   }
 }
 
-/** GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName, from the DER of the SEQUENCE. */
-export function readGeneralNames(der: Uint8Array<ArrayBuffer>): GeneralName[] {
+/** GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName, from its DER (tagged `tag` when implicitly tagged). */
+export function readGeneralNames(der: Uint8Array<ArrayBuffer>, tag = 0x30): GeneralName[] {
   const outer = new DerReader(der);
-  const list = inside(outer.read(0x30));
+  const list = inside(outer.read(tag));
   outer.end();
   const out: GeneralName[] = [];
-  while (!list.done) out.push(readGeneralName(list.read(), false));
+  while (!list.done) {
+    within(out.length + 1, MAX_GENERAL_NAMES, "names in a GeneralNames");
+    out.push(readGeneralName(list.read(), false));
+  }
   if (out.length === 0) throw new DerError("empty GeneralNames");
   return out;
 }

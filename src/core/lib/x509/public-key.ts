@@ -28,9 +28,13 @@ export type PublicKey =
   | { readonly kind: "okp"; readonly crv: "Ed25519" | "Ed448"; readonly x: Uint8Array; readonly problem: string | undefined }
   | { readonly kind: "unsupported"; readonly problem: string };
 
-/** RSA moduli outside this range are refused (smaller are breakable, larger cost too much to check). */
+/**
+ * RSA moduli outside this range are refused: smaller ones are breakable; larger ones cost
+ * much more to check and Deno 2.9's Web Crypto cannot import them from SPKI at all (so
+ * they would verify on two runtimes out of three). SPIRE issues RSA keys of 2048 and 4096 bits.
+ */
 export const RSA_MIN_BITS = 2048;
-export const RSA_MAX_BITS = 8192;
+export const RSA_MAX_BITS = 4096;
 /** RSA public exponents must be odd, at least 3 and below 2^31 (a large one makes each check slow). */
 const RSA_MAX_EXPONENT = 2 ** 31;
 

@@ -47,7 +47,7 @@ export async function buildPath(search: PathSearch): Promise<CertificateInfo[]> 
     const key = keyOf(issuer.spki);
     let check = perSubject.get(key);
     if (!check) {
-      budget.signature();
+      budget.signature(issuer.publicKey);
       perSubject.set(key, (check = isSignedBy(subject, issuer, scheme)));
     }
     return check;

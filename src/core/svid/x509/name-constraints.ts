@@ -9,8 +9,6 @@ import type { GeneralName, OtherForm } from "../../lib/x509/general-names.ts";
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import type { VerificationBudget } from "./verification-budget.ts";
 
-type Form = GeneralName["type"];
-
 /** The permitted and excluded subtrees in force at one point of a path. */
 export class NameConstraintState {
   /** One list per CA that carried permittedSubtrees (the intersection is kept as the list of lists). */
@@ -39,15 +37,16 @@ export class NameConstraintState {
   }
 
   #problem(name: Subject, budget: VerificationBudget): string | undefined {
+    // Every subtree looked at counts against the budget, whatever its form.
+    budget.nameChecks(this.#excluded.length);
     for (const subtree of this.#excluded) {
       if (subtree.type !== name.type) continue;
-      budget.nameChecks(1);
       if (matches(name, subtree, "excluded")) return `is in an excluded subtree (${describe(subtree)})`;
     }
     for (const permitted of this.#permitted) {
+      budget.nameChecks(permitted.length);
       const ofForm = permitted.filter((s) => s.type === name.type && (s.type !== "other" || name.type !== "other" || s.form === name.form));
       if (ofForm.length === 0) continue; // §6.1.4 (g)(i): that CA did not constrain this form
-      budget.nameChecks(ofForm.length);
       if (!ofForm.some((s) => matches(name, s, "permitted"))) return `is outside the permitted subtrees (${ofForm.map(describe).join(", ")})`;
     }
     return undefined;
@@ -203,4 +202,3 @@ function describe(name: GeneralName): string {
   }
 }
 
-export type { Form };

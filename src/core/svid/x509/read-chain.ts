@@ -9,8 +9,11 @@ import { decodePem, looksLikePem } from "../../lib/pem.ts";
 
 /** Longest accepted certificate chain (leaf + intermediates); real chains have 1–4. */
 export const MAX_CHAIN_CERTIFICATES = 16;
-/** Largest accepted chain input, in bytes (DER) or characters (PEM); real chains are a few KiB. */
-export const MAX_CHAIN_BYTES = 1024 * 1024;
+/**
+ * Largest accepted chain input, in bytes (DER) or characters (PEM): real chains are a few KiB;
+ * the limit bounds what a peer can make the SDK parse before it is authenticated.
+ */
+export const MAX_CHAIN_BYTES = 64 * 1024;
 
 /** Chain input accepted by `X509Svid.parse` and `verifyX509Svid`. */
 export type ChainInput = string | Uint8Array | readonly Uint8Array[];

@@ -37,14 +37,15 @@ export interface VerifiedX509Svid {
  * - the leaf: exactly one URI SAN holding a SPIFFE ID with a path; not a CA; neither
  *   `keyCertSign` nor `cRLSign`;
  * - every certificate: strict DER and RFC 5280 structure; a key the policy accepts (RSA
- *   2048–8192 bits with an odd exponent below 2^31, EC P-256/P-384/P-521 with the point on
+ *   2048–4096 bits with an odd exponent below 2^31, EC P-256/P-384/P-521 with the point on
  *   its curve, Ed25519); a signature algorithm it accepts (ECDSA, RSA PKCS #1 v1.5 or RSA-PSS
  *   with SHA-256/384/512, Ed25519; never MD5 or SHA-1, whatever identifier carries them);
  * - the path to a bundle authority: every signature; every certificate within its validity
  *   window at `now`; issuers are CAs with `keyCertSign`; `pathLenConstraint`s; name
  *   constraints (of the bundle authority too); certificate policies; no unprocessed
  *   critical extension. Every candidate path is tried, within fixed caps on the work
- *   (at most 16 certificates, 24 signature checks, 64 candidate issuers, 16 candidate paths).
+ *   (at most 64 KiB and 16 certificates of input, 16 signature checks weighing at most 32
+ *   P-256 checks, 32 candidate issuers, 8 candidate paths, 1,024 name-constraint comparisons).
  *
  * Authorization (which IDs may talk to you) is a separate step: see `authorizeId` and friends.
  *
