@@ -9,10 +9,11 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
 import type { X509Svid } from "../mod.ts";
-import { createMtlsClient, serveMtls } from "../src/adapters/node/mod.ts";
+import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source } from "../src/testing/mod.ts";
 import { ca, caPem, checkOk, CLIENT_ID, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid, svidOf } from "./_mtls-fixtures.ts";
 import { within } from "./_stats.ts";
+const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the bench (its fixes included)
 
 const MODE = process.env.BENCH_MEM_MODE ?? "conn-ours";
 const N = Number(process.env.BENCH_MEM_N ?? 10_000);

@@ -28,10 +28,12 @@ import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { X509Source } from "../mod.ts";
-import { attachSpiffe, connectMtls, createMtlsClient, createServerTlsOptions, type MtlsServer, serveMtls } from "../src/adapters/node/mod.ts";
+import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer } from "../src/adapters/node/mod.ts";
+import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { percentile, WAIT_MS, within } from "./_stats.ts";
 import { ca, caPem, checkOk, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
+const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the bench (its fixes included)
 
 const CONC = 4; // concurrent clients
 const ROUNDS = 3; // interleaved rounds per figure

@@ -21,15 +21,11 @@ export interface MtlsClientPoolOptions {
 }
 
 /**
- * Options of `createMtlsClient` (the same on `@spiffe-ts/sdk/node`, `/bun` and `/deno`).
+ * Options every client mode shares.
  *
  * Exported from `@spiffe-ts/sdk`.
  */
-export interface MtlsClientOptions {
-  /** The client's own X.509-SVID and the bundles to verify servers with; usually an `X509Source`. */
-  readonly source: X509SvidSource & X509BundleSourceLike;
-  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required. */
-  readonly authorizer: Authorizer;
+export interface MtlsClientBaseOptions {
   /** Default timeout of a request (connect to end of response body), ms. Default 30 000; 0 = none. */
   readonly timeoutMs?: number;
   /** Connection pool; see {@link MtlsClientPoolOptions}. */
@@ -40,17 +36,67 @@ export interface MtlsClientOptions {
    * (Deno 2.9); there the default is HTTP/1.1.
    */
   readonly http2?: boolean;
-  /** Refused servers (warn), rotations (info). Silent by default. */
+  /** Identity loss (error), rotations (info). Silent by default. */
   readonly logger?: Logger;
   /** Clock used for SVID verification, for tests. */
   readonly now?: () => Date;
   /**
    * Also present a JWT-SVID for `audience` in `Authorization: Bearer` on every request
-   * (unless the request sets `Authorization` itself), fetched from `source` per request,
-   * only over the verified connection. Default: none.
+   * (unless the request sets `Authorization` itself), fetched from its `source` per request,
+   * only over the authenticated connection. Default: none.
    */
   readonly jwtSvid?: MtlsClientJwtSvidOptions;
 }
+
+/**
+ * Options of `createMtlsClient` in mode `"mtls"` (the default): the client presents its
+ * X.509-SVID and verifies the server's. The same on `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsClientOptions extends MtlsClientBaseOptions {
+  readonly mode?: "mtls";
+  /** The client's own X.509-SVID and the bundles to verify servers with; usually an `X509Source`. */
+  readonly source: X509SvidSource & X509BundleSourceLike;
+  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required. */
+  readonly authorizer: Authorizer;
+}
+
+/**
+ * Options of `createMtlsClient` in mode `"tls"`: the client verifies the server's X.509-SVID
+ * and presents none (go-spiffe's `TLSClientConfig`); prove who you are with `jwtSvid`.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface TlsClientOptions extends MtlsClientBaseOptions {
+  readonly mode: "tls";
+  /** The bundles to verify servers with; an `X509Source`, `BundleSource` or `BundleSet`. */
+  readonly source: X509BundleSourceLike;
+  /** Which server SPIFFE IDs are acceptable. Required. */
+  readonly authorizer: Authorizer;
+}
+
+/**
+ * Options of `createMtlsClient` in mode `"mtls-web"`: the client presents its X.509-SVID to
+ * a server with a Web-PKI certificate, checked against `ca` (or the runtime's public roots)
+ * and the URL's host name (go-spiffe's `MTLSWebClientConfig`).
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsWebClientOptions extends MtlsClientBaseOptions {
+  readonly mode: "mtls-web";
+  /** The client's own X.509-SVID; usually an `X509Source`. */
+  readonly source: X509SvidSource;
+  /** Web-PKI roots (PEM) the server's certificate must chain to. Default: the runtime's public roots. */
+  readonly ca?: string | readonly string[];
+}
+
+/**
+ * Options of `createMtlsClient`, by mode.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export type ClientOptions = MtlsClientOptions | TlsClientOptions | MtlsWebClientOptions;
 
 /**
  * Per-request options: Web `RequestInit` plus a timeout override.

@@ -19,20 +19,31 @@ export interface PeerIdentity {
   readonly certificates: readonly Uint8Array[];
 }
 
-// One registry per process, shared by every copy of the package (npm + JSR, two versions),
-// created on first use rather than at import time.
-const REGISTRY = Symbol.for("@spiffe-ts/sdk/peer-identities");
+// The one store of verified identities: the SDK's TLS step binds the identity of each
+// verified connection to its socket (and HTTP/2 session), and its servers and clients bind
+// the same frozen object to the Web messages they make. Module-private, so application code
+// can read identities (getPeerIdentity) but never write one; the testing entry's
+// `withSpiffeId` and the JWT-SVID middleware go through bindPeerIdentity deliberately.
+const identities = new WeakMap<object, PeerIdentity>();
 
-function registry(): WeakMap<Request | Response, PeerIdentity> {
-  const g = globalThis as { [REGISTRY]?: WeakMap<Request | Response, PeerIdentity> };
-  return (g[REGISTRY] ??= new WeakMap());
+/**
+ * @internal Binds a verified identity to a connection object or a message (the SDK's TLS step,
+ * servers, clients, `requireJwtSvid` and the testing entry's `withSpiffeId` only).
+ */
+export function bindPeerIdentity(carrier: object, peer: PeerIdentity): void {
+  // One frozen identity per connection is shared by every message of it: no copy.
+  const frozen = Object.isFrozen(peer) && Object.isFrozen(peer.certificates);
+  identities.set(carrier, frozen ? peer : Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
 }
 
-/** @internal Attaches a verified identity to a request or response (servers, clients and `withSpiffeId` only). */
+/** @internal The identity bound to a connection object or message, if any. */
+export function peerIdentityOf(carrier: object): PeerIdentity | undefined {
+  return identities.get(carrier);
+}
+
+/** @internal Attaches a verified identity to a request or response (see {@link bindPeerIdentity}). */
 export function attachPeerIdentity(message: Request | Response, peer: PeerIdentity): void {
-  // The adapters attach one frozen identity per connection to every message: share it, no copy.
-  const frozen = Object.isFrozen(peer) && Object.isFrozen(peer.certificates);
-  registry().set(message, frozen ? peer : Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
+  bindPeerIdentity(message, peer);
 }
 
 /**
@@ -43,5 +54,5 @@ export function attachPeerIdentity(message: Request | Response, peer: PeerIdenti
  * Exported from `@spiffe-ts/sdk`.
  */
 export function getPeerIdentity(message: Request | Response): PeerIdentity | undefined {
-  return registry().get(message);
+  return typeof message === "object" && message !== null ? identities.get(message) : undefined;
 }

@@ -199,9 +199,11 @@ describe("attachSpiffe on tls.createServer, with connectMtls", () => {
       socket.on("error", () => {});
       socket.end(JSON.stringify({ id: getPeerId(socket)?.toString() }));
     });
-    attachSpiffe(server, options);
-    // a listener added after attachSpiffe sees verified connections only
+    // a listener added before attachSpiffe sees verified connections only
     server.on("secureConnection", (socket: TLSSocket) => seen.push(String(getPeerId(socket))));
+    attachSpiffe(server, options);
+    // one added after it would see them before verification: refused
+    expect(() => server.on("secureConnection", () => {})).toThrow(ConfigError);
     port = await listen(server);
   });
   afterAll(async () => {

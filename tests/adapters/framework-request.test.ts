@@ -3,8 +3,10 @@
 // dependency here: a minimal Hono-like router stands in for one.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { authorizeId, authorizeMemberOf, getSpiffeId, requireSpiffeId } from "../../mod.ts";
-import { createMtlsClient, type MtlsServer, serveMtls } from "../../src/adapters/node/mod.ts";
+import type { MtlsServer } from "../../src/adapters/node/mod.ts";
 import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";

@@ -1,6 +1,6 @@
 // withRequestTarget: the request line never changes where a request goes, and paths stay as sent.
 import { describe, expect, test } from "bun:test";
-import { withRequestTarget } from "../../src/adapters/node/request-target.ts";
+import { withRequestTarget } from "../../src/adapters/shared/request-target.ts";
 
 const base = new URL("https://server.internal:8443");
 

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { request as httpsRequest } from "node:https";
 import { authorizeAny, authorizeId, authorizeMemberOf, ConfigError, getPeerIdentity, getSpiffeId, X509Bundle } from "../../mod.ts";
-import { createMtlsClient, type MtlsServer, serveMtls } from "../../src/adapters/node/mod.ts";
+import type { MtlsServer } from "../../src/adapters/node/mod.ts";
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createCa, issueLeaf } from "../support/test-pki.ts";
 import { chainPem, createPki, hex, type Pki, rawHttpRequest, sourceFor, svidFor } from "./mtls-fixtures.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";

@@ -8,10 +8,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { authorizeAny, type SpiffeId, X509Bundle } from "../../mod.ts";
-import { attachSpiffe, createServerTlsOptions, getPeerId, type MtlsServer, serveMtls } from "../../src/adapters/node/mod.ts";
+import { attachSpiffe, createServerTlsOptions, getPeerId, type MtlsServer } from "../../src/adapters/node/mod.ts";
 import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createCa } from "../support/test-pki.ts";
 import { createPki, type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";

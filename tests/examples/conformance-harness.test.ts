@@ -7,9 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { authorizeAny, X509Svid } from "../../mod.ts";
-import { serveMtls } from "../../src/adapters/node/mod.ts";
+
 import { createTestCa, FakeX509Source, startWorkloadApiServer, type TestCa, type WorkloadApiServer } from "../../src/testing/mod.ts";
 import { type ExampleProcess, startExample } from "./example-process.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const HARNESS_ID = "spiffe://example.org/harness";
 let dir = "";

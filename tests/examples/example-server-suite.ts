@@ -3,8 +3,10 @@
 // SDK's own mTLS client, probed on its health port, stopped with SIGTERM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { authorizeId, getSpiffeId, type MtlsClient, X509Source } from "../../mod.ts";
-import { createMtlsClient } from "../../src/adapters/node/mod.ts";
+
 import { type Agents, type ExampleProcess, isDeno, startAgents, startExample } from "./example-process.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { createMtlsClient } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 export interface ServerSuite {
   readonly url: () => URL;

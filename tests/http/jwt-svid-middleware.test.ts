@@ -10,11 +10,13 @@ import {
   requireJwtSvid,
   requireTrustDomain,
 } from "../../mod.ts";
-import { createMtlsClient, type MtlsServer, serveMtls } from "../../src/adapters/node/mod.ts";
+import type { MtlsServer } from "../../src/adapters/node/mod.ts";
 import { jwtSvidAuthorizer } from "../../src/http/jwt-svid-bearer.ts";
 import { withSpiffeId } from "../../src/http/with-spiffe-id.ts";
 import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
 import { createPki, sourceFor } from "../adapters/mtls-fixtures.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const AUD = "spiffe://example.org/api";
 const WEB = "spiffe://example.org/web";

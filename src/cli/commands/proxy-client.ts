@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { listen as listenOn } from "../../adapters/node/listen.ts";
-import { createMtlsClient } from "../../adapters/node/mtls-client.ts";
-import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
-import { withRequestTarget } from "../../adapters/node/request-target.ts";
-import { writeWebResponse } from "../../adapters/node/web-response.ts";
+import { listen as listenOn } from "../../adapters/shared/listen.ts";
+import { runtimeEntry } from "../runtime-entry.ts";
+import { readableToWeb } from "../../adapters/shared/readable-to-web.ts";
+import { withRequestTarget } from "../../adapters/shared/request-target.ts";
+import { writeWebResponse } from "../../adapters/shared/web-response.ts";
 import type { MtlsClient } from "../../http/mtls-client-types.ts";
 import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { forwardedHeaders } from "../proxy/forwarded-headers.ts";
@@ -66,7 +66,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
 
     const { source, close: closeSource } = await x509SourceFromFlags(args, io, events, "proxy client");
     // Per-request timeouts are ours (until the response starts); the body may stream for long.
-    const client = createMtlsClient({ source, authorizer, timeoutMs: 0, logger: events.logger });
+    const client = runtimeEntry.createMtlsClient({ source, authorizer, timeoutMs: 0, logger: events.logger });
     const server = createServer((req, res) => void forward(req, res, { client, upstream, responseTimeoutMs, events }));
     server.on("clientError", (_err, socket) => socket.destroy());
     try {

@@ -1,4 +1,4 @@
-import { serveMtls } from "../../adapters/node/serve-mtls.ts";
+import { runtimeEntry } from "../runtime-entry.ts";
 import type { MtlsServer } from "../../http/serve-mtls-types.ts";
 import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { forwardedHeaders } from "../proxy/forwarded-headers.ts";
@@ -76,7 +76,7 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
     const upstream = createPlainHttpUpstream({ target, responseTimeoutMs });
     let server: MtlsServer;
     try {
-      server = await serveMtls({
+      server = await runtimeEntry.serveMtls({
         source,
         authorizer,
         port: listen.port,

@@ -1,5 +1,5 @@
 // Which headers a proxy passes on (RFC 9110 §7.6.1: connection-specific fields are not forwarded).
-import { CONNECTION_SPECIFIC_FIELDS } from "../../adapters/node/http-fields.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "../../adapters/shared/http-fields.ts";
 
 /**
  * Connection-specific ("hop-by-hop") fields, plus `host`, which each leg sets itself, and

@@ -2,10 +2,10 @@
 // (not fetch: fetch would follow redirects and decode Content-Encoding, changing the message).
 import { Agent, type IncomingMessage, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
-import { cancelRequest } from "../../adapters/node/cancel-request.ts";
-import { readableToWeb } from "../../adapters/node/readable-to-web.ts";
+import { cancelRequest } from "../../adapters/shared/cancel-request.ts";
+import { readableToWeb } from "../../adapters/shared/readable-to-web.ts";
 import { forwardedHeaders } from "./forwarded-headers.ts";
-import { NULL_BODY_STATUSES } from "../../adapters/node/http-fields.ts";
+import { NULL_BODY_STATUSES } from "../../adapters/shared/http-fields.ts";
 
 
 /** Why a forwarded request got no answer from the target; mapped to 502 or 504. */

@@ -1,16 +1,13 @@
-import { constants as cryptoConstants } from "node:crypto";
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from "node:tls";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
-import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import type { Logger } from "../../core/logger.ts";
-import { createX509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
-import { checkFunction, checkSource, int } from "./options.ts";
-import { peerChainOf } from "./peer-chain.ts";
-import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-credentials.ts";
-import { PEER, type VerifiedTlsSocket } from "./verified-connect.ts";
+import { bindPeerIdentity, type PeerIdentity } from "../../http/peer-identity.ts";
+import { errorCode } from "../../tls/check-options.ts";
+import { createServerTlsConfig } from "../../tls/server-tls.ts";
+import { int } from "./options.ts";
 
 /**
  * Options of {@link attachSpiffe}. The object returned by `createServerTlsOptions` (or
@@ -27,20 +24,22 @@ export interface AttachSpiffeOptions
   readonly source: X509SvidSource & X509BundleSourceLike;
   /** Which verified clients may connect (e.g. `authorizeMemberOf("example.org")`). Required. */
   readonly authorizer: Authorizer;
-  /** Refused clients (debug), rotations (info), a source without SVID (warn). Silent by default. */
+  /** Refused clients (debug), rotations (info), identity loss (error). Silent by default. */
   readonly logger?: Logger;
   /** Clock used for SVID verification, for tests. */
   readonly now?: () => Date;
   /** A connection whose verification (including an async authorizer) takes longer is closed, ms. Default 10 000; 0 = no limit. */
   readonly verifyTimeoutMs?: number;
+  /** Called once each time the workload loses its identity (new handshakes then fail until an SVID returns). */
+  readonly onIdentityLost?: (error: Error) => void;
 }
 
 /** Properties that `node:tls` servers keep from their options and that `setSecureContext` would otherwise reset. */
 const CONTEXT_OPTIONS = ["ca", "crl", "ciphers", "sigalgs", "ecdhCurve", "dhparam", "honorCipherOrder", "minVersion", "maxVersion", "secureProtocol", "sessionIdContext"] as const;
 
-const ATTACHED = Symbol.for("@spiffe-ts/sdk/attach-spiffe");
+const attached = new WeakSet<object>();
 
-type ServerInternals = TlsServer & { [ATTACHED]?: true } & Record<string, unknown>;
+type ServerInternals = TlsServer & Record<string, unknown>;
 
 /**
  * Turns a `node:tls`-based server (`https.Server`, `http2.createSecureServer`,
@@ -48,12 +47,14 @@ type ServerInternals = TlsServer & { [ATTACHED]?: true } & Record<string, unknow
  *
  * - it presents the source's current X.509-SVID now and after every rotation
  *   (`server.setSecureContext`, keeping the server's other TLS options; session tickets
- *   are switched off so every connection proves its SVID again);
+ *   are switched off so every connection proves its SVID again), and refuses new handshakes
+ *   while the workload has no usable SVID (see `createServerTlsConfig`);
  * - every connection is verified right after its handshake (`verifyX509Svid` against the
  *   bundle of the client's trust domain, then the authorizer) and is handed to the
  *   server's `secureConnection` listeners, and so to the HTTP layer, only once accepted:
- *   refused sockets are destroyed before a byte of the request is read. Listeners of
- *   `secureConnection` see verified sockets only, whenever they were added.
+ *   refused sockets are destroyed before a byte of the request is read. A `secureConnection`
+ *   listener added after `attachSpiffe` is refused with a `ConfigError` (it would see
+ *   connections before they are verified).
  *
  * The verified identity is read in handlers with `getPeerId(req)` / `getPeerIdentity(req)`.
  * The server must request a client certificate and leave its verification to the SDK
@@ -80,66 +81,59 @@ type ServerInternals = TlsServer & { [ATTACHED]?: true } & Record<string, unknow
  */
 export function attachSpiffe<S extends TlsServer>(server: S, options: AttachSpiffeOptions): S {
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "attachSpiffe needs { source, authorizer }");
-  checkSource(options.source);
-  checkFunction("authorizer", options.authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
   const verifyTimeoutMs = int("verifyTimeoutMs", options.verifyTimeoutMs, 10_000, 0, 86_400_000);
   const logger: Logger = typeof options.logger === "object" && options.logger !== null ? options.logger : {};
   const s = checkServer(server);
-  const { source } = options;
+  const tls = createServerTlsConfig({ mode: "mtls", source: options.source, authorizer: options.authorizer, logger, now: options.now, onIdentityLost: options.onIdentityLost });
 
   // Rotation: setSecureContext replaces the whole context, so pass the server's other TLS options along.
   const given = options as unknown as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
   for (const k of CONTEXT_OPTIONS) if ((s[k] ?? given[k]) !== undefined) kept[k] = s[k] ?? given[k];
-  const secureOptions = Number(s.secureOptions ?? given.secureOptions ?? 0) | cryptoConstants.SSL_OP_NO_TICKET;
-  const present = (c: TlsCredentials): void => s.setSecureContext({ ...kept, key: c.key, cert: c.cert, secureOptions });
-  let credentials = credentialsOf(source);
-  present(credentials);
-  const unwatch = watchCredentials(source, () => credentials.svid, (next) => {
-    present(next);
-    credentials = next;
-    logger.info?.("attachSpiffe: presenting rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber, expiresAt: next.svid.expiresAt.toISOString() });
-  }, (err) => logger.warn?.("attachSpiffe: source has no X.509-SVID; presenting the previous one", { code: codeOf(err) }));
-  s.once("close", unwatch);
+  const secureOptions = Number(s.secureOptions ?? given.secureOptions ?? 0);
+  const stopPresenting = tls.present(s, { ...kept, secureOptions } as SecureContextOptions);
+  s.once("close", () => {
+    stopPresenting();
+    tls.close();
+  });
 
-  const verify = createX509PeerVerifier({ bundleSource: source, authorizer: options.authorizer, now: options.now });
-  const accept = async (socket: VerifiedTlsSocket): Promise<boolean> => {
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const chain = typeof socket.getPeerCertificate === "function" ? peerChainOf(socket) : [];
-    if (chain.length === 0) {
-      logger.debug?.("attachSpiffe: refused connection without a client certificate", { remote });
-      return false;
-    }
-    try {
-      const peer = await verify(chain);
-      if (socket.destroyed) return false;
-      socket[PEER] = Object.freeze({ id: peer.id, mechanism: "x509-svid", certificates: Object.freeze([...peer.verifiedChain]) });
-      return true;
-    } catch (err) {
-      logger.debug?.("attachSpiffe: refused client", { remote, code: codeOf(err), reason: err instanceof Error ? err.message : String(err) });
-      return false;
-    }
-  };
-
-  // Hold each new TLS connection until it is verified: the HTTP layer (and any other
-  // `secureConnection` listener) only sees it through this emit. A listener alone could
-  // not hold it: Node's HTTP servers start parsing as soon as their own listener runs.
-  const emit = s.emit;
-  s.emit = function (this: TlsServer, event: string | symbol, ...args: unknown[]): boolean {
-    if (event !== "secureConnection") return Reflect.apply(emit, this, [event, ...args]) as boolean;
-    const socket = args[0] as TLSSocket;
+  // Hold each new TLS connection until it is verified: the server's own `secureConnection`
+  // listeners (the HTTP layer's) are taken over and called with accepted sockets only. A
+  // listener alone could not hold it: Node's HTTP servers start parsing in their own listener.
+  const held = s.listeners("secureConnection") as ((socket: TLSSocket) => void)[];
+  s.removeAllListeners("secureConnection");
+  // HTTP/2: the session of a connection is created synchronously while it is handed over.
+  let handingOver: PeerIdentity | undefined;
+  s.on("session", (session: object) => {
+    if (handingOver) bindPeerIdentity(session, handingOver);
+  });
+  s.on("secureConnection", (socket: TLSSocket) => {
     const onError = (): void => {}; // reported through 'close'; never crash the process while held
     socket.on("error", onError);
     const deadline = verifyTimeoutMs ? setTimeout(() => socket.destroy(), verifyTimeoutMs) : undefined;
-    void accept(socket).then((ok) => {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    tls.verifyClient(socket).then((peer) => {
       clearTimeout(deadline);
-      if (!ok || socket.destroyed) return void socket.destroy();
+      if (socket.destroyed) return;
       socket.removeListener("error", onError);
-      Reflect.apply(emit, this, [event, ...args]);
+      handingOver = peer;
+      try {
+        for (const listener of held) listener.call(s, socket);
+      } finally {
+        handingOver = undefined;
+      }
+    }, (err: unknown) => {
+      clearTimeout(deadline);
+      logger.debug?.("attachSpiffe: refused client", { remote, code: errorCode(err), reason: err instanceof Error ? err.message : String(err) });
+      socket.destroy();
     });
-    return true;
-  };
-  s[ATTACHED] = true;
+  });
+  s.on("newListener", (event: string | symbol) => {
+    if (event === "secureConnection") {
+      throw new ConfigError("server", "a 'secureConnection' listener added after attachSpiffe would see connections before they are verified: add it before calling attachSpiffe");
+    }
+  });
+  attached.add(s);
   return server;
 }
 
@@ -151,7 +145,7 @@ function checkServer(server: unknown): ServerInternals {
   if (typeof s.setSecureContext !== "function") {
     throw new ConfigError("server", "has no setSecureContext(): not a node:tls-based server. On Bun, node:https servers expose neither the client certificate nor setSecureContext; use http2.createSecureServer({ allowHTTP1: true, ...createServerTlsOptions(...) }) or serveMtls instead");
   }
-  if (s[ATTACHED]) throw new ConfigError("server", "attachSpiffe was already called on this server");
+  if (attached.has(s)) throw new ConfigError("server", "attachSpiffe was already called on this server");
   if ((s.requestCert ?? s._requestCert) !== true) {
     throw new ConfigError("server", "must be created with requestCert: true, or clients never send their certificate (use createServerTlsOptions)");
   }
@@ -159,9 +153,4 @@ function checkServer(server: unknown): ServerInternals {
     throw new ConfigError("server", "must be created with rejectUnauthorized: false: the SDK verifies clients against the SPIFFE bundle, which OpenSSL's fixed `ca` (or system roots) cannot follow (use createServerTlsOptions)");
   }
   return s;
-}
-
-function codeOf(err: unknown): string {
-  if (err instanceof SpiffeError) return err.code;
-  return err instanceof Error ? err.name : typeof err;
 }

@@ -3,8 +3,8 @@ import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
-import { checkFunction, checkSource } from "./options.ts";
-import { credentialsOf } from "./svid-credentials.ts";
+import { checkAuthorizer, checkBundleSource, checkSvidSource } from "../../tls/check-options.ts";
+import { credentialsOf } from "../../tls/svid-credentials.ts";
 
 /**
  * Options of {@link createServerTlsOptions}.
@@ -75,8 +75,9 @@ export function createServerTlsOptions(
   authorizer: Authorizer,
   options: ServerTlsOptionsInit = {},
 ): SpiffeServerTlsOptions {
-  checkSource(source);
-  checkFunction("authorizer", authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
+  checkSvidSource(source);
+  checkBundleSource(source);
+  checkAuthorizer(authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "must be an object");
   const alpn = options.ALPNProtocols;
   if (alpn !== undefined && (!Array.isArray(alpn) || alpn.length === 0 || !alpn.every((p) => typeof p === "string" && p !== ""))) {

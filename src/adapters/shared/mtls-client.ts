@@ -5,46 +5,34 @@ import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { SpiffeError } from "../../core/errors/spiffe-error.ts";
-import { createX509PeerVerifier, type X509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
-import { attachPeerIdentity } from "../../http/peer-identity.ts";
-import type { MtlsClient, MtlsClientOptions, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
+import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
+import type { ClientOptions, MtlsClient, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
+import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
 import { type ClientConfig, validateClientOptions } from "./options.ts";
 import { cancelRequest } from "./cancel-request.ts";
-import { credentialsOf, type TlsCredentials, watchCredentials } from "./svid-credentials.ts";
 import { createOriginLimiter } from "./origin-limiter.ts";
 import { readableToWeb } from "./readable-to-web.ts";
-import { connectVerified, PEER, type VerifiedTlsSocket } from "./verified-connect.ts";
+import type { RuntimeProfile } from "./runtime-profile.ts";
 import { CONNECTION_SPECIFIC_FIELDS, NULL_BODY_STATUSES } from "./http-fields.ts";
 
 /**
- * Deno 2.9's node:http2 client aborts the whole process (nghttp2 assertion in
- * find_stream_on_goaway_func) when sessions come and go under concurrent load, as the
- * load tests do; its HTTP/1.1 client is stable. So on Deno the client speaks HTTP/1.1
- * unless `http2: true` is passed.
- */
-const IS_DENO = (globalThis as { Deno?: unknown }).Deno !== undefined;
-
-
-/**
- * An `https.Agent` whose connections are opened by {@link connectVerified}: pooled with
- * keep-alive, and handed to `node:https` only after the server was verified.
+ * An `https.Agent` whose connections are opened by the client's TLS config: pooled with
+ * keep-alive, and handed to `node:https` only after the server was authenticated.
  */
 class VerifyingAgent extends HttpsAgent {
-  readonly #credentials: () => TlsCredentials;
-  readonly #verify: X509PeerVerifier;
+  readonly #tls: ClientTlsConfig;
   readonly #maxIdle: number;
 
-  constructor(config: ClientConfig, credentials: () => TlsCredentials, verify: X509PeerVerifier) {
+  constructor(config: ClientConfig, tls: ClientTlsConfig) {
     // No maxSockets: the per-origin limit is enforced before a request reaches the agent (see createOriginLimiter).
     super({ keepAlive: true, maxFreeSockets: config.pool.maxIdlePerOrigin, timeout: config.pool.idleTimeoutMs, scheduling: "lifo" });
-    this.#credentials = credentials;
-    this.#verify = verify;
+    this.#tls = tls;
     this.#maxIdle = config.pool.maxIdle;
   }
 
   override createConnection(options: { host?: string | null; port?: number | string | null }, callback: (err: Error | null, socket?: Duplex) => void): Duplex {
-    connectVerified(String(options.host ?? "localhost"), Number(options.port ?? 443), ["http/1.1"], this.#credentials(), this.#verify).then(
+    this.#tls.connect(String(options.host ?? "localhost"), Number(options.port ?? 443), { ALPNProtocols: ["http/1.1"] }).then(
       (socket) => (socket.destroyed ? callback(closedAfterHandshake()) : callback(null, socket)),
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
     );
@@ -85,26 +73,32 @@ interface H2Entry {
  * ```
  * @throws {ConfigError} for invalid options; the source's error when it has no SVID.
  */
-export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
+export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOptions): MtlsClient {
   const config = validateClientOptions(options);
   const addJwtSvid = jwtSvidAuthorizer(options.jwtSvid);
-  const useHttp2 = options.http2 ?? !IS_DENO;
+  const useHttp2 = options.http2 ?? profile.clientHttp2ByDefault;
   const { logger } = config;
-  let credentials = credentialsOf(config.source);
-  const verify = createX509PeerVerifier({ bundleSource: config.source, authorizer: config.authorizer, now: config.now });
+  const tls = createClientTlsConfig({
+    mode: options.mode,
+    source: options.source,
+    authorizer: "authorizer" in options ? options.authorizer : undefined,
+    ca: options.mode === "mtls-web" ? options.ca : undefined,
+    logger,
+    now: config.now,
+  });
   // Made on the first HTTP/1.1 request: a client that speaks HTTP/2 never needs it (an
   // https.Agent costs tens of µs to build, a noticeable share of a one-connection client).
   let agent: VerifyingAgent | undefined;
-  const agentOf = (): VerifyingAgent => (agent ??= new VerifyingAgent(config, () => credentials, verify));
+  const agentOf = (): VerifyingAgent => (agent ??= new VerifyingAgent(config, tls));
   const retiredAgents = new Set<VerifyingAgent>();
   const h2Sessions = new Map<string, H2Entry>();
   const http1Origins = new Set<string>();
   const http1Slots = createOriginLimiter(config.pool.maxPerOrigin);
   let closed = false;
 
-  const unwatch = watchCredentials(config.source, () => credentials.svid, (next) => {
-    credentials = next;
-    // New connections present the new SVID; connections already open keep working.
+  const unwatch = tls.onCredentialsChange(() => {
+    // New connections present the new SVID (or none can be made while there is none);
+    // connections already open keep working.
     if (agent) retiredAgents.add(agent);
     for (const old of retiredAgents) {
       for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
@@ -116,8 +110,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     }
     agent = undefined; // the next HTTP/1.1 request makes one
     for (const [origin, entry] of h2Sessions) if (entry.active === 0) closeSession(origin, entry);
-    logger.info?.("mtlsClient: using rotated X.509-SVID", { spiffeId: next.svid.id.toString(), serialNumber: next.svid.serialNumber });
-  }, (err) => logger.warn?.("mtlsClient: source has no X.509-SVID; presenting the previous one", { code: (err as { code?: unknown }).code ?? null }));
+  });
 
   /** Ends an idle HTTP/2 session (no stream in flight: callers check `active === 0`). */
   function closeSession(origin: string, entry: H2Entry): void {
@@ -133,7 +126,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     const existing = h2Sessions.get(origin);
     if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
     if (!useHttp2 || http1Origins.has(origin)) return undefined;
-    const socket = await connectVerified(hostOf(url), portOf(url), ["h2", "http/1.1"], credentials, verify, signal);
+    const socket = await tls.connect(hostOf(url), portOf(url), { ALPNProtocols: ["h2", "http/1.1"], signal });
     if (socket.destroyed) throw closedAfterHandshake();
     if (socket.alpnProtocol !== "h2") {
       http1Origins.add(origin); // speak HTTP/1.1 to this origin from now on
@@ -151,7 +144,8 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     session.once("goaway", () => {
       if (h2Sessions.get(origin) === entry) h2Sessions.delete(origin);
     });
-    (session as unknown as { [PEER]?: unknown })[PEER] = socket[PEER];
+    const peer = peerIdentityOf(socket);
+    if (peer) bindPeerIdentity(session, peer);
     h2Sessions.set(origin, entry);
     return entry;
   }
@@ -202,7 +196,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
           if (Array.isArray(value)) for (const v of value) responseHeaders.push([name, v]);
           else responseHeaders.push([name, String(value)]);
         }
-        resolve(toResponse(stream, status, "", responseHeaders, request.method, (entry.session as unknown as { [PEER]?: VerifiedTlsSocket[typeof PEER] })[PEER]));
+        resolve(toResponse(stream, status, "", responseHeaders, request.method, peerIdentityOf(entry.session)));
       });
     });
   }
@@ -225,7 +219,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
           res.once("close", done);
           const responseHeaders: [string, string][] = [];
           for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-          resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, (res.socket as VerifiedTlsSocket)[PEER]));
+          resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket)));
         });
       } catch (err) {
         release();
@@ -275,6 +269,7 @@ export function createMtlsClient(options: MtlsClientOptions): MtlsClient {
     if (closed) return;
     closed = true;
     unwatch();
+    tls.close();
     agent?.destroy();
     for (const old of retiredAgents) old.destroy();
     for (const [origin, entry] of h2Sessions) {
@@ -379,11 +374,11 @@ function portOf(url: URL): number {
   return url.port ? Number(url.port) : 443;
 }
 
-function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: VerifiedTlsSocket[typeof PEER]): Response {
+function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined): Response {
   const empty = NULL_BODY_STATUSES.has(status) || method === "HEAD";
   if (empty) body.resume();
   const response = new Response(empty ? null : readableToWeb(body), { status, statusText, headers });
-  if (peer) attachPeerIdentity(response, peer);
+  if (peer) bindPeerIdentity(response, peer);
   return response;
 }
 

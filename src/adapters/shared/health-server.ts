@@ -22,10 +22,10 @@ export function readiness(source: X509SvidSource, now: Date): { status: 200 | 50
 }
 
 /**
- * Serves `GET /healthz` (200 while the process runs) and `GET /readyz` (200 with the SPIFFE
- * ID and expiry while the SVID is valid, else 503). Everything else is 404.
+ * Serves `GET /healthz` (200 while the process runs) and `GET /readyz` (what `ready()` says:
+ * 200 with the SPIFFE ID and expiry while the SVID is valid, else 503). Everything else is 404.
  */
-export async function startHealthServer(source: X509SvidSource, port: number, hostname: string, now: () => Date): Promise<HealthServer> {
+export async function startHealthServer(ready: () => { status: 200 | 503; body: Record<string, unknown> }, port: number, hostname: string): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://health.invalid").pathname;
     const send = (status: number, body: unknown): void => {
@@ -34,7 +34,7 @@ export async function startHealthServer(source: X509SvidSource, port: number, ho
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, { status: "method not allowed" });
     if (path === "/healthz") return send(200, { status: "ok" });
     if (path === "/readyz") {
-      const r = readiness(source, now());
+      const r = ready();
       return send(r.status, r.body);
     }
     send(404, { status: "not found" });

@@ -1,14 +1,12 @@
-import type { Authorizer } from "../../core/authz/authorizer.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import type { Logger } from "../../core/logger.ts";
-import type { MtlsClientOptions } from "../../http/mtls-client-types.ts";
-import type { MtlsFetchHandler, ServeMtlsOptions } from "../../http/serve-mtls-types.ts";
+import type { ClientOptions } from "../../http/mtls-client-types.ts";
+import type { PeerIdentity } from "../../http/peer-identity.ts";
+import type { ServeOptions } from "../../http/serve-mtls-types.ts";
 
-/** Server options after validation, with every default filled in. */
+/** Server options after validation, with every default filled in (the TLS part is checked by createServerTlsConfig). */
 export interface ServeConfig {
-  readonly source: ServeMtlsOptions["source"];
-  readonly authorizer: Authorizer;
-  readonly fetch: MtlsFetchHandler;
+  readonly fetch: (request: Request, context: { readonly peer: PeerIdentity | undefined }) => Response | Promise<Response>;
   readonly port: number;
   readonly hostname: string;
   readonly health: { readonly port: number; readonly hostname: string } | undefined;
@@ -17,10 +15,8 @@ export interface ServeConfig {
   readonly now: () => Date;
 }
 
-/** Client options after validation, with every default filled in. */
+/** Client options after validation, with every default filled in (the TLS part is checked by createClientTlsConfig). */
 export interface ClientConfig {
-  readonly source: MtlsClientOptions["source"];
-  readonly authorizer: Authorizer;
   readonly timeoutMs: number;
   readonly pool: { readonly maxIdle: number; readonly maxIdlePerOrigin: number; readonly maxPerOrigin: number; readonly idleTimeoutMs: number };
   readonly logger: Logger;
@@ -29,15 +25,6 @@ export interface ClientConfig {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
-}
-
-export function checkSource(source: unknown): void {
-  if (!isObject(source) || typeof source.getX509Svid !== "function") {
-    throw new ConfigError("source", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
-  }
-  if (typeof source.getX509BundleForTrustDomain !== "function" && typeof source.getForTrustDomain !== "function") {
-    throw new ConfigError("source", "must provide getX509BundleForTrustDomain(td) to verify peers, e.g. an X509Source");
-  }
 }
 
 export function checkFunction(name: string, v: unknown, hint: string): void {
@@ -61,10 +48,8 @@ function host(name: string, v: unknown, fallback: string): string {
 const DAY = 86_400_000;
 
 /** Validates `serveMtls` options at creation, so mistakes fail before the first request. */
-export function validateServeOptions(o: ServeMtlsOptions): ServeConfig {
+export function validateServeOptions(o: ServeOptions): ServeConfig {
   if (!isObject(o)) throw new ConfigError("options", "serveMtls needs an options object");
-  checkSource(o.source);
-  checkFunction("authorizer", o.authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
   checkFunction("fetch", o.fetch, "(request, { peer }) => Response");
   const t = o.timeouts ?? {};
   if (!isObject(t)) throw new ConfigError("timeouts", "must be an object");
@@ -73,10 +58,9 @@ export function validateServeOptions(o: ServeMtlsOptions): ServeConfig {
     if (!isObject(o.health)) throw new ConfigError("health", "must be { port, hostname? }");
     health = { port: int("health.port", o.health.port ?? Number.NaN, 0, 0, 65535), hostname: host("health.hostname", o.health.hostname, "0.0.0.0") };
   }
+  if (o.onIdentityLost !== undefined) checkFunction("onIdentityLost", o.onIdentityLost, "(error) => void");
   return {
-    source: o.source,
-    authorizer: o.authorizer,
-    fetch: o.fetch,
+    fetch: o.fetch as ServeConfig["fetch"],
     port: int("port", o.port, 8443, 0, 65535),
     hostname: host("hostname", o.hostname, "0.0.0.0"),
     health,
@@ -92,16 +76,12 @@ export function validateServeOptions(o: ServeMtlsOptions): ServeConfig {
 }
 
 /** Validates `createMtlsClient` options at creation. */
-export function validateClientOptions(o: MtlsClientOptions): ClientConfig {
+export function validateClientOptions(o: ClientOptions): ClientConfig {
   if (!isObject(o)) throw new ConfigError("options", "createMtlsClient needs an options object");
-  checkSource(o.source);
-  checkFunction("authorizer", o.authorizer, "the expected server identity: authorizeId(serverId), authorizeMemberOf(td), …");
   if (o.http2 !== undefined && typeof o.http2 !== "boolean") throw new ConfigError("http2", `must be a boolean, got ${JSON.stringify(o.http2)}`);
   const p = o.pool ?? {};
   if (!isObject(p)) throw new ConfigError("pool", "must be an object");
   return {
-    source: o.source,
-    authorizer: o.authorizer,
     timeoutMs: int("timeoutMs", o.timeoutMs, 30_000, 0, DAY),
     pool: {
       maxIdle: int("pool.maxIdle", p.maxIdle, 100, 0, 100_000),

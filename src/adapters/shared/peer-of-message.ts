@@ -2,8 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest, Http2Session, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { SpiffeId } from "../../core/spiffeid/spiffe-id.ts";
-import { getPeerIdentity as getWebPeerIdentity, type PeerIdentity } from "../../http/peer-identity.ts";
-import { PEER } from "./verified-connect.ts";
+import { type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 
 /**
  * Anything that carries a connection verified by this SDK: a Node request of a server
@@ -31,12 +30,13 @@ export type PeerMessage = IncomingMessage | Http2ServerRequest | ServerHttp2Stre
  * ```
  */
 export function getPeerIdentity(message: PeerMessage): PeerIdentity | undefined {
-  if (message instanceof Request || message instanceof Response) return getWebPeerIdentity(message);
+  if (typeof message !== "object" || message === null) return undefined;
   try {
     const m = message as unknown as Holder;
-    // TLSSocket itself; IncomingMessage, Http2ServerRequest and Http2Session via .socket
-    // (HTTP/2 hands out a proxy that reads through to the TLS socket); streams via .session.
-    return peerOf(m) ?? peerOf(m.socket) ?? peerOf(m.stream?.session?.socket) ?? peerOf(m.session?.socket);
+    // The identity is bound to the verified TLS socket (a TLSSocket itself, an HTTP/1.1
+    // request's socket), to its HTTP/2 session (a request's or stream's session), and to the
+    // Web messages the SDK's servers and clients make.
+    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.session) ?? of(m.stream?.session);
   } catch {
     return undefined; // a closed HTTP/2 session may throw on access: no verified peer
   }
@@ -58,14 +58,11 @@ export function getPeerId(message: PeerMessage): SpiffeId | undefined {
 }
 
 interface Holder {
-  readonly [PEER]?: unknown;
-  readonly socket?: Holder | null;
-  readonly stream?: { readonly session?: { readonly socket?: Holder | null } | null } | null;
-  readonly session?: { readonly socket?: Holder | null } | null;
+  readonly socket?: object | null;
+  readonly session?: object | null;
+  readonly stream?: { readonly session?: object | null } | null;
 }
 
-function peerOf(h: Holder | null | undefined): PeerIdentity | undefined {
-  if (typeof h !== "object" || h === null) return undefined;
-  const peer = h[PEER];
-  return typeof peer === "object" && peer !== null ? (peer as PeerIdentity) : undefined;
+function of(carrier: object | null | undefined): PeerIdentity | undefined {
+  return typeof carrier === "object" && carrier !== null ? peerIdentityOf(carrier) : undefined;
 }

@@ -2,11 +2,10 @@ import type { TLSSocket } from "node:tls";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
-import { createX509PeerVerifier } from "../../core/svid/x509/x509-peer-verifier.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
-import { checkFunction, checkSource, int } from "./options.ts";
-import { credentialsOf } from "./svid-credentials.ts";
-import { connectVerified } from "./verified-connect.ts";
+import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
+import { createClientTlsConfig } from "../../tls/client-tls.ts";
+import { int } from "./options.ts";
 
 /**
  * Options of {@link connectMtls}.
@@ -14,10 +13,14 @@ import { connectVerified } from "./verified-connect.ts";
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface ConnectMtlsOptions {
+  /** Default `"mtls"`; `"tls"` presents no SVID, `"mtls-web"` checks the server by Web PKI (see `SpiffeTlsMode`). */
+  readonly mode?: SpiffeTlsMode;
   /** The client's own X.509-SVID and the bundles to verify the server with; usually an `X509Source`. */
-  readonly source: X509SvidSource & X509BundleSourceLike;
-  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required. */
-  readonly authorizer: Authorizer;
+  readonly source: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
+  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required in `"mtls"` and `"tls"`. */
+  readonly authorizer?: Authorizer;
+  /** `"mtls-web"` only: Web-PKI roots (PEM) for the server's certificate. Default: the runtime's public roots. */
+  readonly ca?: string | readonly string[];
   /** ALPN protocols to offer, e.g. `["h2"]`. Default: none. */
   readonly ALPNProtocols?: readonly string[];
   /** Aborts connecting (e.g. `AbortSignal.timeout(5000)`); the promise rejects with its reason. */
@@ -57,12 +60,14 @@ export async function connectMtls(host: string, port: number, options: ConnectMt
   if (typeof host !== "string" || host.trim() === "" || /[\s/]/.test(host)) throw new ConfigError("host", `must be a host name or IP address, got ${JSON.stringify(host)}`);
   const p = int("port", port === undefined ? Number.NaN : port, 0, 1, 65535);
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "connectMtls needs { source, authorizer }");
-  checkSource(options.source);
-  checkFunction("authorizer", options.authorizer, "the expected server identity: authorizeId(serverId), authorizeMemberOf(td), …");
   const alpn = options.ALPNProtocols;
   if (alpn !== undefined && (!Array.isArray(alpn) || !alpn.every((a) => typeof a === "string" && a !== ""))) {
     throw new ConfigError("ALPNProtocols", `must be an array of protocol names, got ${JSON.stringify(alpn)}`);
   }
-  const verify = createX509PeerVerifier({ bundleSource: options.source, authorizer: options.authorizer, now: options.now, cacheSize: 0 });
-  return await connectVerified(host, p, alpn ? [...alpn] : [], credentialsOf(options.source), verify, options.signal);
+  const tls = createClientTlsConfig({ mode: options.mode, source: options.source, authorizer: options.authorizer, ca: options.ca, now: options.now });
+  try {
+    return await tls.connect(host, p, { ALPNProtocols: alpn, signal: options.signal });
+  } finally {
+    tls.close();
+  }
 }

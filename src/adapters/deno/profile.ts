@@ -1,0 +1,22 @@
+import type { Server as HttpServer } from "node:http";
+import type { RuntimeProfile } from "../shared/runtime-profile.ts";
+
+/** Deno 2.9's node:* differences. */
+export const denoProfile: RuntimeProfile = {
+  name: "deno",
+  /**
+   * Deno's node:http server ends every connection after one response when the server is not
+   * `listening` (a Deno-only branch of its resOnFinish, denoland/deno#35609), and serveMtls's
+   * HTTP/1.1 server never listens: it is handed verified sockets. Report the TLS server's state
+   * so that keep-alive works.
+   */
+  prepareHttp1Server(server: HttpServer, listening: () => boolean): void {
+    Object.defineProperty(server, "listening", { get: listening });
+  },
+  /**
+   * Deno 2.9's node:http2 client aborts the whole process (nghttp2 assertion in
+   * find_stream_on_goaway_func) when sessions come and go under concurrent load; its HTTP/1.1
+   * client is stable. So the client speaks HTTP/1.1 unless `http2: true` is passed.
+   */
+  clientHttp2ByDefault: false,
+};

@@ -1,0 +1,16 @@
+// What differs between the runtimes' node:* implementations, as far as the shared servers and
+// clients are concerned. Each runtime entry (src/adapters/<runtime>/) hands its profile in;
+// the shared code never detects the runtime itself.
+import type { Server as HttpServer } from "node:http";
+
+/** A runtime's differences, with the upstream issue behind each. */
+export interface RuntimeProfile {
+  readonly name: "node" | "bun" | "deno";
+  /**
+   * Called on the HTTP/1.1 server that serveMtls hands verified sockets to (it never listens
+   * itself), with the TLS server's listening state. Deno needs it (see its profile).
+   */
+  readonly prepareHttp1Server?: (server: HttpServer, listening: () => boolean) => void;
+  /** Whether createMtlsClient offers HTTP/2 when the caller does not say (`http2` option). */
+  readonly clientHttp2ByDefault: boolean;
+}

@@ -1,0 +1,33 @@
+// Option checks shared by the server and client sides of src/tls (and the adapters built on
+// them): each names the option and says what would fit. Internal.
+import type { Authorizer } from "../core/authz/authorizer.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { SpiffeError } from "../core/errors/spiffe-error.ts";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+/** A source of the workload's own X.509-SVID (`getX509Svid()`). */
+export function checkSvidSource(source: unknown): void {
+  if (!isObject(source) || typeof source.getX509Svid !== "function") {
+    throw new ConfigError("source", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
+  }
+}
+
+/** A source of X.509 bundles (`getX509BundleForTrustDomain(td)` or a bundle set's `getForTrustDomain(td)`). */
+export function checkBundleSource(source: unknown): void {
+  if (!isObject(source) || (typeof source.getX509BundleForTrustDomain !== "function" && typeof source.getForTrustDomain !== "function")) {
+    throw new ConfigError("source", "must provide getX509BundleForTrustDomain(td) to verify peers, e.g. an X509Source");
+  }
+}
+
+export function checkAuthorizer(authorizer: unknown, hint: string): asserts authorizer is Authorizer {
+  if (typeof authorizer !== "function") throw new ConfigError("authorizer", `must be a function (${hint})`);
+}
+
+/** The stable code of an error for logs (never its message, which may quote input). */
+export function errorCode(err: unknown): string {
+  if (err instanceof SpiffeError) return err.code;
+  return err instanceof Error ? err.name : typeof err;
+}
