@@ -146,10 +146,13 @@ function checkServer(server: unknown): ServerInternals {
     throw new ConfigError("server", "has no setSecureContext(): not a node:tls-based server. On Bun, node:https servers expose neither the client certificate nor setSecureContext; use http2.createSecureServer({ allowHTTP1: true, ...createServerTlsOptions(...) }) or serveMtls instead");
   }
   if (attached.has(s)) throw new ConfigError("server", "attachSpiffe was already called on this server");
-  if ((s.requestCert ?? s._requestCert) !== true) {
+  // Usability guards, read from the options the server keeps publicly (Node and Deno do; Bun
+  // keeps them in private fields, so there a wrong server fails closed at the first client:
+  // no certificate, or OpenSSL's refusal, is a refused connection).
+  if (s.requestCert === false) {
     throw new ConfigError("server", "must be created with requestCert: true, or clients never send their certificate (use createServerTlsOptions)");
   }
-  if ((s.rejectUnauthorized ?? s._rejectUnauthorized) !== false) {
+  if (s.rejectUnauthorized === true) {
     throw new ConfigError("server", "must be created with rejectUnauthorized: false: the SDK verifies clients against the SPIFFE bundle, which OpenSSL's fixed `ca` (or system roots) cannot follow (use createServerTlsOptions)");
   }
   return s;
