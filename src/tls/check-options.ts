@@ -3,6 +3,7 @@
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
+import { type SpiffeTlsMode, TLS_MODES } from "../http/tls-mode.ts";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
@@ -30,4 +31,11 @@ export function checkAuthorizer(authorizer: unknown, hint: string): asserts auth
 export function errorCode(err: unknown): string {
   if (err instanceof SpiffeError) return err.code;
   return err instanceof Error ? err.name : typeof err;
+}
+
+/** The mode, `"mtls"` when not given. */
+export function checkMode(mode: unknown): SpiffeTlsMode {
+  const m = mode ?? "mtls";
+  if (!TLS_MODES.includes(m as SpiffeTlsMode)) throw new ConfigError("mode", `must be one of ${TLS_MODES.map((t) => `"${t}"`).join(", ")}, got ${JSON.stringify(mode)}`);
+  return m as SpiffeTlsMode;
 }

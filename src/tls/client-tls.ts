@@ -10,10 +10,10 @@ import { ConfigError } from "../core/errors/config-error.ts";
 import type { Logger } from "../core/logger.ts";
 import { createX509PeerVerifier, type X509PeerVerifier } from "../core/svid/x509/x509-peer-verifier.ts";
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
-import { checkAuthorizer, checkBundleSource, checkSvidSource, errorCode } from "./check-options.ts";
+import { checkAuthorizer, checkBundleSource, checkMode, checkSvidSource, errorCode } from "./check-options.ts";
 import { type IdentityWatch, watchIdentity } from "./identity-watch.ts";
 import { credentialsOf, type TlsCredentials } from "./svid-credentials.ts";
-import { type SpiffeTlsMode, TLS_MODES } from "../http/tls-mode.ts";
+import { type SpiffeTlsMode } from "../http/tls-mode.ts";
 import { verifyPeerOf } from "./verify-peer.ts";
 
 /**
@@ -106,8 +106,7 @@ function contextOf(credentials: TlsCredentials | undefined): SecureContext {
  */
 export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfig {
   if (typeof init !== "object" || init === null) throw new ConfigError("options", "needs { mode?, source, authorizer }");
-  const mode = init.mode ?? "mtls";
-  if (!TLS_MODES.includes(mode)) throw new ConfigError("mode", `must be one of ${TLS_MODES.map((m) => `"${m}"`).join(", ")}, got ${JSON.stringify(mode)}`);
+  const mode = checkMode(init.mode);
   const presentsSvid = mode !== "tls";
   const verifiesSvid = mode !== "mtls-web";
   if (presentsSvid) checkSvidSource(init.source);

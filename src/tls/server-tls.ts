@@ -12,10 +12,10 @@ import type { Logger } from "../core/logger.ts";
 import { createX509PeerVerifier, type X509PeerVerifier } from "../core/svid/x509/x509-peer-verifier.ts";
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
 import type { PeerIdentity } from "../http/peer-identity.ts";
-import { checkAuthorizer, checkBundleSource, checkSvidSource, errorCode } from "./check-options.ts";
+import { checkAuthorizer, checkBundleSource, checkMode, checkSvidSource, errorCode } from "./check-options.ts";
 import { watchIdentity } from "./identity-watch.ts";
 import { credentialsOf } from "./svid-credentials.ts";
-import { type SpiffeTlsMode, TLS_MODES, type WebCertificate, type WebCertificateSource } from "../http/tls-mode.ts";
+import { type SpiffeTlsMode, type WebCertificate, type WebCertificateSource } from "../http/tls-mode.ts";
 import { verifyPeerOf } from "./verify-peer.ts";
 import { checkWebCertificate, webCertificateOf } from "./web-certificate.ts";
 
@@ -120,8 +120,7 @@ export interface ServerTlsConfig {
  */
 export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfig {
   if (typeof init !== "object" || init === null) throw new ConfigError("options", "needs { mode?, source, authorizer }");
-  const mode = init.mode ?? "mtls";
-  if (!TLS_MODES.includes(mode)) throw new ConfigError("mode", `must be one of ${TLS_MODES.map((m) => `"${m}"`).join(", ")}, got ${JSON.stringify(mode)}`);
+  const mode = checkMode(init.mode);
   const authenticatesClients = mode !== "tls";
   const presentsSvid = mode !== "mtls-web";
   if (presentsSvid) checkSvidSource(init.source);

@@ -1,0 +1,78 @@
+// What every runtime entry (@spiffe-ts/sdk/node, /bun, /deno) exports besides its two
+// profile-bound functions, and the types of those two functions (documented once here).
+// The entries re-export these names explicitly, so they stay identical across runtimes.
+import type { ClientOptions, MtlsClient } from "../../http/mtls-client-types.ts";
+import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
+
+/**
+ * `serveMtls(options)`: serves a Web `fetch` handler over SPIFFE TLS. By default mutual TLS
+ * (mode `"mtls"`): each connection presents the source's current X.509-SVID (rotations
+ * apply to new handshakes, no restart), requires a client certificate, and is verified once
+ * right after the handshake, before any HTTP byte is read: `verifyX509Svid` against the
+ * bundle of the client's own trust domain, then the authorizer. Refused connections are
+ * closed and never reach the handler. Mode `"tls"` authenticates only the server (callers
+ * send JWT-SVIDs, see `requireJwtSvid`); mode `"mtls-web"` presents a Web-PKI certificate
+ * and still authenticates SPIFFE clients. While the workload has no usable SVID (the
+ * Workload API denied it, or it expired unrotated), new handshakes fail with a TLS alert,
+ * `/readyz` answers 503 and `onIdentityLost` is called once; the server resumes on the next
+ * SVID. HTTP/1.1 and HTTP/2 are negotiated with ALPN.
+ *
+ * Exported (as `serveMtls`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`, identically.
+ *
+ * @throws {ConfigError} for invalid options; the source's error when it has no SVID.
+ */
+export type ServeMtls = (options: ServeOptions) => Promise<MtlsServer>;
+
+/**
+ * `createMtlsClient(options)`: an HTTP client that speaks SPIFFE TLS (see `MtlsClient`). By
+ * default mutual TLS (mode `"mtls"`: presents the workload's X.509-SVID, verifies the
+ * server's X.509-SVID against the bundle of its trust domain, never its host name, and
+ * authorizes its ID); mode `"tls"` presents no SVID (pair it with `jwtSvid`), mode
+ * `"mtls-web"` checks a Web-PKI server. Connections negotiate HTTP/2 or HTTP/1.1 with ALPN:
+ * an HTTP/2 server gets one multiplexed connection per origin; HTTP/1.1 connections are
+ * pooled with keep-alive. While the workload has no usable SVID, new connections are refused
+ * with the source's typed error; open ones go on.
+ *
+ * Exported (as `createMtlsClient`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`, identically.
+ *
+ * @throws {ConfigError} for invalid options; the source's error when it has no SVID.
+ */
+export type CreateMtlsClient = (options: ClientOptions) => MtlsClient;
+
+export type {
+  MtlsFetchHandler,
+  MtlsRequestContext,
+  MtlsServer,
+  MtlsServerTimeouts,
+  ServeMtlsOptions,
+  ServeMtlsWebOptions,
+  ServeOptions,
+  ServeOptionsBase,
+  ServeTlsOptions,
+  TlsFetchHandler,
+  TlsRequestContext,
+} from "../../http/serve-mtls-types.ts";
+export type {
+  ClientOptions,
+  MtlsClient,
+  MtlsClientBaseOptions,
+  MtlsClientOptions,
+  MtlsClientPoolOptions,
+  MtlsRequestBody,
+  MtlsRequestInit,
+  MtlsWebClientOptions,
+  TlsClientOptions,
+} from "../../http/mtls-client-types.ts";
+export type { SpiffeTlsMode, WebCertificate, WebCertificateSource } from "../../http/tls-mode.ts";
+export { attachSpiffe } from "./attach-spiffe.ts";
+export type { AttachSpiffeOptions } from "./attach-spiffe.ts";
+export { createServerTlsOptions } from "./server-tls-options.ts";
+export type { ServerTlsOptionsInit, SpiffeServerTlsOptions } from "./server-tls-options.ts";
+export { getPeerId, getPeerIdentity } from "./peer-of-message.ts";
+export type { PeerMessage } from "./peer-of-message.ts";
+export { connectMtls } from "./connect-mtls.ts";
+export type { ConnectMtlsOptions } from "./connect-mtls.ts";
+export { createServerTlsConfig } from "../../tls/server-tls.ts";
+export type { PresentingServer, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions } from "../../tls/server-tls.ts";
+export { createClientTlsConfig } from "../../tls/client-tls.ts";
+export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from "../../tls/client-tls.ts";
