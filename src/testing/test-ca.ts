@@ -418,10 +418,14 @@ class TestCaImpl implements TestCa {
   }
 }
 
+/** The workload ID an SVID is issued for: a SPIFFE ID with a path (a trust-domain ID names no workload, and the SDK refuses SVIDs for one). */
 function toSpiffeId(id: unknown): SpiffeId {
-  if (id instanceof SpiffeId) return id;
-  if (typeof id !== "string") throw new TestingError("ERR_TESTING_OPTIONS", "id must be a SpiffeId or a string");
-  return SpiffeId.parse(id);
+  if (!(id instanceof SpiffeId) && typeof id !== "string") throw new TestingError("ERR_TESTING_OPTIONS", "id must be a SpiffeId or a string");
+  const parsed = id instanceof SpiffeId ? id : SpiffeId.parse(id);
+  if (parsed.isTrustDomainId) {
+    throw new TestingError("ERR_TESTING_OPTIONS", `id "${parsed}" has no path: SVIDs name workloads, e.g. "${parsed}/web" (for a negative test, set claims.sub of a JWT-SVID instead)`);
+  }
+  return parsed;
 }
 
 function checkTtl(ttlMs: number): number {

@@ -279,6 +279,9 @@ describe("createTestCa: X.509-SVIDs", () => {
     const ca = await createTestCa({ trustDomain: "example.org" });
     await expectCode(ca.issueX509Svid({ id: "https://example.org/web" }), "ERR_SPIFFE_ID_WRONG_SCHEME");
     await expectCode(ca.issueX509Svid({ id: 42 as unknown as string }), "ERR_TESTING_OPTIONS");
+    // a trust-domain ID names no workload: the SDK refuses such SVIDs, so the CA does not mint them
+    await expectCode(ca.issueX509Svid({ id: "spiffe://example.org" }), "ERR_TESTING_OPTIONS");
+    await expectCode(ca.issueJwtSvid({ id: "spiffe://example.org", audience: "api" }), "ERR_TESTING_OPTIONS");
     await expectCode(ca.issueX509Svid({ id: "spiffe://example.org/web", ttlMs: 0 }), "ERR_TESTING_OPTIONS");
     await expectCode(ca.issueX509Svid({ id: "spiffe://example.org/web", dnsSans: ["bad name"] }), "ERR_TESTING_OPTIONS");
     await expectCode(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: [] }), "ERR_TESTING_OPTIONS");
