@@ -2,19 +2,23 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { connect as http2Connect, type ClientHttp2Session, constants as h2 } from "node:http2";
 import type { Duplex } from "node:stream";
-import { Readable } from "node:stream";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
-import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
+import { bindPeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
 import { type ClientConfig, validateClientOptions } from "./options.ts";
 import { cancelRequest } from "./cancel-request.ts";
 import { createOriginLimiter } from "./origin-limiter.ts";
-import { readableToWeb } from "./readable-to-web.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
-import { CONNECTION_SPECIFIC_FIELDS, NULL_BODY_STATUSES } from "./http-fields.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "./http-fields.ts";
+import { closedAfterHandshake } from "./client/closed-after-handshake.ts";
+import { type OutgoingRequest, outgoingRequest } from "./client/outgoing-request.ts";
+import { pipeBody } from "./client/pipe-body.ts";
+import { requestDeadline } from "./client/request-deadline.ts";
+import { toResponse } from "./client/to-response.ts";
+import { hostOf, portOf } from "./client/url-endpoint.ts";
 
 /**
  * An `https.Agent` whose connections are opened by the client's TLS config: pooled with
@@ -150,14 +154,14 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     return entry;
   }
 
-  async function send(request: Outgoing, signal: AbortSignal, done: () => void): Promise<Response> {
+  async function send(request: OutgoingRequest, signal: AbortSignal, done: () => void): Promise<Response> {
     const { url } = request;
     if (url.protocol !== "https:") throw new ConfigError("url", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
     const entry = await h2Session(url, signal);
     return entry ? sendHttp2(entry, request, url, signal, done) : sendHttp1(request, url, signal, done);
   }
 
-  function sendHttp2(entry: H2Entry, request: Outgoing, url: URL, signal: AbortSignal, finished: () => void): Promise<Response> {
+  function sendHttp2(entry: H2Entry, request: OutgoingRequest, url: URL, signal: AbortSignal, finished: () => void): Promise<Response> {
     entry.active++;
     clearTimeout(entry.idleTimer);
     const headers: Record<string, string | string[]> = {
@@ -201,7 +205,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     });
   }
 
-  async function sendHttp1(request: Outgoing, url: URL, signal: AbortSignal, done: () => void): Promise<Response> {
+  async function sendHttp1(request: OutgoingRequest, url: URL, signal: AbortSignal, done: () => void): Promise<Response> {
     const headers: Record<string, string | string[]> = {};
     request.headers.forEach((value, name) => {
       if (name !== "set-cookie") headers[name] = value;
@@ -247,9 +251,9 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
     if (closed) throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client is closed");
     const { timeoutMs = config.timeoutMs, ...rest } = init;
-    const { signal, done } = deadline(timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
+    const { signal, done } = requestDeadline(timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
     try {
-      const request = outgoing(input, rest, signal);
+      const request = outgoingRequest(input, rest, signal);
       await addJwtSvid?.(request.headers);
       return await send(request, signal, done);
     } catch (err) {
@@ -290,104 +294,8 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   };
 }
 
-/** What the client sends: a `Request`'s parts, without building a `Request` when there is no body. */
-interface Outgoing {
-  readonly url: URL;
-  readonly method: string;
-  readonly headers: Headers;
-  readonly body: ReadableStream<Uint8Array> | null;
-}
-
-/** Methods sent as given (upper case) on the fast path; anything else goes through `new Request`, which validates and normalizes it. */
-const PLAIN_METHODS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT", "PATCH"]);
-
-/**
- * The request to send. A body-less request to a string or URL skips the Web `Request`
- * (the costliest object of a small request on Node); anything else is built as a
- * `Request`, with its checks and body handling.
- */
-function outgoing(input: string | URL | Request, init: RequestInit, signal: AbortSignal): Outgoing {
-  if (!(input instanceof Request) && (init.body === undefined || init.body === null)) {
-    const method = init.method ?? "GET";
-    const url = new URL(input); // throws TypeError for an invalid URL, as `new Request` does
-    if (PLAIN_METHODS.has(method) && url.username === "" && url.password === "") {
-      const headers = new Headers(init.headers);
-      return { url, method, headers, body: null };
-    }
-  }
-  const request = new Request(input, { ...init, signal, ...(init.body ? { duplex: "half" } : {}) } as RequestInit);
-  return { url: new URL(request.url), method: request.method, headers: request.headers, body: request.body };
-}
-
-/**
- * One signal for a request: the caller's signals and a timeout timer (cheaper than
- * `AbortSignal.timeout` + `AbortSignal.any` on every request). `done` clears the timer and
- * listeners once the exchange is over (the response body ended or the request failed).
- */
-function deadline(timeoutMs: number, ...given: (AbortSignal | null | undefined)[]): { signal: AbortSignal; done: () => void } {
-  const controller = new AbortController();
-  const abort = (reason: unknown): void => controller.abort(reason);
-  const listeners: [AbortSignal, () => void][] = [];
-  for (const s of given) {
-    if (!s) continue;
-    if (s.aborted) {
-      abort(s.reason);
-      break;
-    }
-    const onAbort = (): void => abort(s.reason);
-    s.addEventListener("abort", onAbort, { once: true });
-    listeners.push([s, onAbort]);
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (timeoutMs > 0 && !controller.signal.aborted) {
-    timer = setTimeout(() => abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
-    timer.unref?.();
-  }
-  let finished = false;
-  return {
-    signal: controller.signal,
-    done: () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      for (const [s, l] of listeners) s.removeEventListener("abort", l);
-    },
-  };
-}
-
 /** True when an agent's per-origin socket or request lists hold anything. */
 function hasWork(lists: NodeJS.ReadOnlyDict<readonly unknown[]> | undefined): boolean {
   for (const list of Object.values(lists ?? {})) if (list?.length) return true;
   return false;
-}
-
-/** The server hung up right after the handshake: that is how a SPIFFE server refuses a client. */
-function closedAfterHandshake(): Error {
-  return new Error("the server closed the connection before answering; a SPIFFE server does this when it refuses the client's SVID");
-}
-
-function hostOf(url: URL): string {
-  return url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-}
-
-function portOf(url: URL): number {
-  return url.port ? Number(url.port) : 443;
-}
-
-function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined): Response {
-  const empty = NULL_BODY_STATUSES.has(status) || method === "HEAD";
-  if (empty) body.resume();
-  const response = new Response(empty ? null : readableToWeb(body), { status, statusText, headers });
-  if (peer) bindPeerIdentity(response, peer);
-  return response;
-}
-
-/** Streams a Web body into a Node writable, honouring back-pressure and the abort signal. */
-function pipeBody(
-  body: ReadableStream<Uint8Array>,
-  target: NodeJS.WritableStream & { destroy(err?: Error): void },
-  signal: AbortSignal,
-  fail: (err: Error) => void = (err) => target.destroy(err),
-): void {
-  Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>, { signal }).on("error", fail).pipe(target);
 }
