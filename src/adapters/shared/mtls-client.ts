@@ -1,56 +1,20 @@
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { IncomingMessage } from "node:http";
 import { connect as http2Connect, type ClientHttp2Session, constants as h2 } from "node:http2";
-import type { Duplex } from "node:stream";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import { bindPeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
-import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
-import { type ClientConfig, validateClientOptions } from "./options.ts";
-import { cancelRequest } from "./cancel-request.ts";
-import { createOriginLimiter } from "./origin-limiter.ts";
+import { createClientTlsConfig } from "../../tls/client-tls.ts";
+import { validateClientOptions } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "./http-fields.ts";
 import { closedAfterHandshake } from "./client/closed-after-handshake.ts";
+import { createHttp1Pool } from "./client/http1-pool.ts";
 import { type OutgoingRequest, outgoingRequest } from "./client/outgoing-request.ts";
 import { pipeBody } from "./client/pipe-body.ts";
 import { requestDeadline } from "./client/request-deadline.ts";
 import { toResponse } from "./client/to-response.ts";
 import { hostOf, portOf } from "./client/url-endpoint.ts";
-
-/**
- * An `https.Agent` whose connections are opened by the client's TLS config: pooled with
- * keep-alive, and handed to `node:https` only after the server was authenticated.
- */
-class VerifyingAgent extends HttpsAgent {
-  readonly #tls: ClientTlsConfig;
-  readonly #maxIdle: number;
-
-  constructor(config: ClientConfig, tls: ClientTlsConfig) {
-    // No maxSockets: the per-origin limit is enforced before a request reaches the agent (see createOriginLimiter).
-    super({ keepAlive: true, maxFreeSockets: config.pool.maxIdlePerOrigin, timeout: config.pool.idleTimeoutMs, scheduling: "lifo" });
-    this.#tls = tls;
-    this.#maxIdle = config.pool.maxIdle;
-  }
-
-  override createConnection(options: { host?: string | null; port?: number | string | null }, callback: (err: Error | null, socket?: Duplex) => void): Duplex {
-    this.#tls.connect(String(options.host ?? "localhost"), Number(options.port ?? 443), { ALPNProtocols: ["http/1.1"] }).then(
-      (socket) => (socket.destroyed ? callback(closedAfterHandshake()) : callback(null, socket)),
-      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
-    );
-    return undefined as unknown as Duplex; // the callback delivers the socket once verified
-  }
-
-  /** Enforces the total idle limit on top of the per-origin one. */
-  override keepSocketAlive(socket: Duplex): boolean {
-    let idle = 0;
-    for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;
-    if (idle >= this.#maxIdle) return false;
-    return (super.keepSocketAlive(socket as never) as unknown) !== false;
-  }
-}
 
 interface H2Entry {
   session: ClientHttp2Session;
@@ -90,29 +54,15 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     logger,
     now: config.now,
   });
-  // Made on the first HTTP/1.1 request: a client that speaks HTTP/2 never needs it (an
-  // https.Agent costs tens of µs to build, a noticeable share of a one-connection client).
-  let agent: VerifyingAgent | undefined;
-  const agentOf = (): VerifyingAgent => (agent ??= new VerifyingAgent(config, tls));
-  const retiredAgents = new Set<VerifyingAgent>();
+  const http1 = createHttp1Pool(config, tls);
   const h2Sessions = new Map<string, H2Entry>();
   const http1Origins = new Set<string>();
-  const http1Slots = createOriginLimiter(config.pool.maxPerOrigin);
   let closed = false;
 
   const unwatch = tls.onCredentialsChange(() => {
     // New connections present the new SVID (or none can be made while there is none);
     // connections already open keep working.
-    if (agent) retiredAgents.add(agent);
-    for (const old of retiredAgents) {
-      for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
-      // Forget an old agent once nothing runs on it (else every rotation would keep one).
-      if (!hasWork(old.sockets) && !hasWork(old.requests)) {
-        old.destroy();
-        retiredAgents.delete(old);
-      }
-    }
-    agent = undefined; // the next HTTP/1.1 request makes one
+    http1.retire();
     for (const [origin, entry] of h2Sessions) if (entry.active === 0) closeSession(origin, entry);
   });
 
@@ -158,7 +108,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     const { url } = request;
     if (url.protocol !== "https:") throw new ConfigError("url", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
     const entry = await h2Session(url, signal);
-    return entry ? sendHttp2(entry, request, url, signal, done) : sendHttp1(request, url, signal, done);
+    return entry ? sendHttp2(entry, request, url, signal, done) : http1.send(request, signal, done);
   }
 
   function sendHttp2(entry: H2Entry, request: OutgoingRequest, url: URL, signal: AbortSignal, finished: () => void): Promise<Response> {
@@ -205,49 +155,6 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     });
   }
 
-  async function sendHttp1(request: OutgoingRequest, url: URL, signal: AbortSignal, done: () => void): Promise<Response> {
-    const headers: Record<string, string | string[]> = {};
-    request.headers.forEach((value, name) => {
-      if (name !== "set-cookie") headers[name] = value;
-    });
-    const release = await http1Slots.acquire(`${hostOf(url)}:${portOf(url)}`, signal);
-    return new Promise((resolve, fail) => {
-      const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
-      let req: ReturnType<typeof httpsRequest>;
-      try {
-        // Not the `signal` option: on Deno a request destroyed on a reused keep-alive socket
-        // is sent again (cancelRequest); the abort is handled here instead.
-        req = httpsRequest({ agent: agentOf(), host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers }, (res: IncomingMessage) => {
-          signal.removeEventListener("abort", onAbort);
-          signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined), { once: true });
-          res.once("close", done);
-          const responseHeaders: [string, string][] = [];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-          resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket)));
-        });
-      } catch (err) {
-        release();
-        throw err;
-      }
-      const onAbort = (): void => {
-        cancelRequest(req, signal.reason);
-        reject(signal.reason);
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-      req.once("error", reject);
-      // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
-      req.once("close", () => {
-        reject(closedAfterHandshake());
-        done();
-        // The next request starts after this task, once the socket is back in the pool ('free' follows 'close').
-        release();
-      });
-      if (request.body) pipeBody(request.body, req, signal, (err) => cancelRequest(req, err));
-      else req.end();
-    });
-  }
-
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
     if (closed) throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client is closed");
     const { timeoutMs = config.timeoutMs, ...rest } = init;
@@ -274,8 +181,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     closed = true;
     unwatch();
     tls.close();
-    agent?.destroy();
-    for (const old of retiredAgents) old.destroy();
+    http1.close();
     for (const [origin, entry] of h2Sessions) {
       closeSession(origin, entry);
       entry.session.destroy();
@@ -292,10 +198,4 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/** True when an agent's per-origin socket or request lists hold anything. */
-function hasWork(lists: NodeJS.ReadOnlyDict<readonly unknown[]> | undefined): boolean {
-  for (const list of Object.values(lists ?? {})) if (list?.length) return true;
-  return false;
 }

@@ -1,0 +1,60 @@
+import type { Agent, IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { peerIdentityOf } from "../../../http/peer-identity.ts";
+import { cancelRequest } from "../cancel-request.ts";
+import { closedAfterHandshake } from "./closed-after-handshake.ts";
+import type { OutgoingRequest } from "./outgoing-request.ts";
+import { pipeBody } from "./pipe-body.ts";
+import { toResponse } from "./to-response.ts";
+import { hostOf, portOf } from "./url-endpoint.ts";
+
+/**
+ * Sends one request over HTTP/1.1 through `agent` and resolves with its response. Rejects
+ * with the signal's reason when it aborts (like `fetch`), else with the request's error, or
+ * {@link closedAfterHandshake} when the connection closed before an answer.
+ *
+ * @param done Called once the exchange is over: the response body ended, or the request failed.
+ * @param release Frees the origin's slot (see `createOriginLimiter`); called when the request closes.
+ */
+export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: AbortSignal, done: () => void, release: () => void): Promise<Response> {
+  const { url } = request;
+  const headers: OutgoingHttpHeaders = {};
+  request.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  return new Promise((resolve, fail) => {
+    const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
+    let req: ReturnType<typeof httpsRequest>;
+    try {
+      // Not the `signal` option: on Deno a request destroyed on a reused keep-alive socket
+      // is sent again (cancelRequest); the abort is handled here instead.
+      req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers }, (res: IncomingMessage) => {
+        signal.removeEventListener("abort", onAbort);
+        signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined), { once: true });
+        res.once("close", done);
+        const responseHeaders: [string, string][] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket)));
+      });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const onAbort = (): void => {
+      cancelRequest(req, signal.reason);
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    req.once("error", reject);
+    // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
+    req.once("close", () => {
+      reject(closedAfterHandshake());
+      done();
+      // The next request starts after this task, once the socket is back in the pool ('free' follows 'close').
+      release();
+    });
+    if (request.body) pipeBody(request.body, req, signal, (err) => cancelRequest(req, err));
+    else req.end();
+  });
+}

@@ -1,0 +1,67 @@
+import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
+import type { ClientConfig } from "../options.ts";
+import { createOriginLimiter } from "../origin-limiter.ts";
+import { exchangeHttp1 } from "./http1-exchange.ts";
+import type { OutgoingRequest } from "./outgoing-request.ts";
+import { hostOf, portOf } from "./url-endpoint.ts";
+import { VerifyingAgent } from "./verifying-agent.ts";
+
+/** The client's HTTP/1.1 connections: one keep-alive agent over the TLS config, and a limit of requests in flight per origin. */
+export interface Http1Pool {
+  /**
+   * Sends a request over HTTP/1.1 once its origin has a free slot (`pool.maxPerOrigin`),
+   * on a pooled connection or a new one that presents the current SVID.
+   *
+   * @param done Called once the exchange is over: the response body ended, or the request failed.
+   */
+  send(request: OutgoingRequest, signal: AbortSignal, done: () => void): Promise<Response>;
+  /**
+   * After the client's SVID rotated or was lost: idle connections are closed, new ones are
+   * made by a new agent (so they present the new SVID), and connections in use finish
+   * their requests. An old agent is dropped once nothing runs on it.
+   */
+  retire(): void;
+  /** Destroys every connection, idle or not. */
+  close(): void;
+}
+
+/**
+ * Creates the HTTP/1.1 pool of a client. The agent is made on the first request: a client
+ * that speaks HTTP/2 never needs it (an `https.Agent` costs tens of µs to build, a
+ * noticeable share of a one-connection client).
+ */
+export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig): Http1Pool {
+  let agent: VerifyingAgent | undefined;
+  const retired = new Set<VerifyingAgent>();
+  const slots = createOriginLimiter(config.pool.maxPerOrigin);
+
+  return {
+    async send(request, signal, done) {
+      const { url } = request;
+      const release = await slots.acquire(`${hostOf(url)}:${portOf(url)}`, signal);
+      return exchangeHttp1((agent ??= new VerifyingAgent(config.pool, tls)), request, signal, done, release);
+    },
+    retire() {
+      if (agent) retired.add(agent);
+      for (const old of retired) {
+        for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
+        // Forget an old agent once nothing runs on it (else every rotation would keep one).
+        if (!hasWork(old.sockets) && !hasWork(old.requests)) {
+          old.destroy();
+          retired.delete(old);
+        }
+      }
+      agent = undefined; // the next request makes one
+    },
+    close() {
+      agent?.destroy();
+      for (const old of retired) old.destroy();
+    },
+  };
+}
+
+/** True when an agent's per-origin socket or request lists hold anything. */
+function hasWork(lists: NodeJS.ReadOnlyDict<readonly unknown[]> | undefined): boolean {
+  for (const list of Object.values(lists ?? {})) if (list?.length) return true;
+  return false;
+}

@@ -1,0 +1,58 @@
+import { Agent as HttpsAgent, type RequestOptions } from "node:https";
+import type { Duplex } from "node:stream";
+import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
+import type { ClientConfig } from "../options.ts";
+import { closedAfterHandshake } from "./closed-after-handshake.ts";
+
+/**
+ * The callback an agent hands to `createConnection`: `(null, socket)` once the connection
+ * is ready, `(err)` when it failed. @types/node declares the socket as always present; Node
+ * documents and handles `callback(err)` without one (http.Agent `createSocket`'s `oncreate`).
+ */
+type ConnectionCallback = (err: Error | null, socket?: Duplex) => void;
+
+/**
+ * An `https.Agent` whose connections are opened by the client's TLS config: pooled with
+ * keep-alive, and handed to `node:https` only after the server was authenticated. It has
+ * no `maxSockets`: {@link createHttp1Pool} limits the requests per origin before they reach
+ * it (see `createOriginLimiter`).
+ */
+export class VerifyingAgent extends HttpsAgent {
+  readonly #tls: ClientTlsConfig;
+  readonly #maxIdle: number;
+
+  /**
+   * @param pool The validated `pool` options: `maxIdlePerOrigin` and `idleTimeoutMs` go to
+   *   the agent, `maxIdle` caps the idle connections of all origins together.
+   */
+  constructor(pool: ClientConfig["pool"], tls: ClientTlsConfig) {
+    super({ keepAlive: true, maxFreeSockets: pool.maxIdlePerOrigin, timeout: pool.idleTimeoutMs, scheduling: "lifo" });
+    this.#tls = tls;
+    this.#maxIdle = pool.maxIdle;
+  }
+
+  /**
+   * Connects asynchronously, the way Node documents for custom agents: nothing is returned
+   * (`undefined`, which the base signature allows), and `callback` gets the socket once the
+   * TLS config authenticated the server, or the error. The callback is required here: the
+   * agents of Node, Bun and Deno always pass theirs (`createSocket`).
+   */
+  override createConnection(options: Pick<RequestOptions, "host" | "port">, callback: ConnectionCallback): undefined {
+    this.#tls.connect(String(options.host ?? "localhost"), Number(options.port ?? 443), { ALPNProtocols: ["http/1.1"] }).then(
+      (socket) => (socket.destroyed ? callback(closedAfterHandshake()) : callback(null, socket)),
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+    );
+    return undefined;
+  }
+
+  /** Enforces the total idle limit on top of the per-origin one. */
+  override keepSocketAlive(socket: Duplex): boolean {
+    let idle = 0;
+    for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;
+    if (idle >= this.#maxIdle) return false;
+    // @types/node declares void; Node returns false when the server's keep-alive timeout
+    // is too short to reuse the socket (Bun and Deno return true or nothing).
+    const kept: unknown = super.keepSocketAlive(socket);
+    return kept !== false;
+  }
+}
