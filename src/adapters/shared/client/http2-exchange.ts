@@ -1,0 +1,48 @@
+import { constants as h2, type OutgoingHttpHeaders } from "node:http2";
+import { peerIdentityOf } from "../../../http/peer-identity.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "../http-fields.ts";
+import type { PooledSession } from "./http2-sessions.ts";
+import type { OutgoingRequest } from "./outgoing-request.ts";
+import { pipeBody } from "./pipe-body.ts";
+import { toResponse } from "./to-response.ts";
+
+/**
+ * Sends one request on a stream of an HTTP/2 session and resolves with its response.
+ * Rejects with the signal's reason when it aborts (like `fetch`), else with the stream's
+ * error, or an error naming the RST_STREAM code when the server closed the stream unanswered.
+ *
+ * @param finished Called once the exchange is over: the stream closed.
+ */
+export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, signal: AbortSignal, finished: () => void): Promise<Response> {
+  const { url } = request;
+  const headers: OutgoingHttpHeaders = {
+    [h2.HTTP2_HEADER_METHOD]: request.method,
+    [h2.HTTP2_HEADER_PATH]: url.pathname + url.search,
+    [h2.HTTP2_HEADER_SCHEME]: "https",
+    [h2.HTTP2_HEADER_AUTHORITY]: url.host,
+  };
+  request.headers.forEach((value, name) => {
+    if (!CONNECTION_SPECIFIC_FIELDS.has(name) && name !== "host") headers[name] = value; // :authority carries the host
+  });
+  const stream = pooled.openStream(headers, { endStream: !request.body, signal }, finished);
+  if (request.body) pipeBody(request.body, stream, signal);
+  return new Promise((resolve, fail) => {
+    const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
+    const closedEarly = (): void => reject(new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"}); a SPIFFE server does this when it refuses the client's SVID`));
+    stream.once("error", reject);
+    stream.once("close", closedEarly);
+    stream.once("response", (h) => {
+      stream.off("error", reject);
+      stream.off("close", closedEarly);
+      const status = Number(h[h2.HTTP2_HEADER_STATUS]);
+      // Name/value pairs: the Response copies them into its own Headers (one copy, not two).
+      const responseHeaders: [string, string][] = [];
+      for (const [name, value] of Object.entries(h)) {
+        if (name.startsWith(":") || value === undefined) continue;
+        if (Array.isArray(value)) for (const v of value) responseHeaders.push([name, v]);
+        else responseHeaders.push([name, String(value)]);
+      }
+      resolve(toResponse(stream, status, "", responseHeaders, request.method, peerIdentityOf(pooled.session)));
+    });
+  });
+}

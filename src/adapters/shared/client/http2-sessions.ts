@@ -1,0 +1,124 @@
+import { type ClientHttp2Session, type ClientHttp2Stream, type ClientSessionRequestOptions, connect as http2Connect, type OutgoingHttpHeaders } from "node:http2";
+import { bindPeerIdentity, peerIdentityOf } from "../../../http/peer-identity.ts";
+import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
+import { closedAfterHandshake } from "./closed-after-handshake.ts";
+import { hostOf, portOf } from "./url-endpoint.ts";
+
+/** An origin's multiplexed HTTP/2 session, shared by the requests to that origin. */
+export interface PooledSession {
+  /** The session; the server's verified identity is bound to it (`peerIdentityOf(session)`). */
+  readonly session: ClientHttp2Session;
+  /**
+   * Opens a stream on the session, which stays open while any stream runs and closes
+   * after `idleTimeoutMs` without one.
+   *
+   * @param onClose Called when the stream closes, before the session's idle count is updated.
+   */
+  openStream(headers: OutgoingHttpHeaders, options: ClientSessionRequestOptions, onClose: () => void): ClientHttp2Stream;
+}
+
+/** The client's HTTP/2 sessions: one per origin that answers ALPN with `h2`. */
+export interface Http2Sessions {
+  /**
+   * The origin's session, connecting (and authenticating the server) when there is none.
+   * Resolves with `undefined` when the request must go over HTTP/1.1: HTTP/2 is off, or
+   * the origin chose `http/1.1` in ALPN (remembered: later requests do not ask again).
+   *
+   * @throws the TLS config's error (no SVID, server refused), or {@link closedAfterHandshake}.
+   */
+  sessionFor(url: URL, signal: AbortSignal): Promise<PooledSession | undefined>;
+  /** After the client's SVID rotated or was lost: closes the sessions with no stream in flight (busy ones finish). */
+  closeIdle(): void;
+  /** Closes every session. */
+  close(): void;
+}
+
+/** What the pool needs of a session it holds besides what requests use. */
+interface Entry extends PooledSession {
+  isIdle(): boolean;
+  /** Ends the session (no stream in flight: callers check `isIdle()`). */
+  close(): void;
+}
+
+/**
+ * Creates the HTTP/2 session pool of a client.
+ *
+ * @param enabled Whether to offer `h2` in ALPN at all (the `http2` option).
+ * @param idleTimeoutMs How long a session without streams stays open (`pool.idleTimeoutMs`).
+ */
+export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idleTimeoutMs: number): Http2Sessions {
+  const sessions = new Map<string, Entry>();
+  const http1Origins = new Set<string>();
+  let closed = false;
+
+  const forget = (origin: string, entry: Entry): void => {
+    if (sessions.get(origin) === entry) sessions.delete(origin);
+  };
+
+  function pooled(origin: string, session: ClientHttp2Session): Entry {
+    let active = 0;
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const entry: Entry = {
+      session,
+      openStream(headers, options, onClose) {
+        active++;
+        clearTimeout(idleTimer);
+        const stream = session.request(headers, options);
+        stream.once("close", () => {
+          onClose();
+          active--;
+          if (active === 0 && !closed) {
+            idleTimer = setTimeout(entry.close, idleTimeoutMs);
+            idleTimer.unref?.();
+          }
+        });
+        return stream;
+      },
+      isIdle: () => active === 0,
+      close() {
+        forget(origin, entry);
+        clearTimeout(idleTimer);
+        // destroy, not close: with nothing in flight a GOAWAY exchange buys nothing, and
+        // Deno 2.9's nghttp2 binding can abort the process on GOAWAY processing.
+        session.destroy();
+      },
+    };
+    session.on("error", () => {}); // surfaced on the streams
+    session.once("close", () => {
+      forget(origin, entry);
+      clearTimeout(idleTimer);
+    });
+    session.once("goaway", () => forget(origin, entry));
+    return entry;
+  }
+
+  return {
+    async sessionFor(url, signal) {
+      const origin = url.origin;
+      const existing = sessions.get(origin);
+      if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
+      if (!enabled || http1Origins.has(origin)) return undefined;
+      const socket = await tls.connect(hostOf(url), portOf(url), { ALPNProtocols: ["h2", "http/1.1"], signal });
+      if (socket.destroyed) throw closedAfterHandshake();
+      if (socket.alpnProtocol !== "h2") {
+        http1Origins.add(origin); // speak HTTP/1.1 to this origin from now on
+        socket.destroy();
+        return undefined;
+      }
+      const session = http2Connect(origin, { createConnection: () => socket });
+      socket.once("close", () => session.destroy()); // a refusal right after the handshake ends pending streams
+      const entry = pooled(origin, session);
+      const peer = peerIdentityOf(socket);
+      if (peer) bindPeerIdentity(session, peer);
+      sessions.set(origin, entry);
+      return entry;
+    },
+    closeIdle() {
+      for (const entry of sessions.values()) if (entry.isIdle()) entry.close();
+    },
+    close() {
+      closed = true;
+      for (const entry of sessions.values()) entry.close();
+    },
+  };
+}
