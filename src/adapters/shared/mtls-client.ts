@@ -4,8 +4,9 @@
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
-import type { ClientOptions, MtlsClient, MtlsRequestBody, MtlsRequestInit } from "../../http/mtls-client-types.ts";
+import type { ClientOptions, MtlsClient, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";
+import { bodyMethod } from "./client/body-method.ts";
 import { createHttp1Pool } from "./client/http1-pool.ts";
 import { exchangeHttp2 } from "./client/http2-exchange.ts";
 import { createHttp2Sessions } from "./client/http2-sessions.ts";
@@ -67,13 +68,6 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     }
   };
 
-  const withBody = (method: string) => (url: string | URL, body?: MtlsRequestBody, init: MtlsRequestInit = {}): Promise<Response> => {
-    const isJson = body !== null && body !== undefined && typeof body === "object" && (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype || Object.getPrototypeOf(body) === null);
-    const headers = new Headers(init.headers);
-    if (isJson && !headers.has("content-type")) headers.set("content-type", "application/json");
-    return doFetch(url, { ...init, method, headers, body: isJson ? JSON.stringify(body) : (body as BodyInit | null | undefined) });
-  };
-
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
@@ -87,9 +81,9 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     fetch: doFetch,
     get: (url, init = {}) => doFetch(url, { ...init, method: "GET" }),
     delete: (url, init = {}) => doFetch(url, { ...init, method: "DELETE" }),
-    post: withBody("POST"),
-    put: withBody("PUT"),
-    patch: withBody("PATCH"),
+    post: bodyMethod(doFetch, "POST"),
+    put: bodyMethod(doFetch, "PUT"),
+    patch: bodyMethod(doFetch, "PATCH"),
     close,
     [Symbol.asyncDispose]: close,
   };
