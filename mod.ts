@@ -112,5 +112,28 @@ export {
   requireTrustDomain,
 } from "./src/http/middleware.ts";
 export type { FetchHandler, Middleware } from "./src/http/middleware.ts";
-export type { MtlsFetchHandler, MtlsRequestContext, MtlsServer, MtlsServerTimeouts, ServeMtlsOptions } from "./src/http/serve-mtls-types.ts";
-export type { MtlsClient, MtlsClientOptions, MtlsClientPoolOptions, MtlsRequestBody, MtlsRequestInit } from "./src/http/mtls-client-types.ts";
+export type {
+  MtlsFetchHandler,
+  MtlsRequestContext,
+  MtlsServer,
+  MtlsServerTimeouts,
+  ServeMtlsOptions,
+  ServeMtlsWebOptions,
+  ServeOptions,
+  ServeOptionsBase,
+  ServeTlsOptions,
+  TlsFetchHandler,
+  TlsRequestContext,
+} from "./src/http/serve-mtls-types.ts";
+export type {
+  ClientOptions,
+  MtlsClient,
+  MtlsClientBaseOptions,
+  MtlsClientOptions,
+  MtlsClientPoolOptions,
+  MtlsRequestBody,
+  MtlsRequestInit,
+  MtlsWebClientOptions,
+  TlsClientOptions,
+} from "./src/http/mtls-client-types.ts";
+export type { SpiffeTlsMode, WebCertificate, WebCertificateSource } from "./src/http/tls-mode.ts";
