@@ -33,10 +33,11 @@ export interface Http2Sessions {
   close(): void;
 }
 
-/** What the pool needs of a session it holds besides what requests use. */
-interface Entry extends PooledSession {
+/** A session as the pool holds it: what requests use, and what the pool needs to retire it. */
+interface HeldSession extends PooledSession {
+  /** True while no stream runs on the session. */
   isIdle(): boolean;
-  /** Ends the session (no stream in flight: callers check `isIdle()`). */
+  /** Destroys the session (and any stream still on it) and forgets it. */
   close(): void;
 }
 
@@ -47,18 +48,18 @@ interface Entry extends PooledSession {
  * @param idleTimeoutMs How long a session without streams stays open (`pool.idleTimeoutMs`).
  */
 export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idleTimeoutMs: number): Http2Sessions {
-  const sessions = new Map<string, Entry>();
+  const sessions = new Map<string, HeldSession>();
   const http1Origins = new Set<string>();
   let closed = false;
 
-  const forget = (origin: string, entry: Entry): void => {
+  const forget = (origin: string, entry: HeldSession): void => {
     if (sessions.get(origin) === entry) sessions.delete(origin);
   };
 
-  function pooled(origin: string, session: ClientHttp2Session): Entry {
+  function hold(origin: string, session: ClientHttp2Session): HeldSession {
     let active = 0;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
-    const entry: Entry = {
+    const entry: HeldSession = {
       session,
       openStream(headers, options, onClose) {
         active++;
@@ -107,7 +108,7 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
       }
       const session = http2Connect(origin, { createConnection: () => socket });
       socket.once("close", () => session.destroy()); // a refusal right after the handshake ends pending streams
-      const entry = pooled(origin, session);
+      const entry = hold(origin, session);
       const peer = peerIdentityOf(socket);
       if (peer) bindPeerIdentity(session, peer);
       sessions.set(origin, entry);

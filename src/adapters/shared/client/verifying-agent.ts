@@ -14,7 +14,7 @@ type ConnectionCallback = (err: Error | null, socket?: Duplex) => void;
 /**
  * An `https.Agent` whose connections are opened by the client's TLS config: pooled with
  * keep-alive, and handed to `node:https` only after the server was authenticated. It has
- * no `maxSockets`: {@link createHttp1Pool} limits the requests per origin before they reach
+ * no `maxSockets`: `createHttp1Pool` limits the requests per origin before they reach
  * it (see `createOriginLimiter`).
  */
 export class VerifyingAgent extends HttpsAgent {
@@ -35,7 +35,9 @@ export class VerifyingAgent extends HttpsAgent {
    * Connects asynchronously, the way Node documents for custom agents: nothing is returned
    * (`undefined`, which the base signature allows), and `callback` gets the socket once the
    * TLS config authenticated the server, or the error. The callback is required here: the
-   * agents of Node, Bun and Deno always pass theirs (`createSocket`).
+   * agents of Node, Bun and Deno always pass theirs (`createSocket`). (A required callback
+   * overriding an optional one is also what lets TypeScript compare the two callback types
+   * bivariantly, so {@link ConnectionCallback} can say what Node really accepts.)
    */
   override createConnection(options: Pick<RequestOptions, "host" | "port">, callback: ConnectionCallback): undefined {
     this.#tls.connect(String(options.host ?? "localhost"), Number(options.port ?? 443), { ALPNProtocols: ["http/1.1"] }).then(
@@ -50,8 +52,8 @@ export class VerifyingAgent extends HttpsAgent {
     let idle = 0;
     for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;
     if (idle >= this.#maxIdle) return false;
-    // @types/node declares void; Node returns false when the server's keep-alive timeout
-    // is too short to reuse the socket (Bun and Deno return true or nothing).
+    // @types/node declares void, but Node's agent (and Bun's port of it) returns false when
+    // the server's Keep-Alive timeout is too short to reuse the socket.
     const kept: unknown = super.keepSocketAlive(socket);
     return kept !== false;
   }
