@@ -1,16 +1,31 @@
-// Generators of hostile X.509-SVID chains for bench/hostile-chain.ts: the most expensive
-// inputs we could think of that stay inside verifyX509Svid's input caps (at most 16
-// certificates, at most 1 MiB). Every certificate is DER built here, byte for byte (names,
-// keys, key identifiers, extensions, signatures), so no library normalizes the hostile parts
-// away. RSA keys are multi-prime keys made with BigInt (so any modulus size and public
-// exponent can be had, and signed with, in well under a second); EC keys come from Web Crypto.
+// Generators of hostile X.509-SVID chains for bench/hostile-chain.ts: for each kind of work a
+// peer can make verifyX509Svid do before it is authenticated, the most expensive chain we
+// could build INSIDE the verifier's limits (src/core/svid/x509/read-chain.ts,
+// verification-budget.ts, src/core/lib/x509/limits.ts, public-key.ts): a chain refused by a
+// size check measures nothing, so only one such "oversized" chain is kept, as a sanity row.
+// Every certificate is DER built here, byte for byte (names, keys, extensions, signatures),
+// so no library normalizes the hostile parts away. Signatures the verifier must check and
+// find valid are real; signatures it must check and find invalid are well-formed random
+// values of the right size (so every check does the whole computation). Each family builds
+// fresh variants on demand (new serial numbers, so new DER): a hostile peer never replays
+// a chain, and the verifier's parsed-certificate cache must not help it.
 // Bench only (bench/run.mjs skips files starting with "_"); never imported by src/.
 
-/** The trust domain of every chain: its bundle holds {@link HostileChains.root}. */
+/** The trust domain of every chain: its bundle holds {@link BenchRoot}. */
 export const TRUST_DOMAIN = "example.org";
-/** verifyX509Svid's input caps (src/core/svid/x509/read-chain.ts). */
-export const MAX_CHAIN_CERTIFICATES = 16;
-export const MAX_CHAIN_BYTES = 1024 * 1024;
+/** The verifier's limits the chains are built against (see the files above). */
+export const LIMITS = {
+  chainCertificates: 16,
+  chainBytes: 64 * 1024,
+  extensions: 32,
+  generalNames: 128,
+  nameAttributes: 32,
+  signatureChecks: 16,
+  signatureCost: 32,
+  nameConstraintChecks: 1024,
+} as const;
+/** Certificates up to this size are kept by the verifier's parsed-certificate cache. */
+export const CACHED_CERTIFICATE_BYTES = 16 * 1024;
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -38,14 +53,13 @@ function tlv(tag: number, ...content: readonly Uint8Array[]): Bytes {
   return tlvOf(tag, content);
 }
 
-/** `tlv` for long lists (spreading 100,000 arguments overflows the stack). */
+/** `tlv` for long lists (spreading thousands of arguments can overflow the stack). */
 function tlvOf(tag: number, content: readonly Uint8Array[]): Bytes {
   const body = concat(content);
   return concat([new Uint8Array([tag, ...lengthOctets(body.length)]), body]);
 }
 
-const seq = (...content: readonly Uint8Array[]): Bytes => tlv(0x30, ...content);
-const set = (...content: readonly Uint8Array[]): Bytes => tlv(0x31, ...content);
+const seq = (...content: readonly Uint8Array[]): Bytes => tlvOf(0x30, content);
 const ascii = (text: string): Bytes => new TextEncoder().encode(text);
 const NULL: Bytes = new Uint8Array([0x05, 0x00]);
 const TRUE: Bytes = new Uint8Array([0x01, 0x01, 0xff]);
@@ -85,37 +99,8 @@ function bytesToBig(bytes: Uint8Array): bigint {
 }
 
 function time(d: Date): Bytes {
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-  const digits = iso.slice(0, 19).replace(/[-T:]/g, "");
+  const digits = d.toISOString().slice(0, 19).replace(/[-T:]/g, "");
   return d.getUTCFullYear() < 2050 ? tlv(0x17, ascii(`${digits.slice(2)}Z`)) : tlv(0x18, ascii(`${digits}Z`));
-}
-
-/** Name `O=SPIFFE, CN=<cn>`. */
-function name(cn: string): Bytes {
-  return seq(set(seq(oid("2.5.4.10"), tlv(0x0c, ascii("SPIFFE")))), set(seq(oid("2.5.4.3"), tlv(0x0c, ascii(cn)))));
-}
-
-function extension(id: string, critical: boolean, value: Uint8Array): Bytes {
-  return critical ? seq(oid(id), TRUE, tlv(0x04, value)) : seq(oid(id), tlv(0x04, value));
-}
-
-const basicConstraints = (ca: boolean): Bytes => extension("2.5.29.19", true, ca ? seq(TRUE) : seq());
-// keyCertSign + cRLSign (bits 5, 6) for CAs; digitalSignature (bit 0) for leaves.
-const keyUsage = (ca: boolean): Bytes => extension("2.5.29.15", true, ca ? new Uint8Array([0x03, 0x02, 0x01, 0x06]) : new Uint8Array([0x03, 0x02, 0x07, 0x80]));
-const subjectKeyId = (id: Uint8Array): Bytes => extension("2.5.29.14", false, tlv(0x04, id));
-const authorityKeyId = (id: Uint8Array): Bytes => extension("2.5.29.35", false, seq(tlv(0x80, id)));
-
-/** SubjectAltName: URIs (tag [6]) then DNS names (tag [2]). */
-function subjectAltName(uris: readonly string[], dnsNames: readonly string[] = []): Bytes {
-  return extension("2.5.29.17", false, tlvOf(0x30, [...uris.map((u) => tlv(0x86, ascii(u))), ...dnsNames.map((d) => tlv(0x82, ascii(d)))]));
-}
-
-/** NameConstraints (critical): permitted URI hosts and DNS names, excluded DNS names. */
-function nameConstraints(permittedUris: readonly string[], permittedDns: readonly string[], excludedDns: readonly string[]): Bytes {
-  const subtree = (tag: number) => (n: string): Bytes => seq(tlv(tag, ascii(n)));
-  const permitted = tlvOf(0xa0, [...permittedUris.map(subtree(0x86)), ...permittedDns.map(subtree(0x82))]);
-  const excluded = excludedDns.length ? [tlvOf(0xa1, excludedDns.map(subtree(0x82)))] : [];
-  return extension("2.5.29.30", true, seq(permitted, ...excluded));
 }
 
 function randomBytes(n: number): Bytes {
@@ -129,33 +114,131 @@ function serialNumber(): Bytes {
 }
 
 // ---------------------------------------------------------------------------------------
+// Names, general names, extensions
+
+const OID_CN = "2.5.4.3";
+const OID_O = "2.5.4.10";
+/** DirectoryString tags: UTF8String and PrintableString. */
+export type StringTag = 0x0c | 0x13;
+
+/** A Name of one attribute per RDN, each `CN=<value>` of string type `tag`. */
+function nameOf(values: readonly string[], tag: StringTag = 0x0c): Bytes {
+  return tlvOf(0x30, values.map((v) => tlv(0x31, seq(oid(OID_CN), tlv(tag, new TextEncoder().encode(v))))));
+}
+
+/** Name `O=SPIFFE, CN=<cn>`. */
+function name(cn: string): Bytes {
+  return seq(tlv(0x31, seq(oid(OID_O), tlv(0x0c, ascii("SPIFFE")))), tlv(0x31, seq(oid(OID_CN), tlv(0x0c, ascii(cn)))));
+}
+
+const gn = {
+  email: (mailbox: string): Bytes => tlv(0x81, ascii(mailbox)),
+  dns: (host: string): Bytes => tlv(0x82, ascii(host)),
+  dir: (nameDer: Bytes): Bytes => tlv(0xa4, nameDer),
+  uri: (uri: string): Bytes => tlv(0x86, ascii(uri)),
+};
+
+function extension(id: string, critical: boolean, value: Uint8Array): Bytes {
+  return critical ? seq(oid(id), TRUE, tlv(0x04, value)) : seq(oid(id), tlv(0x04, value));
+}
+
+const basicConstraints = (ca: boolean): Bytes => extension("2.5.29.19", true, ca ? seq(TRUE) : seq());
+// keyCertSign + cRLSign (bits 5, 6) for CAs; digitalSignature (bit 0) for leaves.
+const keyUsage = (ca: boolean): Bytes => extension("2.5.29.15", true, ca ? new Uint8Array([0x03, 0x02, 0x01, 0x06]) : new Uint8Array([0x03, 0x02, 0x07, 0x80]));
+const subjectKeyId = (id: Uint8Array): Bytes => extension("2.5.29.14", false, tlv(0x04, id));
+const authorityKeyId = (id: Uint8Array): Bytes => extension("2.5.29.35", false, seq(tlv(0x80, id)));
+/** authorityKeyIdentifier with authorityCertIssuer (GeneralNames) and authorityCertSerialNumber only. */
+const authorityCertIssuer = (names: readonly Bytes[]): Bytes => extension("2.5.29.35", false, seq(tlvOf(0xa1, names), tlv(0x82, new Uint8Array([0x01]))));
+const subjectAltName = (names: readonly Bytes[]): Bytes => extension("2.5.29.17", false, tlvOf(0x30, names));
+/** nameConstraints (critical) from encoded GeneralNames. */
+function nameConstraints(o: { permitted?: readonly Bytes[]; excluded?: readonly Bytes[] }): Bytes {
+  const subtrees = (tag: number, list: readonly Bytes[] | undefined): Bytes[] => (list?.length ? [tlvOf(tag, list.map((n) => seq(n)))] : []);
+  return extension("2.5.29.30", true, seq(...subtrees(0xa0, o.permitted), ...subtrees(0xa1, o.excluded)));
+}
+/** A small, distinct, non-critical extension of an unknown OID (ignored by the verifier). */
+const filler = (i: number): Bytes => extension(`1.3.6.1.4.1.99999.${i}`, false, NULL);
+
+// ---------------------------------------------------------------------------------------
 // Keys and signers
 
-/** What signs certificates: its SubjectPublicKeyInfo, the signatureAlgorithm it writes, and sign(tbs). */
+/** What signs certificates: the signatureAlgorithm it writes, and sign(tbs). */
 export interface Signer {
-  readonly label: string;
-  readonly spki: Bytes;
   readonly algorithm: Bytes;
   sign(tbs: Bytes): Promise<Bytes>;
 }
 
-const SIGNATURE_OIDS = { "P-256": "1.2.840.10045.4.3.2", "P-521": "1.2.840.10045.4.3.4" } as const;
-const HASH_OF = { "P-256": "SHA-256", "P-521": "SHA-512" } as const;
+/** A public key, and a signer when we hold its private key. */
+export interface Key {
+  readonly spki: Bytes;
+  readonly signer?: Signer;
+}
 
-/** A fresh ECDSA key (P-256 with SHA-256, P-521 with SHA-512). */
-export async function ecdsaSigner(curve: "P-256" | "P-521"): Promise<Signer> {
+type Curve = "P-256" | "P-384" | "P-521";
+const ECDSA_OID = { "SHA-256": "1.2.840.10045.4.3.2", "SHA-384": "1.2.840.10045.4.3.3", "SHA-512": "1.2.840.10045.4.3.4" } as const;
+const HASH_OF: Record<Curve, keyof typeof ECDSA_OID> = { "P-256": "SHA-256", "P-384": "SHA-384", "P-521": "SHA-512" };
+const SIZE_OF: Record<Curve, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
+
+/** A fresh ECDSA key (each curve with its usual hash). */
+export async function ecdsaKey(curve: Curve): Promise<Key> {
   const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, ["sign", "verify"])) as CryptoKeyPair;
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
-  const size = curve === "P-256" ? 32 : 66;
+  const hash = HASH_OF[curve];
+  const size = SIZE_OF[curve];
   return {
-    label: curve,
-    spki,
-    algorithm: seq(oid(SIGNATURE_OIDS[curve])),
-    async sign(tbs) {
-      const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: HASH_OF[curve] }, pair.privateKey, tbs));
-      return seq(integer(raw.subarray(0, size)), integer(raw.subarray(size)));
+    spki: new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey)),
+    signer: {
+      algorithm: seq(oid(ECDSA_OID[hash])),
+      async sign(tbs) {
+        const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash }, pair.privateKey, tbs));
+        return seq(integer(raw.subarray(0, size)), integer(raw.subarray(size)));
+      },
     },
   };
+}
+
+/**
+ * Declares ECDSA with `hash` and "signs" with random r and s of 32 bytes below 2^255: a
+ * well-formed signature that every curve's verifier checks in full, and that never verifies.
+ */
+function forgedEcdsa(hash: keyof typeof ECDSA_OID): Signer {
+  const half = (): Bytes => {
+    const b = randomBytes(32);
+    b[0] = (b[0]! & 0x7f) | 0x01;
+    return b;
+  };
+  return { algorithm: seq(oid(ECDSA_OID[hash])), sign: async () => seq(integer(half()), integer(half())) };
+}
+
+const SHA256_WITH_RSA: Bytes = seq(oid("1.2.840.113549.1.1.11"), NULL);
+/** The largest odd RSA public exponent the key policy accepts (the costliest public operation). */
+export const RSA_EXPONENT = 2n ** 31n - 1n;
+
+/** Declares sha256WithRSAEncryption and "signs" with 512 random bytes below every 4096-bit modulus (it never verifies). */
+function forgedRsa4096(): Signer {
+  return {
+    algorithm: SHA256_WITH_RSA,
+    sign: async () => {
+      const s = randomBytes(512);
+      s[0] = 0x01;
+      return s;
+    },
+  };
+}
+
+function rsaSpki(n: bigint, e: bigint): Bytes {
+  return seq(seq(oid("1.2.840.113549.1.1.1"), NULL), tlv(0x03, new Uint8Array([0]), seq(integer(bigToBytes(n)), integer(bigToBytes(e)))));
+}
+
+/**
+ * An RSA-4096 public key with exponent 2^31 − 1 whose private key nobody has: a random odd
+ * modulus starting 0xffff (so every 4096-bit signature value is below it and each check does
+ * the whole modular exponentiation). The key policy and every runtime's importKey accept it.
+ */
+export function rsa4096DecoyKey(): Key {
+  const m = randomBytes(512);
+  m[0] = 0xff;
+  m[1] = 0xff;
+  m[511]! |= 1;
+  return { spki: rsaSpki(bytesToBig(m), RSA_EXPONENT) };
 }
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
@@ -239,105 +322,84 @@ function randomPrime(bits: number, low: bigint): bigint {
   }
 }
 
-/** A multi-prime RSA key (RFC 8017 §3): to a verifier, any RSA public key of its size. */
-interface RsaKey {
-  readonly n: bigint;
-  readonly e: bigint;
-  readonly bytes: number;
-  readonly primes: readonly bigint[];
-  /** d mod (p - 1), per prime. */
-  readonly exponents: readonly bigint[];
-  /** CRT coefficients: (n/p) · ((n/p)⁻¹ mod p), per prime. */
-  readonly coefficients: readonly bigint[];
-}
+const SHA256_DIGEST_INFO = new Uint8Array([0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]);
 
 /**
- * An RSA key of exactly `bits` bits made of `bits / 512` primes of 512 bits, with public
- * exponent `e`, or (`e` a number of bits) a random odd exponent of that many bits.
+ * An RSA-4096 key with public exponent 2^31 − 1 that signs (RSASSA-PKCS1-v1_5, SHA-256): a
+ * multi-prime key (RFC 8017 §3) of eight 512-bit primes made with BigInt, because Web Crypto
+ * only generates exponents 3 and 65537 on some runtimes. To a verifier it is any RSA-4096 key.
  */
-function rsaKey(bits: number, e: bigint | { bits: number }): RsaKey {
+export function rsa4096Key(): Key {
+  const bits = 4096;
   const count = bits / 512;
   // Every prime ≥ 2^(512 − 1/count) makes the product ≥ 2^(bits − 1): exactly `bits` bits.
-  const scale = 1_000_000_000n;
-  const low = ((1n << 512n) * BigInt(Math.ceil(2 ** (-1 / count) * 1e9) + 1)) / scale;
+  const low = ((1n << 512n) * BigInt(Math.ceil(2 ** (-1 / count) * 1e9) + 1)) / 1_000_000_000n;
   for (;;) {
     const primes: bigint[] = [];
     while (primes.length < count) {
       const p = randomPrime(512, low);
-      if (!primes.includes(p)) primes.push(p);
+      if (!primes.includes(p) && gcd(RSA_EXPONENT, p - 1n) === 1n) primes.push(p);
     }
     const n = primes.reduce((a, p) => a * p, 1n);
     if (n.toString(2).length !== bits) continue;
-    let exponent: bigint;
-    if (typeof e === "bigint") {
-      exponent = e;
-      if (primes.some((p) => gcd(exponent, p - 1n) !== 1n)) continue;
-    } else {
-      do exponent = (bytesToBig(randomBytes(e.bits / 8)) | (1n << BigInt(e.bits - 1)) | 1n) % (1n << BigInt(e.bits));
-      while (primes.some((p) => gcd(exponent, p - 1n) !== 1n));
-    }
-    const exponents = primes.map((p) => modInverse(exponent % (p - 1n), p - 1n));
+    const exponents = primes.map((p) => modInverse(RSA_EXPONENT % (p - 1n), p - 1n));
     const coefficients = primes.map((p) => {
       const m = n / p;
       return (m * modInverse(m % p, p)) % n;
     });
-    return { n, e: exponent, bytes: bits / 8, primes, exponents, coefficients };
+    let checked = false;
+    const signer: Signer = {
+      algorithm: SHA256_WITH_RSA,
+      async sign(tbs) {
+        const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", tbs));
+        const t = concat([SHA256_DIGEST_INFO, hash]);
+        const em = new Uint8Array(512).fill(0xff);
+        em[0] = 0x00;
+        em[1] = 0x01;
+        em[512 - t.length - 1] = 0x00;
+        em.set(t, 512 - t.length);
+        const m = bytesToBig(em);
+        let s = 0n;
+        primes.forEach((p, i) => {
+          s += modPow(m % p, exponents[i]!, p) * coefficients[i]!;
+        });
+        s %= n;
+        if (!checked) {
+          if (modPow(s, RSA_EXPONENT, n) !== m) throw new Error("RSA-4096 signing self-check failed");
+          checked = true;
+        }
+        return bigToBytes(s, 512);
+      },
+    };
+    return { spki: rsaSpki(n, RSA_EXPONENT), signer };
   }
-}
-
-const SHA256_DIGEST_INFO = new Uint8Array([0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]);
-
-/** RSASSA-PKCS1-v1_5 with SHA-256 (sha256WithRSAEncryption), signed with the CRT. */
-function rsaSigner(label: string, key: RsaKey): Signer {
-  const spki = seq(seq(oid("1.2.840.113549.1.1.1"), NULL), tlv(0x03, new Uint8Array([0]), seq(integer(bigToBytes(key.n)), integer(bigToBytes(key.e)))));
-  let checked = false;
-  return {
-    label,
-    spki,
-    algorithm: seq(oid("1.2.840.113549.1.1.11"), NULL),
-    async sign(tbs) {
-      const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", tbs));
-      const t = concat([SHA256_DIGEST_INFO, hash]);
-      const em = new Uint8Array(key.bytes).fill(0xff);
-      em[0] = 0x00;
-      em[1] = 0x01;
-      em[key.bytes - t.length - 1] = 0x00;
-      em.set(t, key.bytes - t.length);
-      const m = bytesToBig(em);
-      let s = 0n;
-      key.primes.forEach((p, i) => {
-        s += modPow(m % p, key.exponents[i]!, p) * key.coefficients[i]!;
-      });
-      s %= key.n;
-      if (!checked) {
-        // Once per key: the signature really verifies under (n, e).
-        if (modPow(s, key.e, key.n) !== m) throw new Error(`${label}: RSA signing self-check failed`);
-        checked = true;
-      }
-      return bigToBytes(s, key.bytes);
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------
 // Certificates
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+/** Whole seconds (certificate times have no fractions). */
+const at = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
 
 interface CertificateSpec {
   readonly issuer: Bytes;
   readonly subject: Bytes;
   readonly spki: Bytes;
   readonly extensions: readonly Bytes[];
-  readonly notBefore: Date;
-  readonly notAfter: Date;
+  /** Default: valid from a day ago for 30 days. */
+  readonly notAfter?: Date;
 }
 
 async function certificate(spec: CertificateSpec, signer: Signer): Promise<Bytes> {
+  const now = Date.now();
   const tbs = seq(
     tlv(0xa0, new Uint8Array([0x02, 0x01, 0x02])), // v3
     integer(serialNumber()),
     signer.algorithm,
     spec.issuer,
-    seq(time(spec.notBefore), time(spec.notAfter)),
+    seq(time(at(now - DAY)), time(spec.notAfter ?? at(now + 30 * DAY))),
     spec.subject,
     spec.spki,
     tlv(0xa3, tlvOf(0x30, spec.extensions)),
@@ -345,21 +407,32 @@ async function certificate(spec: CertificateSpec, signer: Signer): Promise<Bytes
   return seq(tbs, signer.algorithm, tlv(0x03, new Uint8Array([0]), await signer.sign(tbs)));
 }
 
-const HOUR = 3600_000;
-const DAY = 24 * HOUR;
-/** Whole seconds (certificate times have no fractions). */
-const at = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
+/** A CA certificate: cA, keyCertSign + cRLSign, the given key identifiers and extra extensions. */
+function caCertificate(o: { subject: Bytes; issuer: Bytes; key: Key; ski?: Bytes; aki?: Bytes; extra?: readonly Bytes[] }, signer: Signer): Promise<Bytes> {
+  const ids = [...(o.ski ? [subjectKeyId(o.ski)] : []), ...(o.aki ? [authorityKeyId(o.aki)] : [])];
+  return certificate({ issuer: o.issuer, subject: o.subject, spki: o.key.spki, extensions: [basicConstraints(true), keyUsage(true), ...ids, ...(o.extra ?? [])] }, signer);
+}
 
-/** One chain to verify: the peer's certificates, leaf first, and what it is. */
-export interface HostileChain {
-  /** Short label for the bench tables. */
-  readonly label: string;
-  /** What is hostile about it, with its sizes. */
-  readonly description: string;
-  /** DER certificates, leaf first (as a TLS peer sends them). */
-  readonly chain: readonly Bytes[];
-  /** (c) only: constraints × names, the comparisons a verifier without a cap makes. */
-  readonly comparisons?: number;
+/** Leaf keys are never used to sign: one per run. */
+let leafKey: Promise<Key> | undefined;
+
+/** A leaf X.509-SVID: cA false, digitalSignature, SAN = its SPIFFE ID and `sans`, then `extra` extensions. */
+async function leafCertificate(
+  o: { issuer: Bytes; path: string; aki?: Bytes; subject?: Bytes; sans?: readonly Bytes[]; extra?: readonly Bytes[]; replaceAki?: Bytes },
+  signer: Signer,
+): Promise<Bytes> {
+  const key = await (leafKey ??= ecdsaKey("P-256"));
+  const aki = o.replaceAki ?? (o.aki ? authorityKeyId(o.aki) : undefined);
+  return certificate(
+    {
+      issuer: o.issuer,
+      subject: o.subject ?? name(`leaf ${o.path}`),
+      spki: key.spki,
+      extensions: [basicConstraints(false), keyUsage(false), ...(aki ? [aki] : []), subjectAltName([gn.uri(`spiffe://${TRUST_DOMAIN}/${o.path}`), ...(o.sans ?? [])]), ...(o.extra ?? [])],
+      notAfter: at(Date.now() + DAY),
+    },
+    signer,
+  );
 }
 
 /** The trust anchor all chains are verified against (the bundle of {@link TRUST_DOMAIN}). */
@@ -367,250 +440,409 @@ export interface BenchRoot {
   readonly der: Bytes;
   readonly name: Bytes;
   readonly keyId: Bytes;
-  readonly signer: Signer;
+  readonly key: Key;
 }
 
 /** A P-256 root CA: `CN=hostile-bench root`, SPIFFE ID `spiffe://example.org`. */
 export async function createRoot(): Promise<BenchRoot> {
-  const signer = await ecdsaSigner("P-256");
+  const key = await ecdsaKey("P-256");
   const rootName = name("hostile-bench root");
   const keyId = randomBytes(20);
-  const now = Date.now();
   const der = await certificate(
     {
       issuer: rootName,
       subject: rootName,
-      spki: signer.spki,
-      extensions: [basicConstraints(true), keyUsage(true), subjectKeyId(keyId), subjectAltName([`spiffe://${TRUST_DOMAIN}`])],
-      notBefore: at(now - DAY),
-      notAfter: at(now + 365 * DAY),
-    },
-    signer,
-  );
-  return { der, name: rootName, keyId, signer };
-}
-
-/** An intermediate CA signed by the root, with optional extra extensions. */
-async function intermediate(root: BenchRoot, cn: string, extra: readonly Bytes[] = []): Promise<{ der: Bytes; name: Bytes; keyId: Bytes; signer: Signer }> {
-  const signer = await ecdsaSigner("P-256");
-  const interName = name(cn);
-  const keyId = randomBytes(20);
-  const now = Date.now();
-  const der = await certificate(
-    {
-      issuer: root.name,
-      subject: interName,
-      spki: signer.spki,
-      extensions: [basicConstraints(true), keyUsage(true), subjectKeyId(keyId), authorityKeyId(root.keyId), subjectAltName([`spiffe://${TRUST_DOMAIN}`]), ...extra],
-      notBefore: at(now - DAY),
-      notAfter: at(now + 30 * DAY),
-    },
-    root.signer,
-  );
-  return { der, name: interName, keyId, signer };
-}
-
-/** A leaf X.509-SVID (cA false, digitalSignature) with `extra` extensions. */
-async function leaf(issuer: { name: Bytes; keyId: Bytes; signer: Signer }, path: string, extra: readonly Bytes[] = [], san?: Bytes): Promise<Bytes> {
-  const key = await ecdsaSigner("P-256");
-  const now = Date.now();
-  return certificate(
-    {
-      issuer: issuer.name,
-      subject: name(`leaf ${path}`),
       spki: key.spki,
-      extensions: [basicConstraints(false), keyUsage(false), authorityKeyId(issuer.keyId), san ?? subjectAltName([`spiffe://${TRUST_DOMAIN}/${path}`]), ...extra],
-      notBefore: at(now - HOUR),
-      notAfter: at(now + DAY),
+      extensions: [basicConstraints(true), keyUsage(true), subjectKeyId(keyId), subjectAltName([gn.uri(`spiffe://${TRUST_DOMAIN}`)])],
+      notAfter: at(Date.now() + 365 * DAY),
     },
-    issuer.signer,
+    key.signer!,
   );
+  return { der, name: rootName, keyId, key };
 }
 
-/** The baseline: a valid P-256 leaf → intermediate → root chain. */
-export async function validChain(root: BenchRoot): Promise<HostileChain> {
-  const inter = await intermediate(root, "hostile-bench intermediate");
+// ---------------------------------------------------------------------------------------
+// Families
+
+/** One kind of hostile (or valid) chain: `build()` makes a fresh variant each call. */
+export interface ChainFamily {
+  /** Short label for the bench tables. */
+  readonly label: string;
+  /** What it makes the verifier do, with its sizes. */
+  readonly description: string;
+  /** What verifyX509Svid must answer: "accepted" or an error code (the bench fails otherwise). */
+  readonly expect: string;
+  /** Signature checks it must cause, when known (the bench counts them once). */
+  readonly checks?: number;
+  /** A fresh variant: DER certificates, leaf first, none of them byte-equal to another variant's. */
+  build(): Promise<Bytes[]>;
+}
+
+/** Keys shared by the variants of a family (a key's import is per parsed certificate, so reuse does not help the verifier). */
+async function keys(count: number, make: () => Promise<Key> | Key): Promise<Key[]> {
+  const out: Key[] = [];
+  for (let i = 0; i < count; i++) out.push(await make());
+  return out;
+}
+
+/** The baseline: a valid P-256 leaf → intermediate → root chain (2 P-256 checks). */
+export async function validChain(root: BenchRoot): Promise<ChainFamily> {
+  const key = await ecdsaKey("P-256");
+  const keyId = randomBytes(20);
+  const interName = name("hostile-bench intermediate");
   return {
     label: "valid P-256 leaf→intermediate→root",
-    description: "a valid X.509-SVID chain: P-256 leaf and intermediate, P-256 root in the bundle",
-    chain: [await leaf(inter, "valid"), inter.der],
+    description: "a valid X.509-SVID chain: P-256 leaf and intermediate, P-256 root in the bundle (2 P-256 signature checks)",
+    expect: "accepted",
+    checks: 2,
+    async build() {
+      const inter = await caCertificate({ subject: interName, issuer: root.name, key, ski: keyId, aki: root.keyId, extra: [subjectAltName([gn.uri(`spiffe://${TRUST_DOMAIN}`)])] }, root.key.signer!);
+      return [await leafCertificate({ issuer: interName, path: "valid", aki: keyId }, key.signer!), inter];
+    },
   };
 }
 
 /**
- * A mesh of 15 CA certificates that all carry the ROOT's name as subject and issuer and the
- * root's key identifier as SKI and AKI (so neither names nor key identifiers tell the real
- * issuer apart), plus a leaf issued under that name. `keyOf(i)` is CA i's key; CA i is
- * signed by the key of CA i+1 (CA 15 by CA 1's), the leaf by CA 1's: every signature is
- * valid, so path building walks through all 16 certificates and checks every
- * (certificate, candidate issuer) pair, yet no path ever reaches the root. The chain lists
- * the CAs in reverse (CA 15 first), so the one valid issuer of the leaf comes last.
+ * A "mesh": a leaf and 15 CA certificates that all carry the name `CN=hostile-bench mesh`
+ * (never the bundle root's, so the root is no candidate and costs nothing) and one shared key
+ * identifier, so neither names nor key identifiers tell the issuers apart. CA `a` (the first
+ * after the leaf) really signed the leaf; `a`'s own signature is forged; the other CAs
+ * ("decoys") sign nothing. Path building checks the leaf against `a` (valid), then `a`
+ * against every decoy in order (each invalid), then the leaf against the decoys, until the
+ * budget stops it: with `decoys` ordered by cost, every check the budget allows is made.
  */
-async function mesh(root: BenchRoot, signers: readonly Signer[], path: string): Promise<Bytes[]> {
-  const now = Date.now();
-  const cas: Bytes[] = [];
-  for (let i = 0; i < signers.length; i++) {
-    cas.push(
-      await certificate(
-        {
-          issuer: root.name,
-          subject: root.name,
-          spki: signers[i]!.spki,
-          extensions: [basicConstraints(true), keyUsage(true), subjectKeyId(root.keyId), authorityKeyId(root.keyId), subjectAltName([`spiffe://${TRUST_DOMAIN}`])],
-          notBefore: at(now - DAY),
-          notAfter: at(now + 30 * DAY),
-        },
-        signers[(i + 1) % signers.length]!,
-      ),
-    );
-  }
-  const leafDer = await leaf({ name: root.name, keyId: root.keyId, signer: signers[0]! }, path);
-  return [leafDer, ...cas.reverse()];
-}
-
-const MESH_CAS = MAX_CHAIN_CERTIFICATES - 1;
-
-/**
- * (a) The issue's chain: 15 same-name CAs sharing ONE RSA-3072 public key whose exponent is
- * a random odd 3000-bit number (an RSA public operation then costs ~3000 modular squarings
- * instead of 17), all signatures valid (we hold the key), so every pair is checked.
- */
-export async function sharedHugeExponentMesh(root: BenchRoot): Promise<HostileChain> {
-  const signer = rsaSigner("RSA-3072, e of 3000 bits", rsaKey(3072, { bits: 3000 }));
+function mesh(o: { label: string; description: string; checks: number; a: Key; aForged: Signer; decoys: readonly Key[] }): ChainFamily {
+  const meshName = name("hostile-bench mesh");
+  const keyId = randomBytes(20);
+  if (o.decoys.length !== LIMITS.chainCertificates - 2) throw new Error("a mesh has 14 decoys");
   return {
-    label: "(a) 15 same-name CAs sharing one RSA-3072 key with a 3000-bit exponent",
-    description:
-      "leaf + 15 CAs, all named like the bundle root and carrying its key identifier, one shared RSA-3072 public key with a random odd 3000-bit exponent; " +
-      "every signature valid, CA i signed by CA i+1 in a cycle, so path building checks every (certificate, candidate) pair and never reaches the root",
-    chain: await mesh(root, Array.from({ length: MESH_CAS }, () => signer), "mesh-a"),
+    label: o.label,
+    description: o.description,
+    expect: "ERR_X509_SVID_VERIFICATION_LIMIT",
+    checks: o.checks,
+    async build() {
+      const ca = (key: Key, signer: Signer): Promise<Bytes> => caCertificate({ subject: meshName, issuer: meshName, key, ski: keyId, aki: keyId }, signer);
+      const leaf = await leafCertificate({ issuer: meshName, path: "mesh", aki: keyId }, o.a.signer!);
+      const decoys: Bytes[] = [];
+      for (const d of o.decoys) decoys.push(await ca(d, o.aForged));
+      return [leaf, await ca(o.a, o.aForged), ...decoys];
+    },
   };
 }
 
-/** (b) 15 same-name CAs with distinct P-521 keys, cross-signed in a cycle (ECDSA P-521 with SHA-512). */
-export async function p521Mesh(root: BenchRoot): Promise<HostileChain> {
-  const signers: Signer[] = [];
-  for (let i = 0; i < MESH_CAS; i++) signers.push(await ecdsaSigner("P-521"));
-  return {
-    label: "(b) 15 same-name cross-signed P-521 CAs (distinct keys, shared SKI/AKI)",
+/** (a) P-521: 2 checks of 16 units each spend the whole budget of 32; the third is refused. */
+export async function p521Mesh(): Promise<ChainFamily> {
+  return mesh({
+    label: "(a) P-521 mesh: 2 P-521 checks (the whole cost budget)",
     description:
-      "leaf + 15 CAs named like the bundle root with its key identifier as SKI and AKI, 15 distinct P-521 keys, CA i signed by CA i+1 in a cycle (ecdsa-with-SHA512): " +
-      "every pair is a P-521 signature check, no path reaches the root",
-    chain: await mesh(root, signers, "mesh-p521"),
-  };
+      "leaf + 15 same-name CAs with P-521 keys and a shared key identifier: the leaf verifies under CA a (P-521 check 1, 16 units), a's forged signature fails under decoy 1 " +
+      "(check 2, 32 units), the third P-521 check would exceed the budget of 32 units",
+    checks: 2,
+    a: await ecdsaKey("P-521"),
+    aForged: forgedEcdsa("SHA-512"),
+    decoys: await keys(14, () => ecdsaKey("P-521")),
+  });
 }
 
-/** (b) The same mesh with 15 distinct RSA-8192 keys, e = 65537 (sha256WithRSAEncryption). */
-export async function rsa8192Mesh(root: BenchRoot): Promise<HostileChain> {
-  const signers: Signer[] = [];
-  for (let i = 0; i < MESH_CAS; i++) signers.push(rsaSigner("RSA-8192", rsaKey(8192, 65537n)));
-  return {
-    label: "(b) 15 same-name cross-signed RSA-8192 CAs, e=65537 (distinct keys, shared SKI/AKI)",
+/** (b) P-384: 3 checks of 9 units, then 5 P-256 checks fill the budget (32 units, 8 checks). */
+export async function p384Mesh(): Promise<ChainFamily> {
+  return mesh({
+    label: "(b) P-384 mesh: 3 P-384 + 5 P-256 checks (the whole cost budget)",
     description:
-      "leaf + 15 CAs named like the bundle root with its key identifier as SKI and AKI, 15 distinct RSA-8192 keys with e = 65537 (16-prime keys: to a verifier " +
-      "any 8192-bit RSA key), CA i signed by CA i+1 in a cycle: every pair is an RSA-8192 signature check, no path reaches the root",
-    chain: await mesh(root, signers, "mesh-rsa8192"),
-  };
+      "leaf + 15 same-name CAs: a and 2 decoys with P-384 keys, 12 decoys with P-256 keys; a's forged ECDSA signature (32-byte r and s) is checked in full under every curve: " +
+      "3 P-384 checks (27 units) + 5 P-256 checks (32 units), the next would exceed the budget",
+    checks: 8,
+    a: await ecdsaKey("P-384"),
+    aForged: forgedEcdsa("SHA-384"),
+    decoys: [...(await keys(2, () => ecdsaKey("P-384"))), ...(await keys(12, () => ecdsaKey("P-256")))],
+  });
 }
 
-/** Sizes of a name-constraint chain. */
-export interface NameConstraintSize {
-  /** Permitted DNS subtrees; only the last one ("t") matches the leaf's DNS names. */
-  readonly permitted: number;
-  /** Excluded DNS subtrees; none matches. */
-  readonly excluded: number;
-  /** DNS SANs of the leaf (besides its SPIFFE ID), all under "t". */
-  readonly names: number;
+/** (c) RSA-4096, e = 2^31 − 1: 16 checks of 2 units, both limits reached at once. */
+export async function rsa4096Mesh(): Promise<ChainFamily> {
+  return mesh({
+    label: "(c) RSA-4096 mesh, e=2^31-1: 16 checks (both limits)",
+    description:
+      "leaf + 15 same-name CAs with RSA-4096 keys whose exponent is 2^31 − 1 (the costliest the key policy accepts): the leaf verifies under CA a, a's forged signature fails under " +
+      "the 14 decoys, the leaf fails under decoy 1: 16 checks of 2 units = 32; the 17th is refused",
+    checks: 16,
+    a: rsa4096Key(),
+    aForged: forgedRsa4096(),
+    decoys: await keys(14, rsa4096DecoyKey),
+  });
+}
+
+/** (d) P-256: all 16 checks. */
+export async function p256Mesh(): Promise<ChainFamily> {
+  return mesh({
+    label: "(d) P-256 mesh: 16 P-256 checks (the check limit)",
+    description: "leaf + 15 same-name CAs with P-256 keys: the leaf verifies under CA a, a fails under the 14 decoys, the leaf fails under decoy 1: 16 checks (16 units); the 17th is refused",
+    checks: 16,
+    a: await ecdsaKey("P-256"),
+    aForged: forgedEcdsa("SHA-256"),
+    decoys: await keys(14, () => ecdsaKey("P-256")),
+  });
+}
+
+/** (e) 1 P-521 + 15 P-256 checks: 16 checks, 31 units (more CPU than (a) or (d) where a P-521 check costs less than 15 P-256 checks' worth of units). */
+export async function mixedCurveMesh(): Promise<ChainFamily> {
+  return mesh({
+    label: "(e) mixed-curve mesh: 1 P-521 + 15 P-256 checks",
+    description:
+      "leaf + 15 same-name CAs: a (P-256) signed the leaf; decoys 1-13 have P-256 keys, decoy 14 a P-521 key; a's forged ECDSA signature is checked under all 14 (13 P-256 + 1 P-521), " +
+      "then the leaf under decoy 1: 16 checks, 31 units; the 17th is refused",
+    checks: 16,
+    a: await ecdsaKey("P-256"),
+    aForged: forgedEcdsa("SHA-256"),
+    decoys: [...(await keys(13, () => ecdsaKey("P-256"))), await ecdsaKey("P-521")],
+  });
+}
+
+/** The name forms of the name-constraint families. */
+export type NameForm = "directoryName" | "dNSName" | "rfc822Name" | "uniformResourceIdentifier";
+
+/**
+ * A domain name of 253 characters ending in the label `last`: as many one-letter labels as
+ * fit before it (125 or 126), so that splitting and checking it costs the most per byte.
+ */
+function manyLabels(last: string): string {
+  const count = Math.floor((253 - last.length) / 2);
+  return `${Array.from({ length: count }, () => "a").join(".")}.${last}`;
 }
 
 /**
- * Bytes per encoded DNS subtree (SEQUENCE { [2] "p1a2b.u" }) and DNS SAN ([2] "n1a2b.t") at
- * the largest sizes (a letter, up to 4 base-36 digits, a one-letter parent).
+ * A Name of 32 RDNs whose first 31 are shared by every name of a family and whose last one is
+ * `last`: comparing it with a subtree of the same 31 first RDNs goes through all 32. Values are
+ * `width` full-width letters (UTF-8, 3 bytes each, which NFKC folds: the costliest to compare).
  */
-const SUBTREE_BYTES = 11;
-const SAN_BYTES = 9;
+function deepName(last: string, width: number): Bytes {
+  return nameOf([...Array.from({ length: LIMITS.nameAttributes - 1 }, (_, i) => `${"Ｖ".repeat(width)}${i}`), last]);
+}
 
-/**
- * Name-constraint chains from small to the largest inside the 1 MiB cap, each step with
- * twice the comparisons of the one before (√2 more constraints and √2 more names; at the
- * largest, constraints and names split the bytes evenly, which maximizes their product).
- */
-export function nameConstraintSizes(): NameConstraintSize[] {
-  const budget = MAX_CHAIN_BYTES - 8 * 1024; // room for the two certificates' other fields
-  const constraints = Math.floor(budget / 2 / SUBTREE_BYTES);
-  const names = Math.floor(budget / 2 / SAN_BYTES);
-  const sizes: NameConstraintSize[] = [];
-  for (let shift = 10; shift >= 0; shift -= 0.5) {
-    const c = Math.max(2, Math.floor(constraints / 2 ** shift));
-    sizes.push({ permitted: Math.ceil(c / 2), excluded: Math.floor(c / 2), names: Math.max(1, Math.floor(names / 2 ** shift)) });
-  }
-  return sizes;
+const chainBytes = (chain: readonly Uint8Array[]): number => chain.reduce((n, c) => n + c.length, 0);
+
+/** The largest `width` from `max` down whose chain stays within 64 KiB. */
+async function widest(max: number, build: (width: number) => Promise<Bytes[]>): Promise<number> {
+  for (let width = max; width > 0; width--) if (chainBytes(await build(width)) <= LIMITS.chainBytes) return width;
+  throw new Error("no width fits 64 KiB");
 }
 
 /**
- * (c) An intermediate with many name constraints (permitted: the trust domain as a URI host,
- * `size.permitted - 1` DNS subtrees that match nothing and then "t"; excluded:
- * `size.excluded` DNS subtrees that match nothing) and a leaf with `size.names` DNS SANs
- * under "t": a verifier that compares every name with every constraint makes
- * (permitted + excluded) × names comparisons, and the chain is valid.
+ * (f)-(i) Name constraints × names of one form. An intermediate under the root excludes 32
+ * names of the form that match nothing; the names below it are all of that form and as costly
+ * to compare as the form allows (32-RDN directory names equal to the subtrees but for their
+ * last RDN; DNS names, mailboxes and URI hosts of 253 characters in 126 labels differing in
+ * the last one). Each name costs one comparison per subtree: 32 names × 32 subtrees is exactly
+ * the limit (1,024, accepted); with `over`, a 33rd name is refused when the count would pass
+ * 1,024 (after 1,024). URIs: a leaf has one (its SPIFFE ID), so the URIs are on a second
+ * intermediate below the constraining one (its names are checked too).
  */
-export async function nameConstraintChain(root: BenchRoot, size: NameConstraintSize): Promise<HostileChain> {
-  const permitted = [...Array.from({ length: size.permitted - 1 }, (_, i) => `p${i.toString(36)}.u`), "t"];
-  const excluded = Array.from({ length: size.excluded }, (_, i) => `x${i.toString(36)}.v`);
-  const names = Array.from({ length: size.names }, (_, i) => `n${i.toString(36)}.t`);
-  const inter = await intermediate(root, "hostile-bench constrained intermediate", [nameConstraints([TRUST_DOMAIN], permitted, excluded)]);
-  const leafDer = await leaf(inter, "constrained", [], subjectAltName([`spiffe://${TRUST_DOMAIN}/constrained`], names));
-  const constraints = size.permitted + size.excluded;
+export async function nameConstraintChain(root: BenchRoot, form: NameForm, over = false): Promise<ChainFamily> {
+  const subtrees = 32;
+  const names = LIMITS.nameConstraintChecks / subtrees + (over ? 1 : 0); // every name of the certificates below the constraining CA
+  const inter = await ecdsaKey("P-256");
+  const interId = randomBytes(20);
+  const interName = name("hostile-bench constrained intermediate");
+  const second = await ecdsaKey("P-256");
+  const secondName = name("hostile-bench URI intermediate");
+  const secondId = randomBytes(20);
+  const subtree = (j: number, width: number): Bytes => {
+    switch (form) {
+      case "directoryName":
+        return gn.dir(deepName(`subtree ${j}`, width));
+      case "dNSName":
+        return gn.dns(manyLabels(`x${j}`));
+      case "rfc822Name":
+        return gn.email(`.${manyLabels(`x${j}`)}`);
+      case "uniformResourceIdentifier":
+        return gn.uri(manyLabels(`x${j}`)); // a host: compared exactly, then (excluded) as a parent domain
+    }
+  };
+  const nameOfForm = (k: number, width: number): Bytes => {
+    switch (form) {
+      case "directoryName":
+        return gn.dir(deepName(`name ${k}`, width));
+      case "dNSName":
+        return gn.dns(manyLabels(`n${k}`));
+      case "rfc822Name":
+        return gn.email(`u${k}@${manyLabels("n")}`);
+      case "uniformResourceIdentifier":
+        return gn.uri(`https://${manyLabels(`n${k}`)}/`);
+    }
+  };
+  const build = async (width: number): Promise<Bytes[]> => {
+    const nc = nameConstraints({ excluded: Array.from({ length: subtrees }, (_, j) => subtree(j, width)) });
+    const constrained = await caCertificate({ subject: interName, issuer: root.name, key: inter, ski: interId, aki: root.keyId, extra: [nc] }, root.key.signer!);
+    if (form === "uniformResourceIdentifier") {
+      const uris = Array.from({ length: names - 3 }, (_, k) => nameOfForm(k, width));
+      const mid = await caCertificate({ subject: secondName, issuer: interName, key: second, ski: secondId, aki: interId, extra: [subjectAltName(uris)] }, inter.signer!);
+      return [await leafCertificate({ issuer: secondName, path: "nc-uri", aki: secondId }, second.signer!), mid, constrained];
+    }
+    const subject = form === "directoryName" ? deepName("subject", width) : undefined;
+    const sans = Array.from({ length: names - 2 }, (_, k) => nameOfForm(k, width));
+    return [await leafCertificate({ issuer: interName, path: `nc-${form}`, aki: interId, subject, sans }, inter.signer!), constrained];
+  };
+  const width = form === "directoryName" ? await widest(12, build) : 0;
+  const what = {
+    directoryName: `32-RDN directoryNames (values of ${width} full-width letters and a number)`,
+    dNSName: "253-character dNSNames of 126 labels",
+    rfc822Name: "mailboxes on 253-character domains of 127 labels",
+    uniformResourceIdentifier: "URIs of 253-character hosts of 126 labels",
+  }[form];
+  const letter = { directoryName: "f", dNSName: "g", rfc822Name: "h", uniformResourceIdentifier: "i" }[form];
   return {
-    label: "(c) name constraints × SAN DNS names",
+    label: over
+      ? `(${letter}+) name constraints: ${names} ${form}-form names × ${subtrees} subtrees (over the limit: refused after ${LIMITS.nameConstraintChecks} comparisons)`
+      : `(${letter}) name constraints: ${form} × ${names * subtrees} comparisons (the most the limit allows)`,
     description:
-      `intermediate with ${size.permitted + 1} permitted subtrees (1 URI, ${size.permitted} DNS, only the last DNS one matching) and ${size.excluded} excluded DNS subtrees; ` +
-      `leaf with ${size.names} DNS SANs + its SPIFFE ID: ${constraints} × ${size.names} = ${(constraints * size.names).toExponential(2)} name comparisons; chain valid`,
-    chain: [leafDer, inter.der],
-    comparisons: constraints * size.names,
+      `an intermediate excludes ${subtrees} ${what}, none matching; below it ${names} names are checked (` +
+      (form === "uniformResourceIdentifier"
+        ? `a second intermediate's subject and ${names - 3} URIs, the leaf's subject and SPIFFE ID`
+        : `the leaf's subject, its SPIFFE ID and ${names - 2} ${form}s`) +
+      `): ${names} × ${subtrees} = ${names * subtrees} comparisons` +
+      (over ? `: refused when the count would pass ${LIMITS.nameConstraintChecks}, after ${LIMITS.nameConstraintChecks} comparisons` : ", exactly the limit; chain valid"),
+    expect: over ? "ERR_X509_SVID_VERIFICATION_LIMIT" : "accepted",
+    checks: form === "uniformResourceIdentifier" ? 3 : 2,
+    build: () => build(width),
   };
 }
 
 /**
- * (d) One leaf of ≈1 MiB (the chain just under the cap): `kind` "extensions" fills it with
- * small distinct non-critical extensions (unknown OIDs under 1.3.6.1.4.1.99999), "san" with
- * one SubjectAltName of DNS names. Validly signed: the whole chain is accepted.
+ * (j), (k) The largest certificate the parser accepts, as costly to decode as we could make
+ * it: 32 extensions; a SubjectAltName of the SPIFFE ID and 127 directoryNames, and an
+ * authorityKeyIdentifier whose authorityCertIssuer holds as many more as fit, every one a Name
+ * of 32 one-character attributes of string type `tag` (the smallest attribute, so the most of
+ * them per byte); a subject of 32 attributes. The whole chain (this leaf and a small
+ * intermediate) just under 64 KiB, or (`oversized`, the sanity row (n)) just over it. Chain valid.
  */
-export async function hugeLeafChain(root: BenchRoot, kind: "extensions" | "san"): Promise<HostileChain> {
-  const inter = await intermediate(root, "hostile-bench intermediate (huge leaf)");
-  const room = MAX_CHAIN_BYTES - inter.der.length - 2048; // the leaf's other fields and signature
-  let count: number;
-  let itemBytes: number;
-  let build: (n: number) => Promise<Bytes>;
-  if (kind === "extensions") {
-    const ext = (i: number): Bytes => extension(`1.3.6.1.4.1.99999.${i}`, false, NULL);
-    itemBytes = ext(1).length; // the smallest; most are 1-2 bytes longer
-    build = (n) => leaf(inter, "huge-extensions", Array.from({ length: n }, (_, i) => ext(i + 1)));
-  } else {
-    itemBytes = SAN_BYTES - 2; // "n0.t" is 6 bytes, "n1a2b.t" 9
-    build = (n) =>
-      leaf(inter, "huge-san", [], subjectAltName([`spiffe://${TRUST_DOMAIN}/huge-san`], Array.from({ length: n }, (_, i) => `n${i.toString(36)}.t`)));
-  }
-  count = Math.floor(room / itemBytes);
-  let leafDer = await build(count);
-  // Too large: drop as many items as the excess holds (each at least itemBytes), and a few more.
-  while (leafDer.length + inter.der.length > MAX_CHAIN_BYTES) {
-    count -= Math.ceil((leafDer.length + inter.der.length - MAX_CHAIN_BYTES) / itemBytes) + 8;
-    leafDer = await build(count);
-  }
+export async function largestCertificateChain(root: BenchRoot, tag: StringTag, oversized = false): Promise<ChainFamily> {
+  const key = await ecdsaKey("P-256");
+  const keyId = randomBytes(20);
+  const interName = name("hostile-bench intermediate (largest leaf)");
+  const dn = nameOf(Array.from({ length: LIMITS.nameAttributes }, () => "x"), tag);
+  const sanNames = Array.from({ length: LIMITS.generalNames - 1 }, () => gn.dir(dn));
+  const fillers = Array.from({ length: LIMITS.extensions - 4 }, (_, i) => filler(i)); // + basicConstraints, keyUsage, SAN, AKI
+  const make = async (akiNames: number): Promise<Bytes[]> => {
+    const inter = await caCertificate({ subject: interName, issuer: root.name, key, ski: keyId, aki: root.keyId }, root.key.signer!);
+    const aki = authorityCertIssuer(Array.from({ length: akiNames }, () => gn.dir(dn)));
+    const leaf = await leafCertificate({ issuer: interName, path: "largest", subject: dn, sans: sanNames, replaceAki: aki, extra: fillers }, key.signer!);
+    return [leaf, inter];
+  };
+  // As many authorityCertIssuer names as keep the chain within 64 KiB (4 more for the oversized chain).
+  let akiNames = Math.min(LIMITS.generalNames, Math.ceil((LIMITS.chainBytes - chainBytes(await make(1))) / gn.dir(dn).length) + 1);
+  while (chainBytes(await make(akiNames)) > LIMITS.chainBytes) akiNames--;
+  if (oversized) akiNames += 4;
+  const sample = await make(akiNames);
+  const total = chainBytes(sample);
+  const attributes = (LIMITS.generalNames - 1 + akiNames + 1) * LIMITS.nameAttributes;
+  const type = tag === 0x0c ? "UTF8String" : "PrintableString";
   return {
-    label: kind === "extensions" ? "(d) ≈1 MiB leaf of small extensions" : "(d) ≈1 MiB leaf with one SAN of DNS names",
-    description:
-      kind === "extensions"
-        ? `a ${leafDer.length}-byte leaf with ${count} distinct non-critical unknown extensions (chain ${leafDer.length + inter.der.length} bytes); chain valid`
-        : `a ${leafDer.length}-byte leaf whose SubjectAltName holds its SPIFFE ID and ${count} DNS names (chain ${leafDer.length + inter.der.length} bytes); chain valid`,
-    chain: [leafDer, inter.der],
+    label: oversized
+      ? "(n) sanity: the chain of (j) grown just over 64 KiB"
+      : `(${tag === 0x0c ? "j" : "k"}) largest leaf: 32 extensions, ${LIMITS.generalNames - 1 + akiNames} directoryNames × 32 ${type} attributes`,
+    description: oversized
+      ? `the (j) chain with 4 more names: ${total} bytes, over the 64 KiB input limit (refused before anything is parsed)`
+      : `a ${sample[0]!.length}-byte leaf: 32 extensions, a SAN of its SPIFFE ID and ${LIMITS.generalNames - 1} directoryNames, an authorityCertIssuer of ${akiNames} more, a 32-attribute subject: ` +
+        `${attributes} one-character ${type} attributes to decode and check; chain of ${total} bytes (limit ${LIMITS.chainBytes}); chain valid`,
+    expect: oversized ? "ERR_X509_SVID_TOO_LARGE" : "accepted",
+    checks: oversized ? 0 : 2,
+    build: () => make(akiNames),
   };
 }
 
-/** Throws unless `c` is inside verifyX509Svid's input caps. */
-export function checkCaps(c: HostileChain): void {
-  const bytes = c.chain.reduce((n, d) => n + d.length, 0);
-  if (c.chain.length > MAX_CHAIN_CERTIFICATES || bytes > MAX_CHAIN_BYTES) {
-    throw new Error(`${c.label}: ${c.chain.length} certificates, ${bytes} bytes: outside the input caps`);
+/** (l) The longest valid path: leaf + 15 intermediates in the chain, the root in the bundle; 16 P-256 checks. */
+export async function longestValidChain(root: BenchRoot): Promise<ChainFamily> {
+  const count = LIMITS.chainCertificates - 1;
+  const cas = await keys(count, () => ecdsaKey("P-256"));
+  const ids = cas.map(() => randomBytes(20));
+  const names = cas.map((_, i) => name(`hostile-bench intermediate ${i + 1}`));
+  return {
+    label: "(l) longest valid chain: 16 certificates, 16 P-256 checks",
+    description: `leaf + ${count} intermediates in a line under the root (each P-256, distinct names): the path of 17 certificates validates with 16 P-256 checks, the check limit; chain valid`,
+    expect: "accepted",
+    checks: 16,
+    async build() {
+      const chain: Bytes[] = [];
+      for (let i = 0; i < count; i++) {
+        const issuer = i === 0 ? { name: root.name, id: root.keyId, signer: root.key.signer! } : { name: names[i - 1]!, id: ids[i - 1]!, signer: cas[i - 1]!.signer! };
+        chain.unshift(await caCertificate({ subject: names[i]!, issuer: issuer.name, key: cas[i]!, ski: ids[i]!, aki: issuer.id }, issuer.signer));
+      }
+      const leaf = await leafCertificate({ issuer: names[count - 1]!, path: "longest", aki: ids[count - 1]! }, cas[count - 1]!.signer!);
+      return [leaf, ...chain];
+    },
+  };
+}
+
+/**
+ * (m) Everything at once: 14 RSA-4096 decoys (e = 2^31 − 1) named like the leaf's real
+ * issuer I come first (14 failed checks, 28 units), then I (RSA-4096, valid, 30 units), then
+ * I under the root (P-256, 31 units): 16 checks. I excludes 32 directoryName subtrees and the
+ * leaf carries 32 directoryName-form names (its subject and 30 SAN directoryNames; plus its
+ * SPIFFE ID): 1,024 comparisons of 32 RDNs. All in 64 KiB. Chain valid.
+ */
+export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
+  const issuerKey = rsa4096Key();
+  const issuerId = randomBytes(20);
+  const issuerName = name("hostile-bench issuer");
+  const decoys = await keys(LIMITS.chainCertificates - 2, rsa4096DecoyKey);
+  const forged = forgedRsa4096();
+  const build = async (width: number): Promise<Bytes[]> => {
+    const nc = nameConstraints({ excluded: Array.from({ length: 32 }, (_, j) => gn.dir(deepName(`subtree ${j}`, width))) });
+    const issuer = await caCertificate({ subject: issuerName, issuer: root.name, key: issuerKey, ski: issuerId, aki: root.keyId, extra: [nc] }, root.key.signer!);
+    const decoyCerts: Bytes[] = [];
+    for (const d of decoys) decoyCerts.push(await caCertificate({ subject: issuerName, issuer: issuerName, key: d, ski: issuerId, aki: issuerId }, forged));
+    const sans = Array.from({ length: 30 }, (_, k) => gn.dir(deepName(`name ${k}`, width)));
+    const leaf = await leafCertificate({ issuer: issuerName, path: "everything", aki: issuerId, subject: deepName("subject", width), sans }, issuerKey.signer!);
+    return [leaf, ...decoyCerts, issuer];
+  };
+  const width = await widest(8, build);
+  return {
+    label: "(m) everything at once: 16 checks (15 RSA-4096) + 1,024 directoryName comparisons",
+    description:
+      "14 RSA-4096 decoys (e = 2^31 − 1) with the name and key identifier of the leaf's issuer I, sent before I: 14 failed checks, then I (RSA-4096, e = 2^31 − 1) and I under the root: " +
+      `16 checks, 31 units; I excludes 32 directoryNames of 32 RDNs (values of ${width} full-width letters and a number) and the leaf has 32 names (subject, SPIFFE ID, 30 directoryNames): ` +
+      "1,024 comparisons; chain valid",
+    expect: "accepted",
+    checks: 16,
+    build: () => build(width),
+  };
+}
+
+/** Throws unless `chain` is inside the input limits (or, for `expectTooLarge`, just outside the byte limit). */
+export function checkInput(label: string, chain: readonly Uint8Array[], expectTooLarge = false): void {
+  const bytes = chain.reduce((n, d) => n + d.length, 0);
+  const inside = chain.length <= LIMITS.chainCertificates && bytes <= LIMITS.chainBytes;
+  if (inside === expectTooLarge) throw new Error(`${label}: ${chain.length} certificates, ${bytes} bytes: ${inside ? "inside" : "outside"} the input limits`);
+}
+
+/** One signature check of a kind the families cause: a key, a signature, signed data. */
+export interface CheckKind {
+  readonly label: string;
+  readonly spki: Bytes;
+  readonly importParams: EcKeyImportParams | RsaHashedImportParams;
+  readonly verifyParams: EcdsaParams | Algorithm;
+  readonly signature: Bytes;
+  readonly data: Bytes;
+}
+
+/** The kinds of signature check the families cause, for a per-check cost figure (import + verify, as the verifier does per issuer). */
+export async function checkKinds(): Promise<CheckKind[]> {
+  const data = randomBytes(1024);
+  const out: CheckKind[] = [];
+  for (const curve of ["P-256", "P-384", "P-521"] as const) {
+    const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+    const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: HASH_OF[curve] }, pair.privateKey, data));
+    out.push({ label: curve, spki, importParams: { name: "ECDSA", namedCurve: curve }, verifyParams: { name: "ECDSA", hash: HASH_OF[curve] }, signature, data });
   }
+  const rsa = rsa4096DecoyKey();
+  out.push({
+    label: "RSA-4096 e=2^31-1",
+    spki: rsa.spki,
+    importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    verifyParams: { name: "RSASSA-PKCS1-v1_5" },
+    signature: await forgedRsa4096().sign(data),
+    data,
+  });
+  return out;
 }
