@@ -12,7 +12,7 @@ import { createX509PeerVerifier, type X509PeerVerifier } from "../core/svid/x509
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
 import { checkAuthorizer, checkBundleSource, checkMode, checkSvidSource, errorCode } from "./check-options.ts";
 import { type IdentityWatch, watchIdentity } from "./identity-watch.ts";
-import { credentialsOf, type TlsCredentials } from "./svid-credentials.ts";
+import { credentialsOf, type TlsCredentials, usableCredentials } from "./svid-credentials.ts";
 import { type SpiffeTlsMode } from "../http/tls-mode.ts";
 import { verifyPeerOf } from "./verify-peer.ts";
 
@@ -150,8 +150,13 @@ export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfi
   const connect = (host: string, port: number, options: ClientConnectOptions = {}): Promise<TLSSocket> => {
     let credentials: TlsCredentials | undefined;
     if (watch) {
-      credentials = watch.current();
-      if (!credentials) return Promise.reject(watch.problem() ?? new Error("the workload has no usable X.509-SVID"));
+      // What the source holds now, not what the last poll saw (up to IDENTITY_POLL_MS ago): a
+      // dial never presents an SVID that expired or was withdrawn meanwhile, and presents a
+      // rotation at once. The watch (and the listeners, e.g. a connection pool) catch up next.
+      const fresh = usableCredentials(init.source as X509SvidSource, now());
+      if (fresh !== watch.current()) queueMicrotask(watch.refresh);
+      if (fresh instanceof Error) return Promise.reject(fresh);
+      credentials = fresh;
     }
     const alpn = options.ALPNProtocols ? [...options.ALPNProtocols] : undefined;
     const connection: ConnectionOptions = {

@@ -14,6 +14,8 @@ export interface IdentityWatch {
   current(): TlsCredentials | undefined;
   /** Why there are none (undefined while there are). */
   problem(): Error | undefined;
+  /** Looks at the source now (as the poll does), e.g. after a dial saw a change first. */
+  refresh(): void;
   stop(): void;
 }
 
@@ -51,6 +53,7 @@ export function watchIdentity(source: X509SvidSource, options: IdentityWatchOpti
   return {
     current: () => credentials,
     problem: () => problem,
+    refresh: () => safely(evaluate),
     stop: () => {
       clearInterval(timer);
       unsubscribe();
