@@ -31,6 +31,14 @@ const identities = new WeakMap<object, PeerIdentity>();
  * servers, clients, `requireJwtSvid` and the testing entry's `withSpiffeId` only).
  */
 export function bindPeerIdentity(carrier: object, peer: PeerIdentity): void {
+  // The SpiffeId (and its TrustDomain) is frozen too: it is shared beyond this identity (the
+  // X.509 verifier's process-wide cache hands the same object to every later connection with
+  // the same chain), so a handler writing `peer.id.path` would otherwise change the ID that
+  // later connections are authorized with and later requests read.
+  if (!Object.isFrozen(peer.id)) {
+    Object.freeze(peer.id.trustDomain);
+    Object.freeze(peer.id);
+  }
   // One frozen identity per connection is shared by every message of it: no copy.
   const frozen = Object.isFrozen(peer) && Object.isFrozen(peer.certificates);
   identities.set(carrier, frozen ? peer : Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
