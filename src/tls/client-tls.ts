@@ -28,7 +28,7 @@ export interface ClientTlsConfigInit {
   readonly mode?: SpiffeTlsMode;
   /** The client's own X.509-SVID (`"mtls"`, `"mtls-web"`) and the bundles servers are verified with (`"mtls"`, `"tls"`); usually an `X509Source`. */
   readonly source?: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
-  /** Which server SPIFFE IDs are acceptable (`"mtls"`, `"tls"`). Required there. */
+  /** Which server SPIFFE IDs are acceptable (`"mtls"`, `"tls"`). Required there; refused (`ConfigError`) in `"mtls-web"`, where it would never run. */
   readonly authorizer?: Authorizer;
   /** `"mtls-web"`: the Web-PKI roots (PEM) the server's certificate must chain to. Default: the runtime's public roots. */
   readonly ca?: string | readonly string[];
@@ -113,6 +113,9 @@ export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfi
   if (verifiesSvid) {
     checkBundleSource(init.source);
     checkAuthorizer(init.authorizer, "the expected server identity: authorizeId(serverId), authorizeMemberOf(td), …");
+  } else if (init.authorizer !== undefined) {
+    // Never run, so never accepted: a client that seems to authorize its server must.
+    throw new ConfigError("authorizer", 'mode "mtls-web" checks the server by Web PKI (ca and host name), not by SPIFFE ID, so no authorizer would run: use mode "mtls" to authorize the server\'s SPIFFE ID');
   }
   const ca = init.ca === undefined ? undefined : typeof init.ca === "string" ? [init.ca] : init.ca;
   if (ca !== undefined) {

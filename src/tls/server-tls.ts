@@ -30,8 +30,8 @@ export interface ServerTlsConfigInit {
   /** Default `"mtls"`. */
   readonly mode?: SpiffeTlsMode;
   /** The server's own X.509-SVID (`"mtls"`, `"tls"`) and the bundles clients are verified with (`"mtls"`, `"mtls-web"`); usually an `X509Source`. */
-  readonly source?: Partial<X509SvidSource> & X509BundleSourceLike;
-  /** Which verified clients may connect (`"mtls"`, `"mtls-web"`). Required there. */
+  readonly source?: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
+  /** Which verified clients may connect (`"mtls"`, `"mtls-web"`). Required there; refused (`ConfigError`) in `"tls"`, where it would never run. */
   readonly authorizer?: Authorizer;
   /** `"mtls-web"`: the Web-PKI key and certificate chain the server presents (or a source of them that announces renewals). */
   readonly certificate?: WebCertificate | WebCertificateSource;
@@ -127,6 +127,9 @@ export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfi
   if (authenticatesClients) {
     checkBundleSource(init.source);
     checkAuthorizer(init.authorizer, "which clients may connect: authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
+  } else if (init.authorizer !== undefined) {
+    // Never run, so never accepted: a server that seems to authorize its clients must.
+    throw new ConfigError("authorizer", 'mode "tls" does not authenticate clients, so no authorizer would run: authorize callers by their JWT-SVIDs (requireJwtSvid, requireAuthorized) or use mode "mtls"');
   }
   if (mode === "mtls-web") checkWebCertificate(init.certificate);
   else if (init.certificate !== undefined) throw new ConfigError("certificate", `is for mode "mtls-web" only; mode "${mode}" presents the source's X.509-SVID`);

@@ -35,7 +35,8 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
     mode: options.mode,
     source: options.source as never,
     authorizer: "authorizer" in options ? options.authorizer : undefined,
-    certificate: options.mode === "mtls-web" ? options.certificate : undefined,
+    // Passed in every mode, so that a certificate given outside "mtls-web" is refused (ConfigError) rather than ignored.
+    certificate: "certificate" in options ? options.certificate : undefined,
     ALPNProtocols: ["h2", "http/1.1"],
     logger,
     onIdentityLost: options.onIdentityLost,
