@@ -173,7 +173,13 @@ export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfi
     });
     // The source must hold an SVID now (its error otherwise); one that already expired
     // starts the server in the lost state: it refuses handshakes until a rotation.
-    const held = credentialsOf(source);
+    let held: ReturnType<typeof credentialsOf>;
+    try {
+      held = credentialsOf(source);
+    } catch (err) {
+      watch.stop(); // no server: stop following the source (its poll and onUpdate listener)
+      throw err;
+    }
     initialPem = { key: held.key, cert: held.cert };
     if (!watch.current()) reportLoss(watch.problem());
     presented = () => {

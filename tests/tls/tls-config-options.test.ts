@@ -78,15 +78,36 @@ describe("createServerTlsConfig", () => {
     for (const c of configs) c.close();
   });
 
-  test("a source without an SVID now: the source's own error, not a ConfigError", () => {
+  test("a source without an SVID now: the source's own error, not a ConfigError; nothing keeps following the source", async () => {
+    const empty = new FakeX509Source({ bundles: [pki.bundle] });
+    let subscribed = 0;
+    const counting = {
+      getX509Svid: () => empty.getX509Svid(),
+      getX509BundleForTrustDomain: (td: string) => empty.getX509BundleForTrustDomain(td),
+      onUpdate(listener: () => void): () => void {
+        subscribed++;
+        const off = empty.onUpdate(listener);
+        return () => {
+          subscribed--;
+          off();
+        };
+      },
+    };
+    const lost: Error[] = [];
     let error: unknown;
     try {
-      createServerTlsConfig({ source: new FakeX509Source({ bundles: [pki.bundle] }), authorizer: authorizeAny() });
+      createServerTlsConfig({ source: counting, authorizer: authorizeAny(), onIdentityLost: (e) => void lost.push(e) });
     } catch (err) {
       error = err;
     }
     expect(error).not.toBeInstanceOf(ConfigError);
     expect((error as { code?: string }).code).toBe("ERR_TESTING_OPTIONS");
+    // the server was never made: no listener left on the source, no loss reported for it later
+    expect(subscribed).toBe(0);
+    empty.setX509Svid(source.getX509Svid());
+    empty.setX509Svid(undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lost).toEqual([]);
   });
 });
 
