@@ -36,7 +36,7 @@ import {
   readSubjectKeyId,
 } from "./x509/extensions.ts";
 import { type GeneralName, readGeneralNames } from "./x509/general-names.ts";
-import { MAX_EXTENSIONS, within } from "./x509/limits.ts";
+import { MAX_CERTIFICATE_NAME_ATTRIBUTES, MAX_EXTENSIONS, within } from "./x509/limits.ts";
 import { type PublicKey, readPublicKey } from "./x509/public-key.ts";
 import type { AlgorithmInfo } from "./x509/signature-algorithm.ts";
 
@@ -200,10 +200,18 @@ function parse(der: Uint8Array<ArrayBuffer>): CertificateInfo {
     unhandledCriticalExtensions: [],
   };
   if (extensionsElement) readExtensions(extensionsElement, info);
+  within(nameAttributes(info), MAX_CERTIFICATE_NAME_ATTRIBUTES, "name attributes in one certificate");
   return info;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Attributes of every Name the certificate holds (each directoryName is matched attribute by attribute). */
+function nameAttributes(info: CertificateInfo): number {
+  const count = (name: DistinguishedName): number => name.reduce((n, rdn) => n + rdn.length, 0);
+  const inNames = (names: readonly GeneralName[] | undefined): number => (names ?? []).reduce((n, g) => n + (g.type === "dn" ? count(g.name) : 0), 0);
+  return count(info.subject) + count(info.issuer) + inNames(info.subjectAltNames) + inNames(info.nameConstraints?.permitted) + inNames(info.nameConstraints?.excluded);
+}
 
 /** version [0] EXPLICIT Version DEFAULT v1: v1 is never encoded (DER), v2 = 1, v3 = 2. */
 function readVersion(element: DerElement | undefined): number {

@@ -43,6 +43,11 @@ export function readName(der: Uint8Array<ArrayBuffer>): DistinguishedName {
 
 const TAG_NUMERIC = 0x12;
 
+let strictUtf8: TextDecoder | undefined;
+function utf8(): TextDecoder {
+  return (strictUtf8 ??= new TextDecoder("utf-8", { fatal: true }));
+}
+
 /**
  * Attribute values must be well-formed strings of a type RFC 5280 names uses (as Go
  * checks them): PrintableString of its alphabet (plus "*" and "&", which real certificates
@@ -56,7 +61,7 @@ function checkDirectoryString(tag: number, value: Uint8Array): void {
       return;
     case TAG_UTF8:
       try {
-        new TextDecoder("utf-8", { fatal: true }).decode(value);
+        utf8().decode(value);
       } catch {
         throw new DerError("invalid UTF8String in a name");
       }
@@ -107,7 +112,7 @@ function textOf(a: Attribute): string | undefined {
   try {
     switch (a.tag) {
       case TAG_UTF8:
-        return new TextDecoder("utf-8", { fatal: true }).decode(a.value);
+        return utf8().decode(a.value);
       case TAG_PRINTABLE:
       case TAG_TELETEX:
       case TAG_IA5:
@@ -136,22 +141,27 @@ function textOf(a: Attribute): string | undefined {
   }
 }
 
-/** True when two RDNs hold the same attributes (as sets), compared per RFC 5280 §7.1. */
-export function rdnEqual(a: readonly Attribute[], b: readonly Attribute[]): boolean {
-  if (a.length !== b.length) return false;
-  const keys = b.map((x) => `${x.type}=${comparable(x)}`);
-  return a.every((x) => {
-    const i = keys.indexOf(`${x.type}=${comparable(x)}`);
-    if (i < 0) return false;
-    keys.splice(i, 1);
-    return true;
-  });
+/**
+ * The comparable form of each RDN of `name` (its attributes' types and folded values, sorted,
+ * so that a multi-valued RDN compares as a set), computed once per decoded name.
+ */
+export function rdnKeys(name: DistinguishedName): readonly string[] {
+  let keys = rdnKeyCache.get(name);
+  if (!keys) {
+    keys = name.map((rdn) => rdn.map((a) => `${a.type}=${comparable(a)}`).sort().join("\u0000"));
+    rdnKeyCache.set(name, keys);
+  }
+  return keys;
 }
 
-/** RFC 5280 §4.2.1.10: `name` is within the subtree `base` when `base`'s RDNs are a prefix of `name`'s. */
+const rdnKeyCache = new WeakMap<DistinguishedName, readonly string[]>();
+
+/** RFC 5280 §4.2.1.10: `name` is within the subtree `base` when `base`'s RDNs are a prefix of `name`'s (compared per §7.1). */
 export function nameWithin(name: DistinguishedName, base: DistinguishedName): boolean {
   if (base.length > name.length) return false;
-  for (let i = 0; i < base.length; i++) if (!rdnEqual(name[i]!, base[i]!)) return false;
+  const n = rdnKeys(name);
+  const b = rdnKeys(base);
+  for (let i = 0; i < b.length; i++) if (n[i] !== b[i]) return false;
   return true;
 }
 

@@ -10,6 +10,8 @@ export const MAX_EXTENSIONS = 32;
 export const MAX_GENERAL_NAMES = 128;
 /** Attributes of one Name (subject, issuer, directoryName). */
 export const MAX_NAME_ATTRIBUTES = 32;
+/** Attributes of all the Names of one certificate together (subject, issuer, directoryNames in SANs and constraints). */
+export const MAX_CERTIFICATE_NAME_ATTRIBUTES = 256;
 /** Items of one list: certificate policies, policy mappings, policy qualifiers, extended key usages. */
 export const MAX_LIST_ITEMS = 32;
 

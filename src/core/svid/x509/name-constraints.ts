@@ -37,23 +37,37 @@ export class NameConstraintState {
   }
 
   #problem(name: Subject, budget: VerificationBudget): string | undefined {
-    // Every subtree looked at counts against the budget, whatever its form.
-    budget.nameChecks(this.#excluded.length);
+    // Every subtree looked at counts against the budget, whatever its form; a directoryName
+    // comparison counts once per RDN it compares.
     for (const subtree of this.#excluded) {
+      budget.nameChecks(weight(subtree));
       if (subtree.type !== name.type) continue;
       if (matches(name, subtree, "excluded")) return `is in an excluded subtree (${describe(subtree)})`;
     }
     for (const permitted of this.#permitted) {
-      budget.nameChecks(permitted.length);
-      const ofForm = permitted.filter((s) => s.type === name.type && (s.type !== "other" || name.type !== "other" || s.form === name.form));
-      if (ofForm.length === 0) continue; // §6.1.4 (g)(i): that CA did not constrain this form
-      if (!ofForm.some((s) => matches(name, s, "permitted"))) return `is outside the permitted subtrees (${ofForm.map(describe).join(", ")})`;
+      let constrained = false;
+      let inside = false;
+      for (const subtree of permitted) {
+        budget.nameChecks(weight(subtree));
+        if (subtree.type !== name.type || (subtree.type === "other" && name.type === "other" && subtree.form !== name.form)) continue;
+        constrained = true;
+        if (matches(name, subtree, "permitted")) {
+          inside = true;
+          break;
+        }
+      }
+      // §6.1.4 (g)(i): a CA that did not constrain this form leaves it unconstrained.
+      if (constrained && !inside) return `is outside the permitted subtrees (${permitted.filter((t) => t.type === name.type).map(describe).join(", ")})`;
     }
     return undefined;
   }
 }
 
 type Subject = GeneralName;
+
+function weight(subtree: GeneralName): number {
+  return subtree.type === "dn" ? Math.max(1, subtree.name.length) : 1;
+}
 
 /**
  * True when `name` is inside `subtree` (same form). An unparseable name under a constraint of
@@ -64,18 +78,17 @@ function matches(name: Subject, subtree: GeneralName, list: "permitted" | "exclu
   switch (name.type) {
     case "dns": {
       if (subtree.type !== "dns") return false;
-      const labels = domainLabels(name.value, true);
-      return labels ? dnsWithin(labels, subtree.value) : unparseable;
+      const domain = domainOf(name, name.value, true);
+      return domain === undefined ? unparseable : dnsWithin(domain, constraintOf(subtree, subtree.value));
     }
     case "uri": {
       if (subtree.type !== "uri") return false;
-      const host = uriHost(name.value);
-      if (!host) return unparseable;
-      return hostWithin(host, subtree.value, list);
+      const host = hostOf(name);
+      return host === undefined ? unparseable : hostWithin(host, constraintOf(subtree, subtree.value), list);
     }
     case "email": {
       if (subtree.type !== "email") return false;
-      return mailboxWithin(name.value, subtree.value) ?? unparseable;
+      return mailboxWithin(name, subtree) ?? unparseable;
     }
     case "ip":
       return subtree.type === "ip" && ipWithin(name.bytes, subtree.bytes);
@@ -88,19 +101,52 @@ function matches(name: Subject, subtree: GeneralName, list: "permitted" | "exclu
   }
 }
 
+// Names and constraints are decoded once per parsed certificate (they are immutable), so a
+// comparison is a few string operations.
+const domains = new WeakMap<object, string | null>();
+const constraints = new WeakMap<object, Constraint>();
+
+/** A domain constraint: "" matches all; `subdomainsOnly` for a leading period; `base` undefined when malformed. */
+interface Constraint {
+  readonly all: boolean;
+  readonly subdomainsOnly: boolean;
+  readonly base: string | undefined;
+}
+
+/** The lowercased domain of a name (cached on `key`), or undefined when it is not a valid domain. */
+function domainOf(key: object, domain: string, wildcardAllowed: boolean): string | undefined {
+  let d = domains.get(key);
+  if (d === undefined) {
+    d = isDomain(domain, wildcardAllowed) ? domain.toLowerCase() : null;
+    domains.set(key, d);
+  }
+  return d ?? undefined;
+}
+
+function constraintOf(key: object, text: string): Constraint {
+  let c = constraints.get(key);
+  if (!c) {
+    const subdomainsOnly = text.startsWith(".");
+    const base = subdomainsOnly ? text.slice(1) : text;
+    c = { all: text === "", subdomainsOnly, base: isDomain(base, false) ? base.toLowerCase() : undefined };
+    constraints.set(key, c);
+  }
+  return c;
+}
+
 /**
- * The labels of a DNS name (letters, digits, "-", "_" and a leading "*" label allowed), lowercased;
- * undefined when malformed. A trailing dot is not accepted.
+ * A DNS name (letters, digits, "-", "_" and a leading "*" label allowed); a trailing dot is not
+ * accepted.
  */
-function domainLabels(domain: string, wildcardAllowed: boolean): string[] | undefined {
-  if (domain.length === 0 || domain.length > 253) return undefined;
-  const labels = domain.toLowerCase().split(".");
+function isDomain(domain: string, wildcardAllowed: boolean): boolean {
+  if (domain.length === 0 || domain.length > 253) return false;
+  const labels = domain.split(".");
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
     if (label === "*" && i === 0 && wildcardAllowed) continue;
-    if (label.length === 0 || label.length > 63 || !/^[a-z0-9_-]+$/.test(label)) return undefined;
+    if (label.length === 0 || label.length > 63 || !/^[A-Za-z0-9_-]+$/.test(label)) return false;
   }
-  return labels;
+  return true;
 }
 
 /**
@@ -109,14 +155,11 @@ function domainLabels(domain: string, wildcardAllowed: boolean): string[] | unde
  * period (not defined for dNSName; Go and NSS read it so) requires at least one added label;
  * an empty constraint matches every name.
  */
-function dnsWithin(labels: readonly string[], constraint: string): boolean {
-  if (constraint === "") return true;
-  const subdomainsOnly = constraint.startsWith(".");
-  const base = domainLabels(subdomainsOnly ? constraint.slice(1) : constraint, false);
-  if (!base) return false;
-  if (labels.length < base.length || (subdomainsOnly && labels.length === base.length)) return false;
-  const offset = labels.length - base.length;
-  return base.every((l, i) => labels[offset + i] === l);
+function dnsWithin(domain: string, c: Constraint): boolean {
+  if (c.all) return true;
+  if (c.base === undefined) return false;
+  if (domain === c.base) return !c.subdomainsOnly;
+  return domain.endsWith(`.${c.base}`);
 }
 
 /**
@@ -124,33 +167,50 @@ function dnsWithin(labels: readonly string[], constraint: string): boolean {
  * ".example.com" any host below it. In an EXCLUDED subtree the SDK also excludes the hosts
  * below "host.example.com" (as Go reads URI constraints): stricter than the RFC, never looser.
  */
-function hostWithin(host: string, constraint: string, list: "permitted" | "excluded"): boolean {
-  if (constraint === "") return true;
-  const labels = domainLabels(host, false);
-  if (!labels) return list === "excluded";
-  if (constraint.startsWith(".")) return dnsWithin(labels, constraint);
-  const base = domainLabels(constraint, false);
-  if (!base) return false;
-  if (labels.join(".") === base.join(".")) return true;
-  return list === "excluded" && dnsWithin(labels, `.${base.join(".")}`);
+function hostWithin(host: string, c: Constraint, list: "permitted" | "excluded"): boolean {
+  if (c.all) return true;
+  if (c.base === undefined) return false;
+  if (c.subdomainsOnly) return host !== c.base && host.endsWith(`.${c.base}`);
+  return host === c.base || (list === "excluded" && host.endsWith(`.${c.base}`));
 }
 
+const hosts = new WeakMap<object, string | null>();
+
 /**
- * The host of a URI (RFC 3986 authority without userinfo and port), lowercased; undefined when
- * the URI has no authority or its host is an IP literal (§4.2.1.10: the constraint is a domain;
- * Go refuses such URIs under URI constraints too).
+ * The host of a URI name (RFC 3986 authority without userinfo and port), lowercased; undefined
+ * when the URI has no authority, its host is an IP literal (§4.2.1.10: the constraint is a
+ * domain; Go refuses such URIs under URI constraints too) or not a valid domain.
  */
-function uriHost(uri: string): string | undefined {
-  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
-  if (!m) return undefined;
-  let authority = m[1]!;
-  const at = authority.lastIndexOf("@");
-  if (at >= 0) authority = authority.slice(at + 1);
-  if (authority.startsWith("[")) return undefined; // IPv6 literal
-  const colon = authority.indexOf(":");
-  const host = (colon >= 0 ? authority.slice(0, colon) : authority).toLowerCase();
-  if (host === "" || /^[0-9.]+$/.test(host)) return undefined; // empty, or an IPv4 literal
-  return host;
+function hostOf(name: Extract<GeneralName, { type: "uri" }>): string | undefined {
+  let h = hosts.get(name);
+  if (h === undefined) {
+    h = null;
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(name.value);
+    if (m) {
+      let authority = m[1]!;
+      const at = authority.lastIndexOf("@");
+      if (at >= 0) authority = authority.slice(at + 1);
+      const colon = authority.indexOf(":");
+      const host = colon >= 0 ? authority.slice(0, colon) : authority;
+      // an IPv6 literal ("[" …) or an IPv4 literal is not a domain
+      if (!host.startsWith("[") && !/^[0-9.]+$/.test(host) && isDomain(host, false)) h = host.toLowerCase();
+    }
+    hosts.set(name, h);
+  }
+  return h ?? undefined;
+}
+
+const mailboxes = new WeakMap<object, { local: string; domain: string } | null>();
+
+function mailboxOf(key: object, mailbox: string): { local: string; domain: string } | undefined {
+  let m = mailboxes.get(key);
+  if (m === undefined) {
+    const at = mailbox.lastIndexOf("@");
+    const domain = at > 0 ? mailbox.slice(at + 1) : "";
+    m = at > 0 && isDomain(domain, false) ? { local: mailbox.slice(0, at), domain: domain.toLowerCase() } : null;
+    mailboxes.set(key, m);
+  }
+  return m ?? undefined;
 }
 
 /**
@@ -158,21 +218,17 @@ function uriHost(uri: string): string | undefined {
  * "host" every mailbox on that host, ".domain" every mailbox on a host below it.
  * undefined when the name is not a mailbox.
  */
-function mailboxWithin(mailbox: string, constraint: string): boolean | undefined {
-  const at = mailbox.lastIndexOf("@");
-  if (at <= 0) return undefined;
-  const local = mailbox.slice(0, at);
-  const labels = domainLabels(mailbox.slice(at + 1), false);
-  if (!labels) return undefined;
-  if (constraint === "") return true;
-  const cAt = constraint.lastIndexOf("@");
-  if (cAt >= 0) {
-    const cLabels = domainLabels(constraint.slice(cAt + 1), false);
-    return cLabels !== undefined && constraint.slice(0, cAt) === local && cLabels.join(".") === labels.join(".");
+function mailboxWithin(name: Extract<GeneralName, { type: "email" }>, subtree: Extract<GeneralName, { type: "email" }>): boolean | undefined {
+  const mailbox = mailboxOf(name, name.value);
+  if (!mailbox) return undefined;
+  if (subtree.value === "") return true;
+  if (subtree.value.includes("@")) {
+    const c = mailboxOf(subtree, subtree.value);
+    return c !== undefined && c.local === mailbox.local && c.domain === mailbox.domain;
   }
-  if (constraint.startsWith(".")) return dnsWithin(labels, constraint);
-  const base = domainLabels(constraint, false);
-  return base !== undefined && base.join(".") === labels.join(".");
+  const c = constraintOf(subtree, subtree.value);
+  if (c.base === undefined) return false;
+  return c.subdomainsOnly ? mailbox.domain.endsWith(`.${c.base}`) : mailbox.domain === c.base;
 }
 
 /** iPAddress constraints: address and mask of the same family; the name is inside when it equals the address under the mask. */
