@@ -31,7 +31,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     mode: options.mode,
     source: options.source,
     authorizer: "authorizer" in options ? options.authorizer : undefined,
-    ca: options.mode === "mtls-web" ? options.ca : undefined,
+    ca: "ca" in options ? options.ca : undefined, // createClientTlsConfig refuses it outside mtls-web
     logger: config.logger,
     now: config.now,
   });
@@ -41,9 +41,9 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
 
   const unwatch = tls.onCredentialsChange(() => {
     // New connections present the new SVID (or none can be made while there is none);
-    // connections already open keep working.
+    // requests in flight finish; idle connections close, busy ones after their last request.
     http1.retire();
-    http2.closeIdle();
+    http2.retireAll();
   });
 
   /** Sends over the origin's HTTP/2 session, or over HTTP/1.1 when the origin has none. */

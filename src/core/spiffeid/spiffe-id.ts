@@ -38,6 +38,8 @@ export class SpiffeId {
     this.trustDomain = trustDomain;
     this.path = path;
     this.#text = SCHEME_PREFIX + trustDomain.name + path;
+    // Immutable like a string: identities are shared between connections and handlers.
+    Object.freeze(this);
   }
 
   /**

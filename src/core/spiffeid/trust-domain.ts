@@ -22,6 +22,7 @@ export class TrustDomain {
 
   private constructor(name: string) {
     this.name = name;
+    Object.freeze(this);
   }
 
   /**

@@ -204,3 +204,16 @@ describe("TrustDomain", () => {
     expect(TrustDomain.canParse("example.org")).toBe(true);
   });
 });
+
+describe("SpiffeId and TrustDomain are immutable values", () => {
+  test("fields cannot be changed (identities are shared between connections and handlers)", () => {
+    const id = SpiffeId.parse("spiffe://example.org/web");
+    expect(Object.isFrozen(id)).toBe(true);
+    expect(Object.isFrozen(id.trustDomain)).toBe(true);
+    expect(() => {
+      (id as { path: string }).path = "/admin";
+    }).toThrow(TypeError);
+    expect(id.toString()).toBe("spiffe://example.org/web");
+    expect(id.hasPathPrefix("/admin")).toBe(false);
+  });
+});

@@ -28,15 +28,20 @@ export interface Http2Sessions {
    */
   sessionFor(url: URL, signal: AbortSignal): Promise<PooledSession | undefined>;
   /** After the client's SVID rotated or was lost: closes the sessions with no stream in flight (busy ones finish). */
-  closeIdle(): void;
+  /**
+   * Takes every session out of the pool (after a rotation or an identity loss: new requests
+   * open a new connection with the current SVID): idle ones close now, busy ones once their
+   * last stream ends.
+   */
+  retireAll(): void;
   /** Closes every session. */
   close(): void;
 }
 
 /** A session as the pool holds it: what requests use, and what the pool needs to retire it. */
 interface HeldSession extends PooledSession {
-  /** True while no stream runs on the session. */
-  isIdle(): boolean;
+  /** Leaves the pool: closes now when idle, else when its last stream ends. */
+  retire(): void;
   /** Destroys the session (and any stream still on it) and forgets it. */
   close(): void;
 }
@@ -58,6 +63,7 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
 
   function hold(origin: string, session: ClientHttp2Session): HeldSession {
     let active = 0;
+    let retired = false;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const entry: HeldSession = {
       session,
@@ -68,14 +74,18 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
         stream.once("close", () => {
           onClose();
           active--;
-          if (active === 0 && !closed) {
-            idleTimer = setTimeout(entry.close, idleTimeoutMs);
-            idleTimer.unref?.();
-          }
+          if (active > 0 || closed) return;
+          if (retired) return entry.close();
+          idleTimer = setTimeout(entry.close, idleTimeoutMs);
+          idleTimer.unref?.();
         });
         return stream;
       },
-      isIdle: () => active === 0,
+      retire() {
+        retired = true;
+        forget(origin, entry);
+        if (active === 0) entry.close();
+      },
       close() {
         forget(origin, entry);
         clearTimeout(idleTimer);
@@ -114,8 +124,8 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
       sessions.set(origin, entry);
       return entry;
     },
-    closeIdle() {
-      for (const entry of sessions.values()) if (entry.isIdle()) entry.close();
+    retireAll() {
+      for (const entry of [...sessions.values()]) entry.retire();
     },
     close() {
       closed = true;
