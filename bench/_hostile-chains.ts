@@ -20,6 +20,7 @@ export const LIMITS = {
   extensions: 32,
   generalNames: 128,
   nameAttributes: 32,
+  certificateNameAttributes: 256,
   signatureChecks: 16,
   signatureCost: 32,
   nameConstraintChecks: 1024,
@@ -210,7 +211,7 @@ function forgedEcdsa(hash: keyof typeof ECDSA_OID): Signer {
 
 const SHA256_WITH_RSA: Bytes = seq(oid("1.2.840.113549.1.1.11"), NULL);
 /** The largest odd RSA public exponent the key policy accepts (the costliest public operation). */
-export const RSA_EXPONENT = 2n ** 31n - 1n;
+export const RSA_EXPONENT = 65535n; // 16 one-bits: the costliest exponent the key policy accepts (odd, 3 to 65537)
 
 /** Declares sha256WithRSAEncryption and "signs" with 512 random bytes below every 4096-bit modulus (it never verifies). */
 function forgedRsa4096(): Signer {
@@ -229,7 +230,7 @@ function rsaSpki(n: bigint, e: bigint): Bytes {
 }
 
 /**
- * An RSA-4096 public key with exponent 2^31 − 1 whose private key nobody has: a random odd
+ * An RSA-4096 public key with exponent 65535 whose private key nobody has: a random odd
  * modulus starting 0xffff (so every 4096-bit signature value is below it and each check does
  * the whole modular exponentiation). The key policy and every runtime's importKey accept it.
  */
@@ -325,7 +326,7 @@ function randomPrime(bits: number, low: bigint): bigint {
 const SHA256_DIGEST_INFO = new Uint8Array([0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]);
 
 /**
- * An RSA-4096 key with public exponent 2^31 − 1 that signs (RSASSA-PKCS1-v1_5, SHA-256): a
+ * An RSA-4096 key with public exponent 65535 that signs (RSASSA-PKCS1-v1_5, SHA-256): a
  * multi-prime key (RFC 8017 §3) of eight 512-bit primes made with BigInt, because Web Crypto
  * only generates exponents 3 and 65537 on some runtimes. To a verifier it is any RSA-4096 key.
  */
@@ -558,12 +559,12 @@ export async function p384Mesh(): Promise<ChainFamily> {
   });
 }
 
-/** (c) RSA-4096, e = 2^31 − 1: 16 checks of 2 units, both limits reached at once. */
+/** (c) RSA-4096, e = 65535: 16 checks of 2 units, both limits reached at once. */
 export async function rsa4096Mesh(): Promise<ChainFamily> {
   return mesh({
-    label: "(c) RSA-4096 mesh, e=2^31-1: 16 checks (both limits)",
+    label: "(c) RSA-4096 mesh, e=65535: 16 checks (both limits)",
     description:
-      "leaf + 15 same-name CAs with RSA-4096 keys whose exponent is 2^31 − 1 (the costliest the key policy accepts): the leaf verifies under CA a, a's forged signature fails under " +
+      "leaf + 15 same-name CAs with RSA-4096 keys whose exponent is 65535 (the costliest the key policy accepts): the leaf verifies under CA a, a's forged signature fails under " +
       "the 14 decoys, the leaf fails under decoy 1: 16 checks of 2 units = 32; the 17th is refused",
     checks: 16,
     a: rsa4096Key(),
@@ -611,13 +612,21 @@ function manyLabels(last: string): string {
 }
 
 /**
- * A Name of 32 RDNs whose first 31 are shared by every name of a family and whose last one is
+ * A Name of `rdns` RDNs (32 by default) whose first ones are shared by every name of a family and whose last one is
  * `last`: comparing it with a subtree of the same 31 first RDNs goes through all 32. Values are
  * `width` full-width letters (UTF-8, 3 bytes each, which NFKC folds: the costliest to compare).
  */
-function deepName(last: string, width: number): Bytes {
-  return nameOf([...Array.from({ length: LIMITS.nameAttributes - 1 }, (_, i) => `${"Ｖ".repeat(width)}${i}`), last]);
+function deepName(last: string, width: number, rdns: number = LIMITS.nameAttributes): Bytes {
+  return nameOf([...Array.from({ length: rdns - 1 }, (_, i) => `${"Ｖ".repeat(width)}${i}`), last]);
 }
+
+/**
+ * directoryName families: a comparison counts once per RDN of the subtree, and a certificate
+ * holds at most 256 name attributes, so 8 subtrees of 8 RDNs × 16 names of 8 RDNs is the
+ * most: 8 × 8 × 16 = 1,024 (the CA holds 64 attributes in its subtrees, the leaf 128).
+ */
+const DIR_RDNS = 8;
+const DIR_SUBTREES = 8;
 
 const chainBytes = (chain: readonly Uint8Array[]): number => chain.reduce((n, c) => n + c.length, 0);
 
@@ -630,7 +639,7 @@ async function widest(max: number, build: (width: number) => Promise<Bytes[]>): 
 /**
  * (f)-(i) Name constraints × names of one form. An intermediate under the root excludes 32
  * names of the form that match nothing; the names below it are all of that form and as costly
- * to compare as the form allows (32-RDN directory names equal to the subtrees but for their
+ * to compare as the form allows (8-RDN directory names equal to the subtrees but for their
  * last RDN; DNS names, mailboxes and URI hosts of 253 characters in 126 labels differing in
  * the last one). Each name costs one comparison per subtree: 32 names × 32 subtrees is exactly
  * the limit (1,024, accepted); with `over`, a 33rd name is refused when the count would pass
@@ -638,8 +647,10 @@ async function widest(max: number, build: (width: number) => Promise<Bytes[]>): 
  * intermediate below the constraining one (its names are checked too).
  */
 export async function nameConstraintChain(root: BenchRoot, form: NameForm, over = false): Promise<ChainFamily> {
-  const subtrees = 32;
-  const names = LIMITS.nameConstraintChecks / subtrees + (over ? 1 : 0); // every name of the certificates below the constraining CA
+  const dir = form === "directoryName";
+  const subtrees = dir ? DIR_SUBTREES : 32;
+  const weight = dir ? DIR_RDNS : 1; // comparisons counted per subtree looked at
+  const names = LIMITS.nameConstraintChecks / (subtrees * weight) + (over ? 1 : 0); // every name of the certificates below the constraining CA
   const inter = await ecdsaKey("P-256");
   const interId = randomBytes(20);
   const interName = name("hostile-bench constrained intermediate");
@@ -649,7 +660,7 @@ export async function nameConstraintChain(root: BenchRoot, form: NameForm, over 
   const subtree = (j: number, width: number): Bytes => {
     switch (form) {
       case "directoryName":
-        return gn.dir(deepName(`subtree ${j}`, width));
+        return gn.dir(deepName(`subtree ${j}`, width, DIR_RDNS));
       case "dNSName":
         return gn.dns(manyLabels(`x${j}`));
       case "rfc822Name":
@@ -661,7 +672,7 @@ export async function nameConstraintChain(root: BenchRoot, form: NameForm, over 
   const nameOfForm = (k: number, width: number): Bytes => {
     switch (form) {
       case "directoryName":
-        return gn.dir(deepName(`name ${k}`, width));
+        return gn.dir(deepName(`name ${k}`, width, DIR_RDNS));
       case "dNSName":
         return gn.dns(manyLabels(`n${k}`));
       case "rfc822Name":
@@ -678,13 +689,13 @@ export async function nameConstraintChain(root: BenchRoot, form: NameForm, over 
       const mid = await caCertificate({ subject: secondName, issuer: interName, key: second, ski: secondId, aki: interId, extra: [subjectAltName(uris)] }, inter.signer!);
       return [await leafCertificate({ issuer: secondName, path: "nc-uri", aki: secondId }, second.signer!), mid, constrained];
     }
-    const subject = form === "directoryName" ? deepName("subject", width) : undefined;
+    const subject = form === "directoryName" ? deepName("subject", width, DIR_RDNS) : undefined;
     const sans = Array.from({ length: names - 2 }, (_, k) => nameOfForm(k, width));
     return [await leafCertificate({ issuer: interName, path: `nc-${form}`, aki: interId, subject, sans }, inter.signer!), constrained];
   };
   const width = form === "directoryName" ? await widest(12, build) : 0;
   const what = {
-    directoryName: `32-RDN directoryNames (values of ${width} full-width letters and a number)`,
+    directoryName: `${DIR_RDNS}-RDN directoryNames (values of ${width} full-width letters and a number)`,
     dNSName: "253-character dNSNames of 126 labels",
     rfc822Name: "mailboxes on 253-character domains of 127 labels",
     uniformResourceIdentifier: "URIs of 253-character hosts of 126 labels",
@@ -693,13 +704,13 @@ export async function nameConstraintChain(root: BenchRoot, form: NameForm, over 
   return {
     label: over
       ? `(${letter}+) name constraints: ${names} ${form}-form names × ${subtrees} subtrees (over the limit: refused after ${LIMITS.nameConstraintChecks} comparisons)`
-      : `(${letter}) name constraints: ${form} × ${names * subtrees} comparisons (the most the limit allows)`,
+      : `(${letter}) name constraints: ${form} × ${names * subtrees * weight} comparisons (the most the limit allows)`,
     description:
       `an intermediate excludes ${subtrees} ${what}, none matching; below it ${names} names are checked (` +
       (form === "uniformResourceIdentifier"
         ? `a second intermediate's subject and ${names - 3} URIs, the leaf's subject and SPIFFE ID`
         : `the leaf's subject, its SPIFFE ID and ${names - 2} ${form}s`) +
-      `): ${names} × ${subtrees} = ${names * subtrees} comparisons` +
+      `): ${names} × ${subtrees}${dir ? ` × ${DIR_RDNS} RDNs` : ""} = ${names * subtrees * weight} comparisons` +
       (over ? `: refused when the count would pass ${LIMITS.nameConstraintChecks}, after ${LIMITS.nameConstraintChecks} comparisons` : ", exactly the limit; chain valid"),
     expect: over ? "ERR_X509_SVID_VERIFICATION_LIMIT" : "accepted",
     checks: form === "uniformResourceIdentifier" ? 3 : 2,
@@ -720,29 +731,31 @@ export async function largestCertificateChain(root: BenchRoot, tag: StringTag, o
   const keyId = randomBytes(20);
   const interName = name("hostile-bench intermediate (largest leaf)");
   const dn = nameOf(Array.from({ length: LIMITS.nameAttributes }, () => "x"), tag);
-  const sanNames = Array.from({ length: LIMITS.generalNames - 1 }, () => gn.dir(dn));
+  // At most 256 name attributes per certificate: the subject (32), the issuer (1) and 6 directoryNames of 32.
+  const dirNames = Math.floor((LIMITS.certificateNameAttributes - LIMITS.nameAttributes - 1) / LIMITS.nameAttributes);
+  const sanNames = [...Array.from({ length: dirNames }, () => gn.dir(dn)), ...Array.from({ length: LIMITS.generalNames - 1 - dirNames }, (_, i) => gn.dns(manyLabels(`s${i}`)))];
   const fillers = Array.from({ length: LIMITS.extensions - 4 }, (_, i) => filler(i)); // + basicConstraints, keyUsage, SAN, AKI
   const make = async (akiNames: number): Promise<Bytes[]> => {
     const inter = await caCertificate({ subject: interName, issuer: root.name, key, ski: keyId, aki: root.keyId }, root.key.signer!);
-    const aki = authorityCertIssuer(Array.from({ length: akiNames }, () => gn.dir(dn)));
+    const aki = authorityCertIssuer(Array.from({ length: akiNames }, (_, i) => gn.dns(manyLabels(`a${i}`))));
     const leaf = await leafCertificate({ issuer: interName, path: "largest", subject: dn, sans: sanNames, replaceAki: aki, extra: fillers }, key.signer!);
     return [leaf, inter];
   };
   // As many authorityCertIssuer names as keep the chain within 64 KiB (4 more for the oversized chain).
-  let akiNames = Math.min(LIMITS.generalNames, Math.ceil((LIMITS.chainBytes - chainBytes(await make(1))) / gn.dir(dn).length) + 1);
+  let akiNames = Math.min(LIMITS.generalNames, Math.ceil((LIMITS.chainBytes - chainBytes(await make(1))) / gn.dns(manyLabels("a0")).length) + 1);
   while (chainBytes(await make(akiNames)) > LIMITS.chainBytes) akiNames--;
   if (oversized) akiNames += 4;
   const sample = await make(akiNames);
   const total = chainBytes(sample);
-  const attributes = (LIMITS.generalNames - 1 + akiNames + 1) * LIMITS.nameAttributes;
+  const attributes = (dirNames + 1) * LIMITS.nameAttributes;
   const type = tag === 0x0c ? "UTF8String" : "PrintableString";
   return {
     label: oversized
       ? "(n) sanity: the chain of (j) grown just over 64 KiB"
-      : `(${tag === 0x0c ? "j" : "k"}) largest leaf: 32 extensions, ${LIMITS.generalNames - 1 + akiNames} directoryNames × 32 ${type} attributes`,
+      : `(${tag === 0x0c ? "j" : "k"}) largest leaf: 32 extensions, ${dirNames + 1} Names × 32 ${type} attributes, ${LIMITS.generalNames - 1 - dirNames + akiNames} 253-character dNSNames`,
     description: oversized
       ? `the (j) chain with 4 more names: ${total} bytes, over the 64 KiB input limit (refused before anything is parsed)`
-      : `a ${sample[0]!.length}-byte leaf: 32 extensions, a SAN of its SPIFFE ID and ${LIMITS.generalNames - 1} directoryNames, an authorityCertIssuer of ${akiNames} more, a 32-attribute subject: ` +
+      : `a ${sample[0]!.length}-byte leaf: 32 extensions, a SAN of its SPIFFE ID, ${dirNames} directoryNames and ${LIMITS.generalNames - 1 - dirNames} dNSNames, an authorityCertIssuer of ${akiNames} dNSNames, a 32-attribute subject: ` +
         `${attributes} one-character ${type} attributes to decode and check; chain of ${total} bytes (limit ${LIMITS.chainBytes}); chain valid`,
     expect: oversized ? "ERR_X509_SVID_TOO_LARGE" : "accepted",
     checks: oversized ? 0 : 2,
@@ -774,11 +787,11 @@ export async function longestValidChain(root: BenchRoot): Promise<ChainFamily> {
 }
 
 /**
- * (m) Everything at once: 14 RSA-4096 decoys (e = 2^31 − 1) named like the leaf's real
+ * (m) Everything at once: 14 RSA-4096 decoys (e = 65535) named like the leaf's real
  * issuer I come first (14 failed checks, 28 units), then I (RSA-4096, valid, 30 units), then
  * I under the root (P-256, 31 units): 16 checks. I excludes 32 directoryName subtrees and the
- * leaf carries 32 directoryName-form names (its subject and 30 SAN directoryNames; plus its
- * SPIFFE ID): 1,024 comparisons of 32 RDNs. All in 64 KiB. Chain valid.
+ * leaf carries 16 directoryName-form names (its subject and 14 SAN directoryNames; plus its
+ * SPIFFE ID): 1,024 comparisons weighted by RDN (8 × 8 × 16). All in 64 KiB. Chain valid.
  */
 export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
   const issuerKey = rsa4096Key();
@@ -787,21 +800,21 @@ export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
   const decoys = await keys(LIMITS.chainCertificates - 2, rsa4096DecoyKey);
   const forged = forgedRsa4096();
   const build = async (width: number): Promise<Bytes[]> => {
-    const nc = nameConstraints({ excluded: Array.from({ length: 32 }, (_, j) => gn.dir(deepName(`subtree ${j}`, width))) });
+    const nc = nameConstraints({ excluded: Array.from({ length: DIR_SUBTREES }, (_, j) => gn.dir(deepName(`subtree ${j}`, width, DIR_RDNS))) });
     const issuer = await caCertificate({ subject: issuerName, issuer: root.name, key: issuerKey, ski: issuerId, aki: root.keyId, extra: [nc] }, root.key.signer!);
     const decoyCerts: Bytes[] = [];
     for (const d of decoys) decoyCerts.push(await caCertificate({ subject: issuerName, issuer: issuerName, key: d, ski: issuerId, aki: issuerId }, forged));
-    const sans = Array.from({ length: 30 }, (_, k) => gn.dir(deepName(`name ${k}`, width)));
-    const leaf = await leafCertificate({ issuer: issuerName, path: "everything", aki: issuerId, subject: deepName("subject", width), sans }, issuerKey.signer!);
+    const sans = Array.from({ length: 14 }, (_, k) => gn.dir(deepName(`name ${k}`, width, DIR_RDNS)));
+    const leaf = await leafCertificate({ issuer: issuerName, path: "everything", aki: issuerId, subject: deepName("subject", width, DIR_RDNS), sans }, issuerKey.signer!);
     return [leaf, ...decoyCerts, issuer];
   };
   const width = await widest(8, build);
   return {
     label: "(m) everything at once: 16 checks (15 RSA-4096) + 1,024 directoryName comparisons",
     description:
-      "14 RSA-4096 decoys (e = 2^31 − 1) with the name and key identifier of the leaf's issuer I, sent before I: 14 failed checks, then I (RSA-4096, e = 2^31 − 1) and I under the root: " +
-      `16 checks, 31 units; I excludes 32 directoryNames of 32 RDNs (values of ${width} full-width letters and a number) and the leaf has 32 names (subject, SPIFFE ID, 30 directoryNames): ` +
-      "1,024 comparisons; chain valid",
+      "14 RSA-4096 decoys (e = 65535) with the name and key identifier of the leaf's issuer I, sent before I: 14 failed checks, then I (RSA-4096, e = 65535) and I under the root: " +
+      `16 checks, 31 units; I excludes ${DIR_SUBTREES} directoryNames of ${DIR_RDNS} RDNs (values of ${width} full-width letters and a number) and the leaf has 16 names (subject, SPIFFE ID, 14 directoryNames): ` +
+      "1,024 weighted comparisons; chain valid",
     expect: "accepted",
     checks: 16,
     build: () => build(width),
@@ -837,7 +850,7 @@ export async function checkKinds(): Promise<CheckKind[]> {
   }
   const rsa = rsa4096DecoyKey();
   out.push({
-    label: "RSA-4096 e=2^31-1",
+    label: "RSA-4096 e=65535",
     spki: rsa.spki,
     importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
     verifyParams: { name: "RSASSA-PKCS1-v1_5" },

@@ -37,7 +37,7 @@ export interface VerifiedX509Svid {
  * - the leaf: exactly one URI SAN holding a SPIFFE ID with a path; not a CA; neither
  *   `keyCertSign` nor `cRLSign`;
  * - every certificate: strict DER and RFC 5280 structure; a key the policy accepts (RSA
- *   2048–4096 bits with an odd exponent below 2^31, EC P-256/P-384/P-521 with the point on
+ *   2048–4096 bits with an odd exponent up to 65537, EC P-256/P-384/P-521 with the point on
  *   its curve, Ed25519); a signature algorithm it accepts (ECDSA, RSA PKCS #1 v1.5 or RSA-PSS
  *   with SHA-256/384/512, Ed25519; never MD5 or SHA-1, whatever identifier carries them);
  * - the path to a bundle authority: every signature; every certificate within its validity
