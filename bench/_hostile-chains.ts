@@ -10,6 +10,7 @@
 // fresh variants on demand (new serial numbers, so new DER): a hostile peer never replays
 // a chain, and the verifier's parsed-certificate cache must not help it.
 // Bench only (bench/run.mjs skips files starting with "_"); never imported by src/.
+import { concatBytes } from "../src/testing/lib/concat-bytes.ts";
 
 /** The trust domain of every chain: its bundle holds {@link BenchRoot}. */
 export const TRUST_DOMAIN = "example.org";
@@ -33,15 +34,7 @@ type Bytes = Uint8Array<ArrayBuffer>;
 // ---------------------------------------------------------------------------------------
 // DER
 
-function concat(parts: readonly Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function lengthOctets(n: number): number[] {
   if (n < 0x80) return [n];

@@ -2,18 +2,14 @@
 // produce both canonical DER and deliberately wrong encodings (non-minimal lengths, bad
 // BOOLEANs, raw contents). Tests only; never imported by src/.
 
+import { concatBytes } from "../../../src/testing/lib/concat-bytes.ts";
+
 /** Bytes of one or more encoded ASN.1 values. */
 export type Der = Uint8Array<ArrayBuffer>;
 
 /** Concatenates byte arrays. */
 export function concat(...parts: readonly Uint8Array[]): Der {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**
