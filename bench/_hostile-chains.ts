@@ -552,14 +552,14 @@ export async function p384Mesh(): Promise<ChainFamily> {
   });
 }
 
-/** (c) RSA-4096, e = 65535: 16 checks of 2 units, both limits reached at once. */
+/** (c) RSA-4096, e = 65535: 5 checks of 6 units, the cost budget reached. */
 export async function rsa4096Mesh(): Promise<ChainFamily> {
   return mesh({
-    label: "(c) RSA-4096 mesh, e=65535: 16 checks (both limits)",
+    label: "(c) RSA-4096 mesh, e=65535: 5 checks (the whole cost budget)",
     description:
       "leaf + 15 same-name CAs with RSA-4096 keys whose exponent is 65535 (the costliest the key policy accepts): the leaf verifies under CA a, a's forged signature fails under " +
-      "the 14 decoys, the leaf fails under decoy 1: 16 checks of 2 units = 32; the 17th is refused",
-    checks: 16,
+      "the decoys: 5 checks of 6 units = 30; the 6th would pass 32 and is refused",
+    checks: 5,
     a: rsa4096Key(),
     aForged: forgedRsa4096(),
     decoys: await keys(14, rsa4096DecoyKey),
@@ -780,9 +780,9 @@ export async function longestValidChain(root: BenchRoot): Promise<ChainFamily> {
 }
 
 /**
- * (m) Everything at once: 14 RSA-4096 decoys (e = 65535) named like the leaf's real
- * issuer I come first (14 failed checks, 28 units), then I (RSA-4096, valid, 30 units), then
- * I under the root (P-256, 31 units): 16 checks. I excludes 32 directoryName subtrees and the
+ * (m) Everything at once: 4 RSA-4096 decoys (e = 65535) named like the leaf's real
+ * issuer I come first (4 failed checks, 24 units), then I (RSA-4096, valid, 30 units), then
+ * I under the root (P-256, 31 units): 6 checks. I excludes 8 directoryName subtrees and the
  * leaf carries 16 directoryName-form names (its subject and 14 SAN directoryNames; plus its
  * SPIFFE ID): 1,024 comparisons weighted by RDN (8 × 8 × 16). All in 64 KiB. Chain valid.
  */
@@ -790,7 +790,7 @@ export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
   const issuerKey = rsa4096Key();
   const issuerId = randomBytes(20);
   const issuerName = name("hostile-bench issuer");
-  const decoys = await keys(LIMITS.chainCertificates - 2, rsa4096DecoyKey);
+  const decoys = await keys(4, rsa4096DecoyKey); // 4 failed checks of 6 units, then I (6) and the root (P-256, 1): 31 units
   const forged = forgedRsa4096();
   const build = async (width: number): Promise<Bytes[]> => {
     const nc = nameConstraints({ excluded: Array.from({ length: DIR_SUBTREES }, (_, j) => gn.dir(deepName(`subtree ${j}`, width, DIR_RDNS))) });
@@ -803,13 +803,13 @@ export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
   };
   const width = await widest(8, build);
   return {
-    label: "(m) everything at once: 16 checks (15 RSA-4096) + 1,024 directoryName comparisons",
+    label: "(m) everything at once: 6 checks (5 RSA-4096) + 1,024 directoryName comparisons",
     description:
-      "14 RSA-4096 decoys (e = 65535) with the name and key identifier of the leaf's issuer I, sent before I: 14 failed checks, then I (RSA-4096, e = 65535) and I under the root: " +
-      `16 checks, 31 units; I excludes ${DIR_SUBTREES} directoryNames of ${DIR_RDNS} RDNs (values of ${width} full-width letters and a number) and the leaf has 16 names (subject, SPIFFE ID, 14 directoryNames): ` +
+      "4 RSA-4096 decoys (e = 65535) with the name and key identifier of the leaf's issuer I, sent before I: 4 failed checks, then I (RSA-4096, e = 65535) and I under the root: " +
+      `6 checks, 31 units; I excludes ${DIR_SUBTREES} directoryNames of ${DIR_RDNS} RDNs (values of ${width} full-width letters and a number) and the leaf has 16 names (subject, SPIFFE ID, 14 directoryNames): ` +
       "1,024 weighted comparisons; chain valid",
     expect: "accepted",
-    checks: 16,
+    checks: 6,
     build: () => build(width),
   };
 }
