@@ -16,14 +16,14 @@ import { concatBytes } from "../src/testing/lib/concat-bytes.ts";
 export const TRUST_DOMAIN = "example.org";
 /** The verifier's limits the chains are built against (see the files above). */
 export const LIMITS = {
-  chainCertificates: 16,
+  chainCertificates: 8,
   chainBytes: 64 * 1024,
   extensions: 32,
   generalNames: 128,
   nameAttributes: 32,
   certificateNameAttributes: 256,
-  signatureChecks: 16,
-  signatureCost: 32,
+  signatureChecks: 9,
+  signatureCost: 9,
   nameConstraintChecks: 1024,
 } as const;
 /** Certificates up to this size are kept by the verifier's parsed-certificate cache. */
@@ -508,7 +508,7 @@ export async function validChain(root: BenchRoot): Promise<ChainFamily> {
 function mesh(o: { label: string; description: string; checks: number; a: Key; aForged: Signer; decoys: readonly Key[] }): ChainFamily {
   const meshName = name("hostile-bench mesh");
   const keyId = randomBytes(20);
-  if (o.decoys.length !== LIMITS.chainCertificates - 2) throw new Error("a mesh has 14 decoys");
+  if (o.decoys.length !== LIMITS.chainCertificates - 2) throw new Error(`a mesh has ${LIMITS.chainCertificates - 2} decoys`);
   return {
     label: o.label,
     description: o.description,
@@ -524,71 +524,70 @@ function mesh(o: { label: string; description: string; checks: number; a: Key; a
   };
 }
 
-/** (a) P-521: 2 checks of 16 units each spend the whole budget of 32; the third is refused. */
+/** (a) P-521: 2 checks of 4 units each (8 of the budget of 9); the third is refused. */
 export async function p521Mesh(): Promise<ChainFamily> {
   return mesh({
     label: "(a) P-521 mesh: 2 P-521 checks (the whole cost budget)",
     description:
-      "leaf + 15 same-name CAs with P-521 keys and a shared key identifier: the leaf verifies under CA a (P-521 check 1, 16 units), a's forged signature fails under decoy 1 " +
-      "(check 2, 32 units), the third P-521 check would exceed the budget of 32 units",
+      "leaf + 7 same-name CAs with P-521 keys and a shared key identifier: the leaf verifies under CA a (P-521 check 1, 4 units), a's forged signature fails under decoy 1 " +
+      "(check 2, 8 units), the third P-521 check would exceed the budget of 9 units",
     checks: 2,
     a: await ecdsaKey("P-521"),
     aForged: forgedEcdsa("SHA-512"),
-    decoys: await keys(14, () => ecdsaKey("P-521")),
+    decoys: await keys(6, () => ecdsaKey("P-521")),
   });
 }
 
-/** (b) P-384: 3 checks of 9 units, then 5 P-256 checks fill the budget (32 units, 8 checks). */
+/** (b) P-384: 3 checks of 3 units fill the budget of 9. */
 export async function p384Mesh(): Promise<ChainFamily> {
   return mesh({
-    label: "(b) P-384 mesh: 3 P-384 + 5 P-256 checks (the whole cost budget)",
+    label: "(b) P-384 mesh: 3 P-384 checks (the whole cost budget)",
     description:
-      "leaf + 15 same-name CAs: a and 2 decoys with P-384 keys, 12 decoys with P-256 keys; a's forged ECDSA signature (32-byte r and s) is checked in full under every curve: " +
-      "3 P-384 checks (27 units) + 5 P-256 checks (32 units), the next would exceed the budget",
-    checks: 8,
+      "leaf + 7 same-name CAs with P-384 keys: the leaf verifies under a (3 units), a's forged signature fails under decoys 1 and 2 (9 units); the next would exceed the budget",
+    checks: 3,
     a: await ecdsaKey("P-384"),
     aForged: forgedEcdsa("SHA-384"),
-    decoys: [...(await keys(2, () => ecdsaKey("P-384"))), ...(await keys(12, () => ecdsaKey("P-256")))],
+    decoys: await keys(6, () => ecdsaKey("P-384")),
   });
 }
 
-/** (c) RSA-4096, e = 65535: 5 checks of 6 units, the cost budget reached. */
+/** (c) RSA-4096, e = 65535: 3 checks of 3 units, the cost budget reached. */
 export async function rsa4096Mesh(): Promise<ChainFamily> {
   return mesh({
-    label: "(c) RSA-4096 mesh, e=65535: 5 checks (the whole cost budget)",
+    label: "(c) RSA-4096 mesh, e=65535: 3 checks (the whole cost budget)",
     description:
-      "leaf + 15 same-name CAs with RSA-4096 keys whose exponent is 65535 (the costliest the key policy accepts): the leaf verifies under CA a, a's forged signature fails under " +
-      "the decoys: 5 checks of 6 units = 30; the 6th would pass 32 and is refused",
-    checks: 5,
+      "leaf + 7 same-name CAs with RSA-4096 keys whose exponent is 65535 (the costliest the key policy accepts): the leaf verifies under CA a, a's forged signature fails under " +
+      "decoys 1 and 2: 3 checks of 3 units = 9; the 4th would pass the budget and is refused",
+    checks: 3,
     a: rsa4096Key(),
     aForged: forgedRsa4096(),
-    decoys: await keys(14, rsa4096DecoyKey),
+    decoys: await keys(6, rsa4096DecoyKey),
   });
 }
 
-/** (d) P-256: all 16 checks. */
+/** (d) P-256: all 9 checks. */
 export async function p256Mesh(): Promise<ChainFamily> {
   return mesh({
-    label: "(d) P-256 mesh: 16 P-256 checks (the check limit)",
-    description: "leaf + 15 same-name CAs with P-256 keys: the leaf verifies under CA a, a fails under the 14 decoys, the leaf fails under decoy 1: 16 checks (16 units); the 17th is refused",
-    checks: 16,
+    label: "(d) P-256 mesh: 9 P-256 checks (the check limit)",
+    description: "leaf + 7 same-name CAs with P-256 keys: the leaf verifies under CA a, a fails under the 6 decoys, the leaf fails under decoys 1 and 2: 9 checks (9 units); the 10th is refused",
+    checks: 9,
     a: await ecdsaKey("P-256"),
     aForged: forgedEcdsa("SHA-256"),
-    decoys: await keys(14, () => ecdsaKey("P-256")),
+    decoys: await keys(6, () => ecdsaKey("P-256")),
   });
 }
 
-/** (e) 1 P-521 + 15 P-256 checks: 16 checks, 31 units (more CPU than (a) or (d) where a P-521 check costs less than 15 P-256 checks' worth of units). */
+/** (e) 1 P-521 + 5 P-256 checks: 6 checks, 9 units. */
 export async function mixedCurveMesh(): Promise<ChainFamily> {
   return mesh({
-    label: "(e) mixed-curve mesh: 1 P-521 + 15 P-256 checks",
+    label: "(e) mixed-curve mesh: 1 P-521 + 5 P-256 checks",
     description:
-      "leaf + 15 same-name CAs: a (P-256) signed the leaf; decoys 1-13 have P-256 keys, decoy 14 a P-521 key; a's forged ECDSA signature is checked under all 14 (13 P-256 + 1 P-521), " +
-      "then the leaf under decoy 1: 16 checks, 31 units; the 17th is refused",
-    checks: 16,
+      "leaf + 7 same-name CAs: a (P-256) signed the leaf; decoy 1 has a P-521 key, decoys 2-6 P-256 keys; a's forged ECDSA signature is checked under decoy 1 (P-521, 4 units) " +
+      "and decoys 2-5 (P-256): 6 checks, 9 units; the next is refused",
+    checks: 6,
     a: await ecdsaKey("P-256"),
     aForged: forgedEcdsa("SHA-256"),
-    decoys: [...(await keys(13, () => ecdsaKey("P-256"))), await ecdsaKey("P-521")],
+    decoys: [await ecdsaKey("P-521"), ...(await keys(5, () => ecdsaKey("P-256")))],
   });
 }
 
@@ -756,17 +755,17 @@ export async function largestCertificateChain(root: BenchRoot, tag: StringTag, o
   };
 }
 
-/** (l) The longest valid path: leaf + 15 intermediates in the chain, the root in the bundle; 16 P-256 checks. */
+/** (l) The longest valid path: leaf + 7 intermediates in the chain, the root in the bundle; 8 P-256 checks. */
 export async function longestValidChain(root: BenchRoot): Promise<ChainFamily> {
   const count = LIMITS.chainCertificates - 1;
   const cas = await keys(count, () => ecdsaKey("P-256"));
   const ids = cas.map(() => randomBytes(20));
   const names = cas.map((_, i) => name(`hostile-bench intermediate ${i + 1}`));
   return {
-    label: "(l) longest valid chain: 16 certificates, 16 P-256 checks",
-    description: `leaf + ${count} intermediates in a line under the root (each P-256, distinct names): the path of 17 certificates validates with 16 P-256 checks, the check limit; chain valid`,
+    label: "(l) longest valid chain: 8 certificates, 8 P-256 checks",
+    description: `leaf + ${count} intermediates in a line under the root (each P-256, distinct names): the path of 9 certificates validates with 8 P-256 checks; chain valid`,
     expect: "accepted",
-    checks: 16,
+    checks: 8,
     async build() {
       const chain: Bytes[] = [];
       for (let i = 0; i < count; i++) {
@@ -780,9 +779,9 @@ export async function longestValidChain(root: BenchRoot): Promise<ChainFamily> {
 }
 
 /**
- * (m) Everything at once: 4 RSA-4096 decoys (e = 65535) named like the leaf's real
- * issuer I come first (4 failed checks, 24 units), then I (RSA-4096, valid, 30 units), then
- * I under the root (P-256, 31 units): 6 checks. I excludes 8 directoryName subtrees and the
+ * (m) Everything at once: 1 RSA-4096 decoy (e = 65535) named like the leaf's real issuer I
+ * comes first (1 failed check, 3 units), then I (RSA-4096, valid, 6 units), then I under the
+ * root (P-256, 7 units): 3 checks. I excludes 8 directoryName subtrees and the
  * leaf carries 16 directoryName-form names (its subject and 14 SAN directoryNames; plus its
  * SPIFFE ID): 1,024 comparisons weighted by RDN (8 × 8 × 16). All in 64 KiB. Chain valid.
  */
@@ -790,7 +789,7 @@ export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
   const issuerKey = rsa4096Key();
   const issuerId = randomBytes(20);
   const issuerName = name("hostile-bench issuer");
-  const decoys = await keys(4, rsa4096DecoyKey); // 4 failed checks of 6 units, then I (6) and the root (P-256, 1): 31 units
+  const decoys = await keys(1, rsa4096DecoyKey); // 1 failed check of 3 units, then I (3) and the root (P-256, 1): 7 units
   const forged = forgedRsa4096();
   const build = async (width: number): Promise<Bytes[]> => {
     const nc = nameConstraints({ excluded: Array.from({ length: DIR_SUBTREES }, (_, j) => gn.dir(deepName(`subtree ${j}`, width, DIR_RDNS))) });
@@ -803,13 +802,13 @@ export async function everythingChain(root: BenchRoot): Promise<ChainFamily> {
   };
   const width = await widest(8, build);
   return {
-    label: "(m) everything at once: 6 checks (5 RSA-4096) + 1,024 directoryName comparisons",
+    label: "(m) everything at once: 3 checks (2 RSA-4096) + 1,024 directoryName comparisons",
     description:
-      "4 RSA-4096 decoys (e = 65535) with the name and key identifier of the leaf's issuer I, sent before I: 4 failed checks, then I (RSA-4096, e = 65535) and I under the root: " +
-      `6 checks, 31 units; I excludes ${DIR_SUBTREES} directoryNames of ${DIR_RDNS} RDNs (values of ${width} full-width letters and a number) and the leaf has 16 names (subject, SPIFFE ID, 14 directoryNames): ` +
+      "1 RSA-4096 decoy (e = 65535) with the name and key identifier of the leaf's issuer I, sent before I: 1 failed check, then I (RSA-4096, e = 65535) and I under the root: " +
+      `3 checks, 7 units; I excludes ${DIR_SUBTREES} directoryNames of ${DIR_RDNS} RDNs (values of ${width} full-width letters and a number) and the leaf has 16 names (subject, SPIFFE ID, 14 directoryNames): ` +
       "1,024 weighted comparisons; chain valid",
     expect: "accepted",
-    checks: 6,
+    checks: 3,
     build: () => build(width),
   };
 }

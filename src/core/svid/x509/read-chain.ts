@@ -7,8 +7,11 @@ import { readCertificateCached } from "./certificate-cache.ts";
 import { splitDerSequences } from "../../lib/der.ts";
 import { decodePem, looksLikePem } from "../../lib/pem.ts";
 
-/** Longest accepted certificate chain (leaf + intermediates); real chains have 1–4. */
-export const MAX_CHAIN_CERTIFICATES = 16;
+/**
+ * Longest accepted certificate chain (leaf + intermediates); SPIFFE chains have 1–4. With the
+ * bundle authority such a path needs 8 signature checks, within the verification budget.
+ */
+export const MAX_CHAIN_CERTIFICATES = 8;
 /**
  * Largest accepted chain input, in bytes (DER) or characters (PEM): real chains are a few KiB;
  * the limit bounds what a peer can make the SDK parse before it is authenticated.

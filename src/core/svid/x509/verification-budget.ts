@@ -6,15 +6,17 @@ import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import type { PublicKey } from "../../lib/x509/public-key.ts";
 
 /**
- * Signature-check cost per verification, in units of one P-256 ECDSA check. Each check is
- * weighed by the issuer's key, with weights measured on Node 24, Bun 1.4 and Deno 2.9 (the
- * most expensive runtime counts): P-384 and P-521 checks cost up to 9 and 16 times a P-256
- * check, an RSA-4096 check (with a fresh key, as a hostile peer sends) up to 6 times on Deno. 32 units let a valid chain of three P-521 certificates through (2 × 16), and bound a
- * hostile chain to about 16 times the signature work of a valid P-256 chain (2 units).
+ * Signature-check cost per verification, in units of one P-256 ECDSA check on the slowest
+ * runtime (Deno 2.9: about 0.45 ms with a freshly imported key, as a hostile peer's chain
+ * has). Each check is weighed by the issuer's key, with weights measured as absolute time on
+ * Node 24, Bun 1.4 and Deno 2.9 (the slowest counts): P-384 and RSA over 3072 bits 3, P-521 4.
+ * 9 units keep a hostile chain's signature work near 4 ms of CPU on every runtime and admit
+ * the chains SPIFFE uses: a 3-certificate P-521 chain costs 8, a 4-certificate P-384 or
+ * RSA-4096 chain 9, a P-256 chain of the longest accepted length 8.
  */
-export const MAX_SIGNATURE_COST = 32;
+export const MAX_SIGNATURE_COST = 9;
 /** Signature checks per verification, whatever their cost. */
-export const MAX_SIGNATURE_CHECKS = 16;
+export const MAX_SIGNATURE_CHECKS = 9;
 /** Issuer candidates considered per verification (each may cost a signature check). */
 export const MAX_CANDIDATE_ISSUERS = 32;
 /** Complete candidate paths validated per verification. */
@@ -26,9 +28,9 @@ export const MAX_NAME_CONSTRAINT_CHECKS = 1024;
 export function signatureCost(key: PublicKey): number {
   switch (key.kind) {
     case "ec":
-      return key.curve.name === "P-256" ? 1 : key.curve.name === "P-384" ? 9 : 16;
+      return key.curve.name === "P-256" ? 1 : key.curve.name === "P-384" ? 3 : 4;
     case "rsa":
-      return key.bits <= 3072 ? 1 : 6;
+      return key.bits <= 3072 ? 1 : 3;
     default:
       return 1;
   }

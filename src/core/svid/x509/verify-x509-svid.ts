@@ -44,7 +44,7 @@ export interface VerifiedX509Svid {
  *   window at `now`; issuers are CAs with `keyCertSign`; `pathLenConstraint`s; name
  *   constraints (of the bundle authority too); certificate policies; no unprocessed
  *   critical extension. Every candidate path is tried, within fixed caps on the work
- *   (at most 64 KiB and 16 certificates of input, 16 signature checks weighing at most 32
+ *   (at most 64 KiB and 8 certificates of input, 9 signature checks weighing at most 9
  *   P-256 checks, 32 candidate issuers, 8 candidate paths, 1,024 name-constraint comparisons).
  *
  * Authorization (which IDs may talk to you) is a separate step: see `authorizeId` and friends.

@@ -2,9 +2,9 @@
 // before it is authenticated"), each with a chain just over it and a near twin at it: the
 // structural limits of one certificate (src/core/lib/x509/limits.ts: 32 extensions, 128 names
 // per GeneralNames or subtree list, 32 attributes per Name, 32 policies, mappings, qualifiers
-// and EKUs), the input limits (src/core/svid/x509/read-chain.ts: 64 KiB, 16 certificates) and
-// the verification budget (src/core/svid/x509/verification-budget.ts: 16 signature checks
-// weighing at most 32 P-256 units, 32 candidate issuers, 8 candidate paths, 1,024
+// and EKUs), the input limits (src/core/svid/x509/read-chain.ts: 64 KiB, 8 certificates) and
+// the verification budget (src/core/svid/x509/verification-budget.ts: 9 signature checks
+// weighing at most 9 P-256 units, 32 candidate issuers, 8 candidate paths, 1,024
 // name-constraint comparisons). Key sizes and curves are in keys.ts.
 import { type Der, ia5String, octetString, oid, seq } from "../der.ts";
 import { certificatePolicies, extension, extKeyUsage, nameConstraints, policyMappings } from "../extensions.ts";
@@ -92,8 +92,8 @@ const inputs: X509Case[] = [
   ...twins("limits/chain-input-65-kib", "verifyX509Svid's documented input limit: at most 64 KiB of chain input (the chain is 65 KiB, padded by an unknown extension in the leaf; the ~ok twin is padded to 64 KiB or a byte under)", "ERR_X509_SVID_TOO_LARGE", (bad) =>
     chainOfSize(bad ? 65 * 1024 : 64 * 1024),
   ),
-  ...twins("limits/chain-certificates-17", "verifyX509Svid's documented input limit: at most 16 certificates (leaf + 16 intermediates; the ~ok twin leaf + 15, the longest valid path: 16 signature checks)", "ERR_X509_SVID_CHAIN_TOO_LONG", (bad) =>
-    line(bad ? 16 : 15),
+  ...twins("limits/chain-certificates-9", "verifyX509Svid's documented input limit: at most 8 certificates (leaf + 8 intermediates; the ~ok twin leaf + 7, the longest valid path: 8 signature checks)", "ERR_X509_SVID_CHAIN_TOO_LONG", (bad) =>
+    line(bad ? 8 : 7),
   ),
 ];
 
@@ -120,10 +120,11 @@ async function sameNameIssuers(decoys: number): Promise<CaseInput> {
 
 /**
  * A leaf whose issuer name M is shared by CAs `a` and `b` (the leaf's key k, their own
- * signatures garbage), `decoys` CAs with RSA keys (an ECDSA signature is never checked
- * under them, but each is a candidate) and the real issuer R (key k, under the root). The
- * search considers a, then a's candidates (b, the decoys, R), b and b's (a, the decoys, R),
- * then the leaf's other candidates (the decoys, R) and R's (the root): 3 × decoys + 8.
+ * signatures garbage), `decoys` bundle authorities named M with RSA keys (an ECDSA signature
+ * is never checked under them, but each is a candidate, and authorities are tried first; in
+ * the bundle so that the chain stays within 8 certificates) and the real issuer R (key k,
+ * under the root). The search considers the decoys and a, then a's candidates (the decoys,
+ * b, R), then b and b's (the decoys, a, R), then R and R's (the root): 3 × decoys + 8.
  */
 async function candidateIssuers(decoys: number): Promise<CaseInput> {
   const r = await root();
@@ -137,13 +138,14 @@ async function candidateIssuers(decoys: number): Promise<CaseInput> {
   const others: Built[] = [];
   for (let j = 0; j < decoys; j++) others.push(await ca(r, { key: rsa, subject: m }));
   const l = await leaf(real, { drop: [EXT.authorityKeyIdentifier] });
-  return input([l, a, b, ...others, real], [r]);
+  return input([l, a, b, real], [r, ...others]);
 }
 
 /**
- * `expired` certificates of the leaf's issuer (same name, same key k, each valid under the
- * root but expired), then the valid one: each is a complete candidate path that fails
- * validation, until the last: `expired + 1` candidate paths.
+ * `expired` bundle authorities named like the leaf's issuer (same key k, expired; in the
+ * bundle, where authorities are tried first, so that the chain stays within 8 certificates),
+ * then the valid issuer in the chain under the root: each expired authority is a complete
+ * candidate path that fails validation, then the valid one: `expired + 1` candidate paths.
  */
 async function candidatePaths(expired: number): Promise<CaseInput> {
   const r = await root();
@@ -153,20 +155,20 @@ async function candidatePaths(expired: number): Promise<CaseInput> {
   for (let j = 0; j < expired; j++) old.push(await ca(r, { key: k, subject: m, notAfter: before }));
   const real = await ca(r, { key: k, subject: m });
   const l = await leaf(real, { drop: [EXT.authorityKeyIdentifier] });
-  return input([l, ...old, real], [r]);
+  return input([l, real], [r, ...old]);
 }
 
 /** The verification budget (ERR_X509_SVID_VERIFICATION_LIMIT). */
 const budget: X509Case[] = [
   ...twins(
-    "limits/signature-checks-17",
-    `${BUDGET}: at most 16 signature checks per verification (same-name issuers: the valid path is found after 2 × decoys + 4 checks: 7 decoys need 18, refused at the 17th; the ~ok twin's 6 decoys need exactly 16)`,
+    "limits/signature-checks-10",
+    `${BUDGET}: at most 9 signature checks per verification (same-name issuers: the valid path is found after 2 × decoys + 4 checks: 3 decoys need 10, refused at the 10th; the ~ok twin's 2 decoys need 8)`,
     "ERR_X509_SVID_VERIFICATION_LIMIT",
-    (bad) => sameNameIssuers(bad ? 7 : 6),
+    (bad) => sameNameIssuers(bad ? 3 : 2),
   ),
   ...twins(
     "limits/signature-cost-p521",
-    `${BUDGET}: signature checks weigh at most 32 P-256 units, a P-521 check 16 (a P-521 decoy named like the intermediate, sent first, makes the valid P-521 chain cost 3 checks, 48 units; the ~ok twin is the valid 3-certificate P-521 chain: 2 checks, 32 units)`,
+    `${BUDGET}: signature checks weigh at most 9 P-256 units, a P-521 check 4 (a P-521 decoy named like the intermediate, sent first, makes the valid P-521 chain cost 3 checks, 12 units; the ~ok twin is the valid 3-certificate P-521 chain: 2 checks, 8 units)`,
     "ERR_X509_SVID_VERIFICATION_LIMIT",
     async (bad) => {
       const r = await root({ key: "P-521" });
@@ -178,13 +180,13 @@ const budget: X509Case[] = [
   ),
   ...twins(
     "limits/candidate-issuers-33",
-    `${BUDGET}: at most 32 candidate issuers per verification (same-name CAs, RSA decoys under an ECDSA signature: the valid path is found at candidate 3 × decoys + 8: 9 decoys need 35; the ~ok twin's 8 need exactly 32)`,
+    `${BUDGET}: at most 32 candidate issuers per verification (same-name CAs, RSA decoy authorities under an ECDSA signature: the valid path is found at candidate 3 × decoys + 8: 9 decoys need 35; the ~ok twin's 8 need exactly 32)`,
     "ERR_X509_SVID_VERIFICATION_LIMIT",
     (bad) => candidateIssuers(bad ? 9 : 8),
   ),
   ...twins(
     "limits/candidate-paths-9",
-    `${BUDGET}: at most 8 complete candidate paths per verification (8 expired certificates of the leaf's issuer before the valid one: the valid path is the 9th; the ~ok twin has 7 expired, the valid path the 8th)`,
+    `${BUDGET}: at most 8 complete candidate paths per verification (8 expired bundle authorities named like the leaf's issuer before the valid path: the valid path is the 9th; the ~ok twin has 7 expired, the valid path the 8th)`,
     "ERR_X509_SVID_VERIFICATION_LIMIT",
     (bad) => candidatePaths(bad ? 8 : 7),
   ),

@@ -87,15 +87,15 @@ export const pathCases: X509Case[] = [
     const l = await leaf(x2);
     return input(bad ? [l, x2, y] : [l, x2, y, x1], [r]);
   }),
-  ...twins("path/many-same-name-candidates", "RFC 5280 §6.1.3 (a)(1), RFC 4158 §3: 14 CA certificates named like the leaf's issuer with other keys come first; the ~ok twin also sends the real issuer, last", "ERR_X509_SVID_UNTRUSTED", async (bad) => {
+  ...twins("path/many-same-name-candidates", "RFC 5280 §6.1.3 (a)(1), RFC 4158 §3: 6 CA certificates named like the leaf's issuer with other keys come first; the ~ok twin also sends the real issuer, last (8 certificates, the input limit)", "ERR_X509_SVID_UNTRUSTED", async (bad) => {
     const r = await root();
     const decoys: Built[] = [];
-    for (let k = 0; k < 14; k++) decoys.push(await ca(r, { cn: "Issuer" }));
+    for (let k = 0; k < 6; k++) decoys.push(await ca(r, { cn: "Issuer" }));
     const real = await ca(r, { cn: "Issuer" });
     const l = await leaf(real);
     return input(bad ? [l, ...decoys] : [l, ...decoys, real], [r]);
   }),
-  ...twins("path/chain-too-long", "verifyX509Svid's documented cap: at most 16 certificates (the rejected chain sends 17; the ~ok twin 15)", "ERR_X509_SVID_CHAIN_TOO_LONG", (bad) => line(bad ? 16 : 14)),
+  ...twins("path/chain-too-long", "verifyX509Svid's documented cap: at most 8 certificates (the rejected chain sends 9; the ~ok twin 7)", "ERR_X509_SVID_CHAIN_TOO_LONG", (bad) => line(bad ? 8 : 6)),
   ...twins("path/unknown-root", "X509-SVID §5.1 / RFC 5280 §6.1: the path must end at an authority of the bundle (the rejected chain was issued under another root)", "ERR_X509_SVID_UNTRUSTED", async (bad) => {
     const r = await root();
     const other = await root();
