@@ -43,6 +43,16 @@ export async function standard(o: { root?: CaOptions; inter?: CaOptions; leaf?: 
  * Two cases: `name` (`build(true)`, must be rejected with `code`) and `name~ok` (`build(false)`,
  * the same chain without the fault, must be accepted).
  */
+/** root → `count` intermediates in a line → leaf; the chain lists them leaf first. */
+export async function line(count: number): Promise<CaseInput> {
+  const r = await root();
+  const cas: Built[] = [];
+  let issuer = r;
+  for (let k = 0; k < count; k++) cas.push((issuer = await ca(issuer)));
+  const l = await leaf(issuer);
+  return input([l, ...cas.reverse()], [r]);
+}
+
 export function twins(name: string, spec: string, code: X509SvidErrorCode, build: (bad: boolean) => Promise<CaseInput>): X509Case[] {
   return [
     { name, spec, expect: { code }, build: () => build(true) },

@@ -14,7 +14,7 @@ import { dn, name } from "../name.ts";
 import { ALG, ANY_POLICY, ATTR, EKU, EXT } from "../oids.ts";
 import { type Built, ca, leaf, NOW, root } from "../pki.ts";
 import { algorithmId, garbageSigner } from "../signers.ts";
-import { type CaseInput, input, standard, twins, type X509Case } from "./case.ts";
+import { type CaseInput, input, line, standard, twins, type X509Case } from "./case.ts";
 
 const STRUCTURE = "Issue 14 (a hard bound on the work one peer can cause before it is authenticated), src/core/lib/x509/limits.ts";
 const BUDGET = "Issue 14, src/core/svid/x509/verification-budget.ts";
@@ -30,16 +30,6 @@ const garbageEcdsa = garbageSigner(algorithmId(ALG.ecdsaWithSha256));
 /** A Name of `count` attributes, one per RDN (O=SPIFFE, then CN=…). */
 function nameOfSize(count: number): Der {
   return name([{ type: ATTR.organization, value: "SPIFFE" }], ...Array.from({ length: count - 1 }, (_, k) => [{ type: ATTR.commonName, value: `part ${k}` }]));
-}
-
-/** root → `count` intermediates in a line → leaf, leaf first. */
-async function line(count: number): Promise<CaseInput> {
-  const r = await root();
-  const cas: Built[] = [];
-  let issuer = r;
-  for (let k = 0; k < count; k++) cas.push((issuer = await ca(issuer)));
-  const l = await leaf(issuer);
-  return input([l, ...cas.reverse()], [r]);
 }
 
 /** The standard chain with a leaf padded by one unknown extension so that the whole chain is `bytes` long. */

@@ -5,7 +5,7 @@ import { generateKeyPair } from "../keys.ts";
 import { dn } from "../name.ts";
 import { EXT } from "../oids.ts";
 import { type Built, ca, leaf, NOW, root } from "../pki.ts";
-import { type CaseInput, input, single, standard, twins, type X509Case } from "./case.ts";
+import { type CaseInput, input, line, single, standard, twins, type X509Case } from "./case.ts";
 
 const SECOND = 1000;
 const before = new Date(NOW.getTime() - SECOND);
@@ -14,16 +14,6 @@ const VALIDITY = "RFC 5280 §6.1.3 (a)(2): \"The certificate validity period inc
 const PATH_LEN = "RFC 5280 §4.2.1.9: pathLenConstraint \"gives the maximum number of non-self-issued intermediate certificates that may follow this certificate in a valid certification path\"; §6.1.4 (l), (m)";
 const CRITICAL = "RFC 5280 §4.2: \"A certificate-using system MUST reject the certificate if it encounters a critical extension it does not recognize\"";
 const UNKNOWN_OID = "1.3.6.1.4.1.99999.42";
-
-/** root → `count` intermediates in a line → leaf; the chain lists them leaf first. */
-async function line(count: number): Promise<CaseInput> {
-  const r = await root();
-  const cas: Built[] = [];
-  let issuer = r;
-  for (let k = 0; k < count; k++) cas.push((issuer = await ca(issuer)));
-  const l = await leaf(issuer);
-  return input([l, ...cas.reverse()], [r]);
-}
 
 /** Path-validation cases (pathLen, validity, CA-ness, critical extensions, path building, length). */
 export const pathCases: X509Case[] = [
