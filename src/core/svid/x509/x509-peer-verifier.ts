@@ -38,6 +38,8 @@ export interface X509PeerVerifierOptions {
 export type X509PeerVerifier = (chain: readonly Uint8Array[]) => Promise<VerifiedPeer>;
 
 interface CacheEntry {
+  /** The cache's own copy of the chain as presented: a hit needs these exact bytes. */
+  readonly presented: readonly Uint8Array[];
   /** The verified SPIFFE ID (immutable, shared by every hit). */
   readonly id: SpiffeId;
   /** The cache's own copy of the verified chain: never handed out, each hit gets fresh copies. */
@@ -94,9 +96,9 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
 
   return async (chain) => {
     const at = now();
-    const key = cached ? chainKey(chain) : "";
+    const key = cached ? chainDigest(chain) : "";
     const hit = key ? cache.get(key) : undefined;
-    if (hit) {
+    if (hit && sameChain(hit.presented, chain)) {
       const t = at.getTime();
       if (t >= hit.validFrom && t <= hit.validUntil && currentBundle(bundleSource, hit.id.trustDomain) === hit.bundle) {
         cache.delete(key); // refresh LRU position
@@ -123,7 +125,7 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
       const window = validityWindow(verifiedChain);
       if (bundle && window) {
         cache.delete(key);
-        cache.set(key, { id, verifiedChain: copyChain(verifiedChain), bundle, ...window });
+        cache.set(key, { presented: copyChain(chain), id, verifiedChain: copyChain(verifiedChain), bundle, ...window });
         if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
       }
     }
@@ -195,11 +197,12 @@ function currentBundle(source: X509BundleSourceLike, trustDomain: TrustDomain): 
 }
 
 /**
- * The exact chain bytes as a string (each certificate length-prefixed, decoded as latin1,
- * which maps every byte value to its own code point): equal keys mean equal chains, with
- * no hashing. "" (not cached) for input that is not an array of byte arrays or too large.
+ * A digest of the chain bytes for the cache's map (two 32-bit FNV-1a variants over every
+ * certificate and its length, and the total length): cheap, and only an index — a hit also
+ * needs the exact bytes ({@link sameChain}), so a collision costs a full verification, never
+ * a wrong answer. "" (not cached) for input that is not an array of byte arrays or too large.
  */
-function chainKey(chain: readonly Uint8Array[]): string {
+function chainDigest(chain: readonly Uint8Array[]): string {
   if (!Array.isArray(chain)) return "";
   let total = 0;
   for (const c of chain) {
@@ -207,19 +210,31 @@ function chainKey(chain: readonly Uint8Array[]): string {
     total += c.byteLength + 4;
   }
   if (total === 0 || total > MAX_CACHED_CHAIN_BYTES) return "";
-  const buf = new Uint8Array(total);
-  const view = new DataView(buf.buffer);
-  let o = 0;
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
   for (const c of chain) {
-    view.setUint32(o, c.byteLength);
-    buf.set(c, o + 4);
-    o += c.byteLength + 4;
+    a = Math.imul(a ^ c.byteLength, 0x01000193);
+    b = Math.imul(b ^ c.byteLength, 0x01000193);
+    for (let i = 0; i < c.byteLength; i++) {
+      const x = c[i]!;
+      a = Math.imul(a ^ x, 0x01000193);
+      b = Math.imul((b ^ x) + i, 0x01000193);
+    }
   }
-  latin1 ??= new TextDecoder("latin1");
-  return latin1.decode(buf);
+  return `${total}:${a >>> 0}:${b >>> 0}`;
 }
 
-let latin1: TextDecoder | undefined;
+/** Whether `chain` is byte for byte the chain the entry was made for. */
+function sameChain(presented: readonly Uint8Array[], chain: readonly Uint8Array[]): boolean {
+  if (presented.length !== chain.length) return false;
+  for (let i = 0; i < chain.length; i++) {
+    const p = presented[i]!;
+    const c = chain[i]!;
+    if (p.byteLength !== c.byteLength) return false;
+    for (let j = 0; j < c.byteLength; j++) if (p[j] !== c[j]) return false;
+  }
+  return true;
+}
 
 /** The intersection of the validity windows of the verified chain (ms since epoch). */
 function validityWindow(chain: readonly Uint8Array[]): { validFrom: number; validUntil: number } | undefined {
