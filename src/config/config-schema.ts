@@ -61,10 +61,19 @@ const spiffeId = v.pipe(
 const peers = v.union(
   [
     v.literal("any"),
-    v.strictObject({ "trust-domain": trustDomain }, "expected only the key \"trust-domain\""),
-    v.strictObject({ ids: v.pipe(v.array(spiffeId, "expected a list of SPIFFE IDs"), v.minLength(1, "expected at least one SPIFFE ID")) }, "expected only the key \"ids\""),
+    v.pipe(
+      v.strictObject(
+        {
+          ids: v.optional(v.array(spiffeId, "expected a list of SPIFFE IDs")),
+          "trust-domain": v.optional(trustDomain),
+          "trust-domains": v.optional(v.array(trustDomain, "expected a list of trust domain names")),
+        },
+        "expected only the keys ids, trust-domain and trust-domains",
+      ),
+      v.check((p) => (p.ids?.length ?? 0) + (p["trust-domain"] === undefined ? 0 : 1) + (p["trust-domains"]?.length ?? 0) > 0, "expected at least one SPIFFE ID or trust domain"),
+    ),
   ],
-  "expected \"any\", { trust-domain: NAME } or { ids: [SPIFFE IDs] }",
+  "expected \"any\" or { ids: [SPIFFE IDs], trust-domains: [NAMES] } (either list may be left out; trust-domain: NAME for one)",
 );
 
 /** The configuration file's schema (internal). Keys are kebab-case, as in the file. */

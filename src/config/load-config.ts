@@ -1,18 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { type Authorizer, authorizeAny, authorizeMemberOf, authorizeOneOf } from "../core/authz/authorizer.ts";
+import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { MtlsClientPoolOptions } from "../http/mtls-client-types.ts";
 import type { MtlsServerTimeouts } from "../http/serve-mtls-types.ts";
 import { type ConfigProblem, ConfigLoadError } from "./config-load-error.ts";
 import { type ConfigFile, validateConfig } from "./config-schema.ts";
 import type { ListenAddress } from "./listen-address.ts";
-
-/** Who may connect (or be called): everyone with a verifiable SVID, one trust domain, or listed IDs. */
-export type PeerPolicy =
-  | { readonly kind: "any" }
-  | { readonly kind: "trust-domain"; readonly trustDomain: string }
-  | { readonly kind: "ids"; readonly ids: readonly string[] };
+import { type PeerPolicy, peerPolicyAuthorizer } from "./peer-policy.ts";
 
 /**
  * A validated configuration, as returned by {@link loadConfig}.
@@ -80,9 +75,15 @@ function envValue(text: string, kind: EnvKind): unknown {
     case "list":
       return t.split(",").map((s) => s.trim()).filter((s) => s !== "");
     case "peers": {
-      if (t.startsWith("trust-domain:")) return { "trust-domain": t.slice("trust-domain:".length).trim() };
-      if (t.startsWith("ids:")) return { ids: t.slice(4).split(",").map((s) => s.trim()).filter((s) => s !== "") };
-      return t;
+      // "any", or parts separated by ";": "ids:A,B", "trust-domains:X,Y", "trust-domain:X".
+      if (!/^(ids|trust-domains?):/.test(t)) return t; // "any", or a mistake the schema reports
+      const policy: Record<string, unknown> = {};
+      for (const part of t.split(";")) {
+        const [, key, list] = /^\s*([a-z-]+):(.*)$/.exec(part) ?? [undefined, part.trim(), ""];
+        const items = list!.split(",").map((s) => s.trim()).filter((s) => s !== "");
+        policy[key!] = key === "trust-domain" ? list!.trim() : items;
+      }
+      return policy;
     }
   }
 }
@@ -124,15 +125,8 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
 
 function toPolicy(peers: ConfigFile["peers"]): PeerPolicy {
   if (peers === undefined || peers === "any") return { kind: "any" };
-  if ("ids" in peers) return { kind: "ids", ids: peers.ids };
-  return { kind: "trust-domain", trustDomain: peers["trust-domain"] };
-}
-
-/** The authorizer of a peer policy (internal; used by the CLI too). */
-export function authorizerOf(policy: PeerPolicy): Authorizer {
-  if (policy.kind === "any") return authorizeAny();
-  if (policy.kind === "trust-domain") return authorizeMemberOf(policy.trustDomain);
-  return authorizeOneOf(...policy.ids);
+  const trustDomains = [...(peers["trust-domain"] === undefined ? [] : [peers["trust-domain"]]), ...(peers["trust-domains"] ?? [])];
+  return { kind: "allow", ids: peers.ids ?? [], trustDomains: [...new Set(trustDomains)] };
 }
 
 /**
@@ -144,7 +138,8 @@ export function authorizerOf(policy: PeerPolicy): Authorizer {
  * File keys: `workload-api: { address, timeout-ms }`, `listen: ["host:port", …]`,
  * `health: "host:port"`, `timeouts: { handshake-ms, headers-ms, request-ms, idle-ms }`,
  * `pool: { max-idle, max-idle-per-origin, max-per-origin, idle-timeout-ms }`,
- * `peers: any | { trust-domain: NAME } | { ids: [SPIFFE IDs] }`. Environment variables:
+ * `peers: any | { ids: [SPIFFE IDs], trust-domains: [NAMES] }` (either list may be left out;
+ * `trust-domain: NAME` for one). Environment variables:
  * see `CONFIG_ENV` (`SPIFFE_ENDPOINT_SOCKET`, `SPIFFE_TS_LISTEN`, `SPIFFE_TS_PEERS`, …);
  * `SPIFFE_TS_CONFIG` names the file.
  *
@@ -191,7 +186,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Spiff
     }
   }
   if (problems.length === 0 && options.requirePeers && ("value" in result ? result.value.peers === undefined : false)) {
-    problems.push({ path: "peers", message: "a peer policy is required: any, { trust-domain: NAME } or { ids: [...] } (or SPIFFE_TS_PEERS)" });
+    problems.push({ path: "peers", message: "a peer policy is required: any, or { ids: [...], trust-domains: [...] } (or SPIFFE_TS_PEERS)" });
   }
   if (problems.length > 0 || !("value" in result)) throw new ConfigLoadError(problems);
 
@@ -206,7 +201,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Spiff
     timeouts: dropUndefined({ handshakeMs: t["handshake-ms"], headersMs: t["headers-ms"], requestMs: t["request-ms"], idleMs: t["idle-ms"] }),
     pool: dropUndefined({ maxIdle: p["max-idle"], maxIdlePerOrigin: p["max-idle-per-origin"], maxPerOrigin: p["max-per-origin"], idleTimeoutMs: p["idle-timeout-ms"] }),
     peers,
-    authorizer: authorizerOf(peers),
+    authorizer: peerPolicyAuthorizer(peers),
     file,
   };
 }

@@ -12,7 +12,8 @@
  * @module
  */
 export { CONFIG_ENV, loadConfig } from "./load-config.ts";
-export type { LoadConfigOptions, PeerPolicy, SpiffeConfig } from "./load-config.ts";
+export type { LoadConfigOptions, SpiffeConfig } from "./load-config.ts";
+export type { PeerPolicy } from "./peer-policy.ts";
 export { ConfigLoadError } from "./config-load-error.ts";
 export type { ConfigProblem } from "./config-load-error.ts";
 export type { ListenAddress } from "./listen-address.ts";

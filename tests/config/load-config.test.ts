@@ -5,6 +5,10 @@ import { join } from "node:path";
 import { ConfigLoadError, loadConfig } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/core/errors/config-error.ts";
 import { SpiffeId } from "../../src/core/spiffeid/spiffe-id.ts";
+import { parseCommandArgs } from "../../src/cli/command.ts";
+import { proxyServer } from "../../src/cli/commands/proxy-server.ts";
+import { parseListenAddress as parseCliListen } from "../../src/cli/proxy/listen-address.ts";
+import { peerPolicyOf } from "../../src/cli/proxy/peer-policy.ts";
 
 let dir = "";
 beforeAll(() => {
@@ -38,14 +42,14 @@ describe("loadConfig", () => {
     expect(c.health).toEqual({ hostname: undefined, port: 8080 });
     expect(c.timeouts).toEqual({ idleMs: 5000, headersMs: 2000 });
     expect(c.pool).toEqual({ maxIdle: 5 });
-    expect(c.peers).toEqual({ kind: "trust-domain", trustDomain: "example.org" });
+    expect(c.peers).toEqual({ kind: "allow", ids: [], trustDomains: ["example.org"] });
     expect(c.file).toBe(path);
     await c.authorizer(SpiffeId.parse("spiffe://example.org/a"), []);
     await expect(Promise.resolve().then(() => c.authorizer(SpiffeId.parse("spiffe://other.org/a"), []))).rejects.toMatchObject({ code: "ERR_AUTHZ_TRUST_DOMAIN" });
 
     const overridden = await loadConfig({ file: path, env: { SPIFFE_ENDPOINT_SOCKET: "tcp://127.0.0.1:8081", SPIFFE_TS_PEERS: "ids:spiffe://example.org/a, spiffe://example.org/b" } });
     expect(overridden.workloadApi.address).toBe("tcp://127.0.0.1:8081");
-    expect(overridden.peers).toEqual({ kind: "ids", ids: ["spiffe://example.org/a", "spiffe://example.org/b"] });
+    expect(overridden.peers).toEqual({ kind: "allow", ids: ["spiffe://example.org/a", "spiffe://example.org/b"], trustDomains: [] });
   });
 
   test("JSON file named by SPIFFE_TS_CONFIG; no file and no env gives defaults with peers any", async () => {
@@ -85,5 +89,49 @@ describe("loadConfig", () => {
     expect(p.every((x) => x.message.includes("from environment variable"))).toBe(true);
     expect((await problemsOf(loadConfig({ env: { SPIFFE_TS_PEERS: "everyone" } })))[0]!.path).toBe("peers");
     expect((await problemsOf(loadConfig({ file: file("list.yaml", "- a\n"), env: {} })))[0]!.message).toContain("expected a mapping");
+  });
+
+  test("one peer-policy model: IDs and trust domains together, from the file or SPIFFE_TS_PEERS, as the CLI flags give them", async () => {
+    const path = file("both.yaml", "peers:\n  ids: [spiffe://example.org/web]\n  trust-domains: [partner.org, other.org]\n");
+    const c = await loadConfig({ file: path, env: {} });
+    expect(c.peers).toEqual({ kind: "allow", ids: ["spiffe://example.org/web"], trustDomains: ["partner.org", "other.org"] });
+    await c.authorizer(SpiffeId.parse("spiffe://example.org/web"), []);
+    await c.authorizer(SpiffeId.parse("spiffe://other.org/anything"), []);
+    await expect(Promise.resolve().then(() => c.authorizer(SpiffeId.parse("spiffe://example.org/db"), []))).rejects.toMatchObject({ code: "ERR_AUTHZ_DENIED" });
+    const fromEnv = await loadConfig({ env: { SPIFFE_TS_PEERS: "ids:spiffe://example.org/web; trust-domains:partner.org,other.org" } });
+    expect(fromEnv.peers).toEqual(c.peers);
+    const cli = parseCommandArgs(proxyServer, ["--target", "http://127.0.0.1:1", "--allow", "spiffe://example.org/web", "--allow-td", "partner.org", "--allow-td", "other.org"]);
+    expect(peerPolicyOf(cli, { ids: "allow", trustDomains: "allow-td", any: "allow-any" })).toEqual(c.peers);
+    expect(await problemsOf(loadConfig({ file: file("none.yaml", "peers: {}\n"), env: {} }))).toEqual([{ path: "peers", message: expect.stringContaining("at least one") }]);
+  });
+
+  test("one listen-address syntax: loadConfig and the CLI flags read the same text the same way", async () => {
+    const cases: Array<[string, { hostname: string | undefined; port: number } | string]> = [
+      ["0.0.0.0:8443", { hostname: "0.0.0.0", port: 8443 }],
+      ["[::1]:9443", { hostname: "::1", port: 9443 }],
+      [":8080", { hostname: undefined, port: 8080 }],
+      ["8080", { hostname: undefined, port: 8080 }],
+      ["localhost:0", { hostname: "localhost", port: 0 }],
+      ["[1:2:3]:80", "is not an IPv6 address"],
+      ["[not-v6]:80", "expected"],
+      ["host:99999", "out of range"],
+      ["host:port", "expected"],
+    ];
+    for (const [text, want] of cases) {
+      const fromConfig = await loadConfig({ env: { SPIFFE_TS_HEALTH: text } }).then((c) => c.health, async (err) => (await problemsOf(Promise.reject(err)))[0]!.message);
+      let fromCli: unknown;
+      try {
+        fromCli = parseCliListen("health", text, "DEFAULT");
+      } catch (err) {
+        fromCli = (err as Error).message;
+      }
+      if (typeof want === "string") {
+        expect({ text, fromConfig }).toEqual({ text, fromConfig: expect.stringContaining(want) });
+        expect({ text, fromCli }).toEqual({ text, fromCli: expect.stringContaining(want) });
+      } else {
+        expect({ text, fromConfig }).toEqual({ text, fromConfig: want });
+        expect({ text, fromCli }).toEqual({ text, fromCli: { hostname: want.hostname ?? "DEFAULT", port: want.port } });
+      }
+    }
   });
 });

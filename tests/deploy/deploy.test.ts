@@ -12,7 +12,7 @@ import { parseAllDocuments } from "yaml";
 import { type Command, type ParsedArgs, listFlag, parseCommandArgs, parseDuration, stringFlag } from "../../src/cli/command.ts";
 import { COMMANDS } from "../../src/cli/main.ts";
 import { isLoopback, parseListenAddress, parseOriginFlag } from "../../src/cli/proxy/listen-address.ts";
-import { peerPolicy } from "../../src/cli/proxy/peer-policy.ts";
+import { peerPolicyOf } from "../../src/cli/proxy/peer-policy.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), "utf8");
@@ -220,7 +220,7 @@ describe("deploy/k8s proxy sidecars", () => {
       if (isServer) parseOriginFlag("target", stringFlag(args, "target")!, "http:");
       else parseOriginFlag("upstream", stringFlag(args, "upstream")!, "https:");
       const names = isServer ? { ids: "allow", trustDomains: "allow-td", any: "allow-any" } : { ids: "expect-id", trustDomains: "expect-td", any: "expect-any" };
-      peerPolicy({ ids: listFlag(args, names.ids), trustDomains: listFlag(args, names.trustDomains), any: args.values[names.any] === true, names });
+      expect({ name, policy: peerPolicyOf(args, names).kind }).toEqual({ name, policy: "allow" }); // named peers only
       expect({ name, timeoutMs: parseDuration("timeout", stringFlag(args, "timeout") ?? "30s") }).toEqual({ name, timeoutMs: 60_000 }); // as long as the startupProbe allows
       expect({ name, any: args.values[names.any], trustDomains: listFlag(args, names.trustDomains) }).toEqual({ name, any: undefined, trustDomains: [] }); // named peers only
     }

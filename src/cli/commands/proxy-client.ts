@@ -9,7 +9,8 @@ import type { MtlsClient } from "../../http/mtls-client-types.ts";
 import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { forwardedHeaders } from "../proxy/forwarded-headers.ts";
 import { isLoopback, parseListenAddress, parseOriginFlag } from "../proxy/listen-address.ts";
-import { describePolicy, peerPolicy, policyFlagsOf } from "../proxy/peer-policy.ts";
+import { describePeerPolicy, peerPolicyAuthorizer } from "../../config/peer-policy.ts";
+import { peerPolicyOf } from "../proxy/peer-policy.ts";
 import { type ProxyEvents, proxyEvents } from "../proxy/proxy-events.ts";
 import { waitForSignal } from "../proxy/wait-for-signal.ts";
 import { SOURCE_HELP, SOURCE_OPTIONS, x509SourceFromFlags } from "../proxy/x509-source-from-flags.ts";
@@ -58,8 +59,8 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
       throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--listen: ${JSON.stringify(listen.hostname)} is not a loopback address; the proxy client speaks with this workload's identity for whoever reaches it, so it listens only on 127.0.0.1, ::1 or localhost`);
     }
     const upstream = parseOriginFlag("upstream", upstreamText, "https:");
-    const policy = policyFlagsOf(args, { ids: "expect-id", trustDomains: "expect-td", any: "expect-any" });
-    const authorizer = peerPolicy(policy);
+    const policy = peerPolicyOf(args, { ids: "expect-id", trustDomains: "expect-td", any: "expect-any" });
+    const authorizer = peerPolicyAuthorizer(policy);
     const responseTimeoutMs = parseDuration("upstream-timeout", stringFlag(args, "upstream-timeout") ?? "60s");
     const verbose = args.values.verbose === true;
     const events = proxyEvents(io, args.json, verbose);
@@ -80,11 +81,11 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
     const address = server.address() as AddressInfo;
     const listenUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}/`;
     const svid = source.getX509Svid();
-    events.info("ready", `proxy client: ${listenUrl} → ${upstream.origin}, expecting ${describePolicy(policy)}; presenting ${svid.id} (serial ${svid.serialNumber})`, {
+    events.info("ready", `proxy client: ${listenUrl} → ${upstream.origin}, expecting ${describePeerPolicy(policy)}; presenting ${svid.id} (serial ${svid.serialNumber})`, {
       listen: listenUrl,
       port: address.port,
       upstream: upstream.origin,
-      expect: describePolicy(policy),
+      expect: describePeerPolicy(policy),
       spiffeId: svid.id.toString(),
       serialNumber: svid.serialNumber,
     });

@@ -3,7 +3,8 @@ import type { MtlsServer } from "../../http/serve-mtls-types.ts";
 import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { forwardedHeaders } from "../proxy/forwarded-headers.ts";
 import { parseListenAddress, parseOriginFlag } from "../proxy/listen-address.ts";
-import { describePolicy, peerPolicy, policyFlagsOf } from "../proxy/peer-policy.ts";
+import { describePeerPolicy, peerPolicyAuthorizer } from "../../config/peer-policy.ts";
+import { peerPolicyOf } from "../proxy/peer-policy.ts";
 import { createPlainHttpUpstream, UpstreamError } from "../proxy/plain-http-upstream.ts";
 import { proxyEvents } from "../proxy/proxy-events.ts";
 import { waitForSignal } from "../proxy/wait-for-signal.ts";
@@ -60,8 +61,8 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
     }
     const listen = parseListenAddress("listen", listenText, "0.0.0.0");
     const target = parseOriginFlag("target", targetText, "http:");
-    const policy = policyFlagsOf(args, { ids: "allow", trustDomains: "allow-td", any: "allow-any" });
-    const authorizer = peerPolicy(policy);
+    const policy = peerPolicyOf(args, { ids: "allow", trustDomains: "allow-td", any: "allow-any" });
+    const authorizer = peerPolicyAuthorizer(policy);
     const idHeader = (stringFlag(args, "id-header") ?? CALLER_ID_HEADER).toLowerCase();
     if (!TOKEN.test(idHeader)) throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--id-header: ${JSON.stringify(idHeader)} is not a header name`);
     if (idHeader === "x-spiffe-id") {
@@ -105,12 +106,12 @@ Not forwarded: protocol upgrades (WebSocket) and HTTP trailers (so not gRPC).`,
       throw new CliError(e.exitCode === EXIT.invalid ? EXIT.usage : e.exitCode, e.code, `cannot listen on ${listenText}: ${e.message}`);
     }
     const svid = source.getX509Svid();
-    events.info("ready", `proxy server: ${server.url.href} → ${target.origin}, caller ID in ${idHeader}; accepting ${describePolicy(policy)}; presenting ${svid.id} (serial ${svid.serialNumber})${server.healthUrl ? `; health ${server.healthUrl.href}` : ""}`, {
+    events.info("ready", `proxy server: ${server.url.href} → ${target.origin}, caller ID in ${idHeader}; accepting ${describePeerPolicy(policy)}; presenting ${svid.id} (serial ${svid.serialNumber})${server.healthUrl ? `; health ${server.healthUrl.href}` : ""}`, {
       listen: server.url.href,
       port: server.port,
       target: target.origin,
       idHeader,
-      accept: describePolicy(policy),
+      accept: describePeerPolicy(policy),
       spiffeId: svid.id.toString(),
       serialNumber: svid.serialNumber,
       health: server.healthUrl?.href ?? null,

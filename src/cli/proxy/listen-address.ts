@@ -1,26 +1,23 @@
 // `--listen` and URL flags of the proxy commands: parsing and the loopback rule.
 import { isIP } from "node:net";
+import { parseListenAddress as parseListenText } from "../../config/listen-address.ts";
 import { CliError, EXIT } from "../command.ts";
 
-/** A host and port to listen on. */
+/** A host and port to listen on, the host filled in. */
 export interface ListenAddress {
   readonly hostname: string;
   readonly port: number;
 }
 
 /**
- * Parses `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host then `defaultHost`). Port 0 picks
- * a free port (the ready line says which).
+ * Reads a `--listen`/`--health` flag with the configuration's parser (`HOST:PORT`,
+ * `[IPv6]:PORT`, `:PORT` or `PORT`; no host means `defaultHost`). Port 0 picks a free port
+ * (the ready line says which).
  */
 export function parseListenAddress(flag: string, text: string, defaultHost: string): ListenAddress {
-  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[2]) : Number.NaN;
-  if (!m || port > 65535) {
-    throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--${flag}: expected HOST:PORT, [IPv6]:PORT or :PORT, got ${JSON.stringify(text)}`);
-  }
-  const host = m[1] ? (m[1].startsWith("[") ? m[1].slice(1, -1) : m[1]) : defaultHost;
-  if (m[1]?.startsWith("[") && isIP(host) !== 6) throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--${flag}: ${JSON.stringify(m[1])} is not an IPv6 address`);
-  return { hostname: host, port };
+  const parsed = parseListenText(text);
+  if (typeof parsed === "string") throw new CliError(EXIT.usage, "ERR_CLI_USAGE", `--${flag}: ${parsed}`);
+  return { hostname: parsed.hostname ?? defaultHost, port: parsed.port };
 }
 
 /** True for `localhost`, 127.0.0.0/8 and ::1: addresses only this machine can reach. */
