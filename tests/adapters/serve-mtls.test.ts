@@ -187,6 +187,20 @@ describe("serveMtls + createMtlsClient", () => {
     await client.close();
   });
 
+  test("concurrent first requests share one HTTP/2 connection; one of them aborting does not fail the others", async () => {
+    const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+    const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: true });
+    const before = verifications;
+    const gaveUp = new AbortController();
+    const first = client.get(new URL("/c0", server.url), { signal: gaveUp.signal }).then(() => "answered", (err: Error) => err.message);
+    gaveUp.abort(new Error("caller gave up"));
+    const rest = await Promise.all(Array.from({ length: 8 }, (_, i) => client.get(new URL(`/c${i + 1}`, server.url)).then(async (r) => (await r.text(), r.status))));
+    expect(await first).toBe("caller gave up");
+    expect(rest).toEqual(Array(8).fill(200));
+    expect(verifications - before).toBe(1);
+    await client.close();
+  });
+
   test("HTTP/1.1 keep-alive: connections are reused, and a burst over pool.maxPerOrigin waits for them instead of opening more", async () => {
     const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
     const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: false, pool: { maxPerOrigin: 2 } });

@@ -1,4 +1,5 @@
 import { type ClientHttp2Session, type ClientHttp2Stream, type ClientSessionRequestOptions, connect as http2Connect, type OutgoingHttpHeaders } from "node:http2";
+import { SpiffeError } from "../../../core/errors/spiffe-error.ts";
 import { bindPeerIdentity, peerIdentityOf } from "../../../http/peer-identity.ts";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import { closedAfterHandshake } from "./closed-after-handshake.ts";
@@ -94,6 +95,9 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
         session.destroy();
       },
     };
+    // A session no request ended up using (its requests gave up while it connected) closes like an idle one.
+    idleTimer = setTimeout(entry.close, idleTimeoutMs);
+    idleTimer.unref?.();
     session.on("error", () => {}); // surfaced on the streams
     session.once("close", () => {
       forget(origin, entry);
@@ -103,26 +107,81 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
     return entry;
   }
 
+  /**
+   * Connects to `origin` and pools the session (undefined: the origin speaks HTTP/1.1). One
+   * dial per origin at a time: the requests that arrive while it runs wait for it instead of
+   * each opening a connection. `signal` aborts the dial (all its waiters gave up).
+   */
+  async function dial(url: URL, signal: AbortSignal): Promise<HeldSession | undefined> {
+    const origin = url.origin;
+    const socket = await tls.connect(hostOf(url), portOf(url), { ALPNProtocols: ["h2", "http/1.1"], signal });
+    if (socket.destroyed) throw closedAfterHandshake();
+    if (socket.alpnProtocol !== "h2") {
+      http1Origins.add(origin); // speak HTTP/1.1 to this origin from now on
+      socket.destroy();
+      return undefined;
+    }
+    if (closed) {
+      socket.destroy();
+      throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client was closed while it connected");
+    }
+    const session = http2Connect(origin, { createConnection: () => socket });
+    socket.once("close", () => session.destroy()); // a refusal right after the handshake ends pending streams
+    const entry = hold(origin, session);
+    const peer = peerIdentityOf(socket);
+    if (peer) bindPeerIdentity(session, peer);
+    sessions.set(origin, entry);
+    return entry;
+  }
+
+  /** Dials in progress, by origin, with how many requests still wait for each. */
+  const dials = new Map<string, { readonly result: Promise<HeldSession | undefined>; readonly abort: AbortController; waiting: number }>();
+
   return {
     async sessionFor(url, signal) {
       const origin = url.origin;
       const existing = sessions.get(origin);
       if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
       if (!enabled || http1Origins.has(origin)) return undefined;
-      const socket = await tls.connect(hostOf(url), portOf(url), { ALPNProtocols: ["h2", "http/1.1"], signal });
-      if (socket.destroyed) throw closedAfterHandshake();
-      if (socket.alpnProtocol !== "h2") {
-        http1Origins.add(origin); // speak HTTP/1.1 to this origin from now on
-        socket.destroy();
-        return undefined;
+      signal.throwIfAborted();
+      let pending = dials.get(origin);
+      if (!pending) {
+        const abort = new AbortController();
+        const result = dial(url, abort.signal);
+        const entry = { result, abort, waiting: 0 };
+        dials.set(origin, entry);
+        const forgetDial = (): void => void (dials.get(origin) === entry && dials.delete(origin));
+        result.then(forgetDial, forgetDial);
+        pending = entry;
       }
-      const session = http2Connect(origin, { createConnection: () => socket });
-      socket.once("close", () => session.destroy()); // a refusal right after the handshake ends pending streams
-      const entry = hold(origin, session);
-      const peer = peerIdentityOf(socket);
-      if (peer) bindPeerIdentity(session, peer);
-      sessions.set(origin, entry);
-      return entry;
+      const dialing = pending;
+      dialing.waiting++;
+      // Each request waits with its own signal; the dial is aborted only when no request waits for it.
+      return new Promise<HeldSession | undefined>((resolve, reject) => {
+        let waiting = true;
+        const stopWaiting = (): void => {
+          if (!waiting) return;
+          waiting = false;
+          dialing.waiting--;
+          signal.removeEventListener("abort", onAbort);
+        };
+        const onAbort = (): void => {
+          stopWaiting();
+          if (dialing.waiting === 0) dialing.abort.abort(signal.reason);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        dialing.result.then(
+          (entry) => {
+            stopWaiting();
+            resolve(entry);
+          },
+          (err: unknown) => {
+            stopWaiting();
+            reject(err);
+          },
+        );
+      });
     },
     retireAll() {
       for (const entry of [...sessions.values()]) entry.retire();
