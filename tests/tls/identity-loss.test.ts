@@ -525,6 +525,34 @@ describe("with a real X509Source and the development Workload API server (Permis
       await source.close();
     }
   });
+
+  test("an mTLS-web server whose X509Source loses its identity: /readyz 503 while it cannot verify clients, 200 again once granted", async () => {
+    const backoff = { initialDelayMs: 20, maxDelayMs: 100, jitter: 0 };
+    const source = await X509Source.create({ address: agent.address, backoff });
+    const server = await serveMtls({
+      mode: "mtls-web",
+      certificate: pki.web,
+      source,
+      authorizer: authorizeAny(),
+      port: 0,
+      hostname: "127.0.0.1",
+      health: { port: 0, hostname: "127.0.0.1" },
+      fetch: () => new Response("ok"),
+    });
+    try {
+      expect(await readyz(server.healthUrl)).toBe(200);
+      agent.setWorkloads([]);
+      await waitUntil(() => !source.healthy, "the source to lose its SVID", 5000);
+      const body = await (await fetch(new URL("/readyz", server.healthUrl))).json();
+      expect(body).toMatchObject({ status: "unavailable", code: "ERR_WORKLOAD_API_NO_IDENTITY" });
+      agent.setWorkloads([{ id: SERVER_ID }]);
+      await waitUntil(() => source.healthy, "the source to get an SVID again", 5000);
+      expect(await readyz(server.healthUrl)).toBe(200);
+    } finally {
+      await server.close();
+      await source.close();
+    }
+  });
 });
 
 test(`runtime under test: ${runtime}`, () => {

@@ -1,4 +1,6 @@
 import { createServer, type Server } from "node:http";
+import { resolveX509Bundle, type X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
+import { TrustDomain } from "../../core/spiffeid/trust-domain.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
 import { listen } from "./listen.ts";
 
@@ -19,6 +21,24 @@ export function readiness(source: X509SvidSource, now: Date): { status: 200 | 50
   const body = { spiffeId: svid.id.toString(), expiresAt: svid.expiresAt.toISOString() };
   if (svid.expiresAt.getTime() <= now.getTime()) return { status: 503, body: { status: "unavailable", reason: "X.509-SVID expired", ...body } };
   return { status: 200, body: { status: "ready", ...body } };
+}
+
+/** A trust domain no bundle source holds: looking it up tells whether the source answers at all. */
+const PROBE_TRUST_DOMAIN = TrustDomain.parse("readiness-probe.spiffe-ts.invalid");
+
+/**
+ * Whether a bundle source can answer lookups now (an X509Source cannot while the Workload
+ * API grants the workload no identity): the reason and code when it cannot, else undefined.
+ */
+export function bundleSourceProblem(source: X509BundleSourceLike): { reason: string; code: unknown } | undefined {
+  try {
+    resolveX509Bundle(source, PROBE_TRUST_DOMAIN);
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause === undefined) return undefined; // answered: it simply has no bundle for the probe
+    return { reason: "the bundle source cannot verify clients now", code: (cause as { code?: unknown }).code ?? null };
+  }
+  return undefined;
 }
 
 /**

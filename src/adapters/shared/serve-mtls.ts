@@ -9,7 +9,7 @@ import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import { errorCode } from "../../tls/check-options.ts";
 import { createServerTlsConfig } from "../../tls/server-tls.ts";
-import { displayHost, type HealthServer, readiness, startHealthServer } from "./health-server.ts";
+import { bundleSourceProblem, displayHost, type HealthServer, readiness, startHealthServer } from "./health-server.ts";
 import { listen } from "./listen.ts";
 import { validateServeOptions } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
@@ -183,10 +183,16 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
     throw err;
   }
 
-  /** /readyz: SVID modes report the workload's SVID; mTLS-web reports the certificate it presents. */
+  /**
+   * /readyz: SVID modes report the workload's SVID; mTLS-web reports the certificate it
+   * presents and whether its bundle source can verify clients (an X509Source cannot while
+   * the workload has no identity).
+   */
   function readinessOf(): ReturnType<typeof readiness> {
     if (options.mode !== "mtls-web") return readiness(options.source, now());
-    return tls.ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "unavailable", reason: "no certificate to present" } };
+    if (!tls.ready) return { status: 503, body: { status: "unavailable", reason: "no certificate to present" } };
+    const problem = bundleSourceProblem(options.source);
+    return problem ? { status: 503, body: { status: "unavailable", ...problem } } : { status: 200, body: { status: "ready" } };
   }
 
   let drained: (() => void) | undefined;
