@@ -4,7 +4,7 @@ import { JwtSvidError } from "../core/errors/jwt-svid-error.ts";
 import type { Logger } from "../core/logger.ts";
 import { JwtSvid, MAX_CLOCK_SKEW_SECONDS } from "../core/svid/jwt/jwt-svid.ts";
 import type { Middleware } from "./middleware.ts";
-import { attachPeerIdentity } from "./peer-identity.ts";
+import { attachPeerIdentity, getPeerIdentity } from "./peer-identity.ts";
 
 /**
  * Options of {@link requireJwtSvid}.
@@ -31,7 +31,8 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * Authenticates the caller by the JWT-SVID in `Authorization: Bearer <token>` (JWT-SVID spec
  * §5.2), validated with `JwtSvid.parseAndValidate` against `source` for `audience`. On
  * success the request carries the caller's identity (`getPeerIdentity(request)` with
- * `mechanism: "jwt-svid"`, replacing an identity set before, e.g. by mTLS) and the handler
+ * `mechanism: "jwt-svid"`; an identity set before, e.g. by mTLS, is kept as its `transport`,
+ * so the handler can check both the token's subject and the connection's workload) and the handler
  * runs; otherwise the answer is `401` JSON with `WWW-Authenticate: Bearer` (RFC 6750 §3) and
  * no detail of why (the `logger` gets the code).
  *
@@ -83,7 +84,8 @@ export function requireJwtSvid(options: RequireJwtSvidOptions): Middleware {
       logger?.warn?.("requireJwtSvid: refused a JWT-SVID", { code: err.code });
       return unauthorized(true);
     }
-    attachPeerIdentity(request, { id: svid.id, mechanism: "jwt-svid", certificates: [] });
+    const transport = getPeerIdentity(request);
+    attachPeerIdentity(request, { id: svid.id, mechanism: "jwt-svid", certificates: [], ...(transport ? { transport } : {}) });
     return next(request, context);
   };
 }

@@ -17,6 +17,12 @@ export interface PeerIdentity {
   readonly mechanism: AuthenticationMechanism;
   /** For `x509-svid`: the peer's verified chain, DER, leaf first. Empty otherwise. */
   readonly certificates: readonly Uint8Array[];
+  /**
+   * For `jwt-svid` received over SPIFFE mTLS: the identity of the connection the token came
+   * over (the calling workload, verified by its X.509-SVID), which may differ from the
+   * token's subject (e.g. a gateway forwarding a caller's token). Absent otherwise.
+   */
+  readonly transport?: PeerIdentity;
 }
 
 // The one store of verified identities: the SDK's TLS step binds the identity of each

@@ -266,6 +266,39 @@ describe("the deliberate writers", () => {
       { path: "/open", identity: null },
     ]);
   });
+
+  test("requireJwtSvid over mTLS keeps the connection's identity as `transport`: the token's subject and the calling workload are both there", async () => {
+    const seen: unknown[] = [];
+    const server = await serveMtls({
+      port: 0,
+      hostname: "127.0.0.1",
+      source: await sourceOf(pki, SERVER_ID),
+      authorizer: authorizeAny(),
+      fetch: requireJwtSvid({ source: jwtCa.jwtBundle, audience: AUD })((request, context) => {
+        const identity = getPeerIdentityOfMessage(request)!;
+        seen.push({
+          id: identity.id.toString(),
+          mechanism: identity.mechanism,
+          transport: identity.transport && { id: identity.transport.id.toString(), mechanism: identity.transport.mechanism, chain: identity.transport.certificates.length },
+          frozen: Object.isFrozen(identity) && Object.isFrozen(identity.transport),
+          contextPeer: (context as { peer: { id: unknown } }).peer.id?.toString(),
+        });
+        return new Response("ok");
+      }),
+    });
+    const client = createMtlsClient({ source: await sourceOf(pki, CLIENT_ID), authorizer: authorizeId(SERVER_ID) });
+    try {
+      const { token } = await jwtCa.issueJwtSvid({ id: "spiffe://example.org/end-user-agent", audience: AUD });
+      expect((await client.get(new URL("/api", server.url), { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+    expect(seen).toEqual([
+      { id: "spiffe://example.org/end-user-agent", mechanism: "jwt-svid", transport: { id: CLIENT_ID, mechanism: "x509-svid", chain: expect.any(Number) }, frozen: true, contextPeer: CLIENT_ID },
+    ]);
+    expect((seen[0] as { transport: { chain: number } }).transport.chain).toBeGreaterThan(0);
+  });
 });
 
 /** requireTrustDomain("example.org") in front of `next`. */
