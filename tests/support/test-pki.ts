@@ -7,7 +7,7 @@ import * as x509 from "@peculiar/x509";
 x509.cryptoProvider.set(globalThis.crypto);
 
 /** Key algorithms the fixtures can issue (@peculiar/x509 signs with Ed25519 through Web Crypto). */
-export type KeyAlg = "P-256" | "P-384" | "P-521" | "RSA-2048" | "Ed25519";
+export type KeyAlg = "P-256" | "P-384" | "P-521" | "RSA-1024" | "RSA-2048" | "Ed25519";
 
 /** A generated key pair plus its PKCS#8 DER encoding. */
 export interface TestKey {
@@ -112,8 +112,8 @@ let counter = 0;
 
 function algParams(alg: KeyAlg): Algorithm | EcKeyGenParams | RsaHashedKeyGenParams {
   if (alg === "Ed25519") return { name: "Ed25519" };
-  if (alg === "RSA-2048") {
-    return { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+  if (alg === "RSA-1024" || alg === "RSA-2048") {
+    return { name: "RSASSA-PKCS1-v1_5", modulusLength: Number(alg.slice(4)), publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
   }
   return { name: "ECDSA", namedCurve: alg };
 }

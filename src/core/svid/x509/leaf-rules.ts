@@ -72,6 +72,19 @@ export function checkIntermediate(cert: CertificateInfo, index: number): void {
 }
 
 /**
+ * The SDK's key policy (src/core/lib/x509/public-key.ts) for a certificate of the
+ * workload's own X.509-SVID: a key that every peer running this SDK would refuse is refused
+ * when the SVID is parsed, so a source keeps its last good SVID instead of presenting it.
+ *
+ * @throws {X509SvidError} `ERR_X509_SVID_PUBLIC_KEY`.
+ */
+export function checkKeyPolicy(cert: CertificateInfo, index: number): void {
+  if (!cert.publicKey.problem) return;
+  const what = index === 0 ? "the leaf certificate" : `intermediate certificate ${index}`;
+  throw new X509SvidError("ERR_X509_SVID_PUBLIC_KEY", `${what} (serial ${cert.serialNumberHex}) has a key that peers refuse: ${cert.publicKey.problem}`);
+}
+
+/**
  * The validity-window problem of `cert` at `now`, or undefined when `now` is within
  * [notBefore, notAfter] (both inclusive, RFC 5280 §4.1.2.5).
  */

@@ -2,7 +2,7 @@ import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import { encodePem } from "../../lib/pem.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
-import { checkIntermediate, checkLeaf } from "./leaf-rules.ts";
+import { checkIntermediate, checkKeyPolicy, checkLeaf } from "./leaf-rules.ts";
 import { checkKeyMatchesLeaf, decodePrivateKey } from "./private-key.ts";
 import { type ChainInput, readChain } from "./read-chain.ts";
 
@@ -85,6 +85,7 @@ export class X509Svid {
    *   `ERR_X509_SVID_INVALID_SPIFFE_ID`, `ERR_X509_SVID_NO_PATH`, `ERR_X509_SVID_LEAF_IS_CA`,
    *   `ERR_X509_SVID_LEAF_KEY_CERT_SIGN`, `ERR_X509_SVID_LEAF_CRL_SIGN`,
    *   `ERR_X509_SVID_UNHANDLED_CRITICAL_EXTENSION`), `ERR_X509_SVID_INTERMEDIATE_NOT_CA`,
+   *   `ERR_X509_SVID_PUBLIC_KEY` (a certificate key peers refuse: see docs/security.md),
    *   `ERR_X509_SVID_PRIVATE_KEY`, `ERR_X509_SVID_UNSUPPORTED_KEY`, `ERR_X509_SVID_KEY_MISMATCH`
    *   or `ERR_X509_SVID_INVALID_ARGUMENT`.
    */
@@ -94,6 +95,7 @@ export class X509Svid {
     const chain = readChain(certificates, "the X.509-SVID certificate chain");
     const id = checkLeaf(chain[0]!);
     chain.slice(1).forEach((c, i) => checkIntermediate(c, i + 1));
+    chain.forEach((c, i) => checkKeyPolicy(c, i));
     const key = decodePrivateKey(privateKey);
     await checkKeyMatchesLeaf(key, chain[0]!);
     return new X509Svid(id, chain, key, hint);

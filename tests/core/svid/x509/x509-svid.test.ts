@@ -152,6 +152,14 @@ describe("X509Svid.parse rejects the key", () => {
     await rejects(X509Svid.parse(rsaLeaf.pem, leaf.privateKey), "ERR_X509_SVID_KEY_MISMATCH");
   });
 
+  test("of a certificate whose key the SDK's key policy refuses (RSA-1024 leaf): ERR_X509_SVID_PUBLIC_KEY, as peers would refuse it", async () => {
+    const weak = await generateKey("RSA-1024", { cacheAs: "svid-rsa-1024" });
+    const weakLeaf = await issueLeaf(inter, { key: weak });
+    const err = await rejects(X509Svid.parse(weakLeaf.pem, weak.pkcs8), "ERR_X509_SVID_PUBLIC_KEY");
+    expect(err.message).toContain("the leaf certificate");
+    expect(err.message).toContain("1024");
+  });
+
   test("of a supported algorithm other than the leaf's (Ed25519, P-521 for a P-256 leaf)", async () => {
     const ed = await generateKey("Ed25519");
     const err = await rejects(X509Svid.parse(leaf.pem, ed.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
