@@ -201,6 +201,22 @@ describe("serveMtls + createMtlsClient", () => {
     await client.close();
   });
 
+  test("close() while requests wait for a connection: they fail with ERR_CLIENT_CLOSED and open none", async () => {
+    const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+    const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: false, pool: { maxPerOrigin: 1 } });
+    const before = verifications;
+    const outcome = (p: Promise<Response>) => p.then((r) => r.text().then(() => "answered"), (err: { code?: string; message: string }) => err.code ?? err.message);
+    const inFlight = outcome(client.get(new URL("/slow", server.url)));
+    const waiting = [1, 2, 3].map((i) => outcome(client.get(new URL(`/w${i}`, server.url))));
+    await new Promise((r) => setTimeout(r, 100)); // the first holds the origin's only slot
+    await client.close();
+    expect(await Promise.all(waiting)).toEqual(["ERR_CLIENT_CLOSED", "ERR_CLIENT_CLOSED", "ERR_CLIENT_CLOSED"]);
+    await inFlight; // cut by close(), or answered if it finished first: either way it settles
+    await new Promise((r) => setTimeout(r, 100));
+    expect(verifications - before).toBe(1);
+    await expect(client.get(new URL("/after", server.url))).rejects.toMatchObject({ code: "ERR_CLIENT_CLOSED" });
+  });
+
   test("HTTP/1.1 keep-alive: connections are reused, and a burst over pool.maxPerOrigin waits for them instead of opening more", async () => {
     const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
     const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: false, pool: { maxPerOrigin: 2 } });

@@ -2,11 +2,11 @@
 // sessions are tried first (when enabled) and an origin that answers ALPN with http/1.1
 // goes to the HTTP/1.1 pool. Rotations of the client's SVID retire idle connections of both.
 import { ConfigError } from "../../core/errors/config-error.ts";
-import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";
 import { bodyMethod } from "./client/body-method.ts";
+import { clientClosed } from "./client/client-closed.ts";
 import { createHttp1Pool } from "./client/http1-pool.ts";
 import { exchangeHttp2 } from "./client/http2-exchange.ts";
 import { createHttp2Sessions } from "./client/http2-sessions.ts";
@@ -55,12 +55,13 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   }
 
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
-    if (closed) throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client is closed");
+    if (closed) throw clientClosed();
     const { timeoutMs = config.timeoutMs, ...rest } = init;
     const { signal, done } = requestDeadline(timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
     try {
       const request = outgoingRequest(input, rest, signal);
       await addJwtSvid?.(request.headers);
+      if (closed) throw clientClosed(); // closed while the token was fetched
       return await send(request, signal, done);
     } catch (err) {
       done();

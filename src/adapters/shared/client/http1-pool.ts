@@ -1,6 +1,7 @@
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import type { ClientConfig } from "../options.ts";
 import { createOriginLimiter } from "../origin-limiter.ts";
+import { clientClosed } from "./client-closed.ts";
 import { exchangeHttp1 } from "./http1-exchange.ts";
 import type { OutgoingRequest } from "./outgoing-request.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
@@ -34,11 +35,17 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig): Htt
   let agent: VerifyingAgent | undefined;
   const retired = new Set<VerifyingAgent>();
   const slots = createOriginLimiter(config.pool.maxPerOrigin);
+  let closed = false;
 
   return {
     async send(request, signal, done) {
       const { url } = request;
       const release = await slots.acquire(`${hostOf(url)}:${portOf(url)}`, signal);
+      if (closed) {
+        // The client was closed while this request waited for a slot: no new connection.
+        release();
+        throw clientClosed();
+      }
       return exchangeHttp1((agent ??= new VerifyingAgent(config.pool, tls)), request, signal, done, release);
     },
     retire() {
@@ -54,8 +61,11 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig): Htt
       agent = undefined; // the next request makes one
     },
     close() {
+      closed = true;
       agent?.destroy();
+      agent = undefined;
       for (const old of retired) old.destroy();
+      retired.clear();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { type ClientHttp2Session, type ClientHttp2Stream, type ClientSessionRequestOptions, connect as http2Connect, type OutgoingHttpHeaders } from "node:http2";
-import { SpiffeError } from "../../../core/errors/spiffe-error.ts";
 import { bindPeerIdentity, peerIdentityOf } from "../../../http/peer-identity.ts";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
+import { clientClosed } from "./client-closed.ts";
 import { closedAfterHandshake } from "./closed-after-handshake.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
 
@@ -123,7 +123,7 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
     }
     if (closed) {
       socket.destroy();
-      throw new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client was closed while it connected");
+      throw clientClosed(); // closed while it connected
     }
     const session = http2Connect(origin, { createConnection: () => socket });
     socket.once("close", () => session.destroy()); // a refusal right after the handshake ends pending streams
