@@ -137,3 +137,16 @@ export type {
   TlsClientOptions,
 } from "./src/http/mtls-client-types.ts";
 export type { SpiffeTlsMode, WebCertificate, WebCertificateSource } from "./src/http/tls-mode.ts";
+
+// federation (SPIFFE Federation: bundle endpoint client and server; https_spiffe is in the runtime entries)
+export { FederationError } from "./src/core/errors/federation-error.ts";
+export type { FederationErrorCode } from "./src/core/errors/federation-error.ts";
+export { fetchBundle } from "./src/federation/fetch-bundle.ts";
+export type { FetchBundleOptions, WebFetch } from "./src/federation/fetch-bundle.ts";
+export type { BundleEndpointProfile, HttpsSpiffeProfile, HttpsSpiffeRequestInit } from "./src/federation/endpoint-profile.ts";
+export { watchBundle } from "./src/federation/watch-bundle.ts";
+export type { BundleWatch, WatchBundleOptions, WatchTimers } from "./src/federation/watch-bundle.ts";
+export { FederatedBundleSource } from "./src/federation/federated-bundle-source.ts";
+export type { FederatedBundleSourceOptions, FederationRelationship } from "./src/federation/federated-bundle-source.ts";
+export { createBundleEndpointHandler } from "./src/federation/bundle-endpoint-handler.ts";
+export type { BundleEndpointHandler, BundleEndpointHandlerOptions, BundleEndpointSource } from "./src/federation/bundle-endpoint-handler.ts";

@@ -16,8 +16,9 @@
  *
  * @module
  */
-import type { CreateMtlsClient, ServeMtls } from "../shared/entry.ts";
+import type { CreateMtlsClient, HttpsSpiffe, ServeMtls } from "../shared/entry.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
+import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
 import { denoProfile } from "./profile.ts";
 
@@ -53,3 +54,23 @@ export const serveMtls: ServeMtls = (options) => serveMtlsWith(denoProfile, opti
  * ```
  */
 export const createMtlsClient: CreateMtlsClient = (options) => createMtlsClientWith(denoProfile, options);
+
+// federation (https_spiffe profile)
+export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
+
+/**
+ * The `https_spiffe` bundle endpoint profile for `fetchBundle`, `watchBundle` and
+ * `FederatedBundleSource`, on Deno's TLS client (see {@link HttpsSpiffe}).
+ *
+ * @example
+ * ```ts
+ * import { fetchBundle, X509Bundle } from "@spiffe-ts/sdk";
+ * import { httpsSpiffe } from "@spiffe-ts/sdk/deno";
+ * const bootstrap = X509Bundle.parse("partner.example", partnerRootsPem);
+ * const bundle = await fetchBundle("https://partner.example:8443", {
+ *   trustDomain: "partner.example",
+ *   profile: httpsSpiffe({ endpointId: "spiffe://partner.example/spire/server", bundleSource: bootstrap }),
+ * });
+ * ```
+ */
+export const httpsSpiffe: HttpsSpiffe = (options) => httpsSpiffeWith(denoProfile, options);

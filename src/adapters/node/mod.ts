@@ -14,8 +14,9 @@
  *
  * @module
  */
-import type { CreateMtlsClient, ServeMtls } from "../shared/entry.ts";
+import type { CreateMtlsClient, HttpsSpiffe, ServeMtls } from "../shared/entry.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
+import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
 import { nodeProfile } from "./profile.ts";
 
@@ -51,3 +52,23 @@ export const serveMtls: ServeMtls = (options) => serveMtlsWith(nodeProfile, opti
  * ```
  */
 export const createMtlsClient: CreateMtlsClient = (options) => createMtlsClientWith(nodeProfile, options);
+
+// federation (https_spiffe profile)
+export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
+
+/**
+ * The `https_spiffe` bundle endpoint profile for `fetchBundle`, `watchBundle` and
+ * `FederatedBundleSource`, on Node's TLS client (see {@link HttpsSpiffe}).
+ *
+ * @example
+ * ```ts
+ * import { fetchBundle, X509Bundle } from "@spiffe-ts/sdk";
+ * import { httpsSpiffe } from "@spiffe-ts/sdk/node";
+ * const bootstrap = X509Bundle.parse("partner.example", partnerRootsPem);
+ * const bundle = await fetchBundle("https://partner.example:8443", {
+ *   trustDomain: "partner.example",
+ *   profile: httpsSpiffe({ endpointId: "spiffe://partner.example/spire/server", bundleSource: bootstrap }),
+ * });
+ * ```
+ */
+export const httpsSpiffe: HttpsSpiffe = (options) => httpsSpiffeWith(nodeProfile, options);

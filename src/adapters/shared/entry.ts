@@ -3,6 +3,8 @@
 // The entries re-export these names explicitly, so they stay identical across runtimes.
 import type { ClientOptions, MtlsClient } from "../../http/mtls-client-types.ts";
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
+import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
+import type { HttpsSpiffeOptions } from "./https-spiffe.ts";
 
 /**
  * `serveMtls(options)`: serves a Web `fetch` handler over SPIFFE TLS. By default mutual TLS
@@ -38,6 +40,22 @@ export type ServeMtls = (options: ServeOptions) => Promise<MtlsServer>;
  * @throws {ConfigError} for invalid options; the source's error when it has no SVID.
  */
 export type CreateMtlsClient = (options: ClientOptions) => MtlsClient;
+
+/**
+ * `httpsSpiffe({ endpointId, bundleSource })`: the `https_spiffe` bundle endpoint profile
+ * (SPIFFE Federation §5.2.2) for `fetchBundle`, `watchBundle` and `FederatedBundleSource`.
+ * Each request opens a SPIFFE TLS connection in mode `"tls"` (nothing presented by us),
+ * verifies the endpoint's X.509-SVID against the bundle source (never system roots or host
+ * names) and accepts only `endpointId`; a mismatch fails with `FederationError`
+ * `ERR_FEDERATION_ENDPOINT_ID_MISMATCH`, an untrusted certificate with
+ * `ERR_FEDERATION_ENDPOINT_UNTRUSTED`. Redirects are followed only to servers that present the
+ * same ID.
+ *
+ * Exported (as `httpsSpiffe`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`, identically.
+ *
+ * @throws {FederationError} `ERR_FEDERATION_INVALID_ARGUMENT` for an invalid endpoint ID or bundle source.
+ */
+export type HttpsSpiffe = (options: HttpsSpiffeOptions) => HttpsSpiffeProfile;
 
 export type {
   MtlsFetchHandler,
@@ -76,3 +94,5 @@ export { createServerTlsConfig } from "../../tls/server-tls.ts";
 export type { PresentingServer, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions } from "../../tls/server-tls.ts";
 export { createClientTlsConfig } from "../../tls/client-tls.ts";
 export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from "../../tls/client-tls.ts";
+// federation (https_spiffe profile)
+export type { HttpsSpiffeOptions } from "./https-spiffe.ts";
