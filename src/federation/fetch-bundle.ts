@@ -149,9 +149,10 @@ export async function fetchCheckedBundle(options: CheckedFetchOptions, spiffeBun
   const where = options.url.href;
   let body: Uint8Array;
   try {
-    body = options.profile === "https_web"
-      ? await getWeb(options, signal)
-      : await getSpiffe(options, options.profile, signal, spiffeBundles ?? options.profile.bundleSource);
+    body = await untilAborted(
+      options.profile === "https_web" ? getWeb(options, signal) : getSpiffe(options, options.profile, signal, spiffeBundles ?? options.profile.bundleSource),
+      signal,
+    );
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (timeout.aborted) throw new FederationError("ERR_FEDERATION_TIMEOUT", `no complete answer from ${where} within ${options.timeoutMs} ms`, { url: where, cause: err });
@@ -166,6 +167,16 @@ export async function fetchCheckedBundle(options: CheckedFetchOptions, spiffeBun
   }
   checkBundleTrustDomain(bundle, where);
   return bundle;
+}
+
+/** `work`, or the signal's reason as soon as it aborts (a transport that ignores the signal cannot hang us). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function getWeb(options: CheckedFetchOptions, signal: AbortSignal): Promise<Uint8Array> {
