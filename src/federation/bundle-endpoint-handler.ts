@@ -137,7 +137,7 @@ function currentBundle(source: BundleEndpointSource, td: TrustDomain): SpiffeBun
   const jwt = typeof s.getJwtBundleForTrustDomain === "function" ? s.getJwtBundleForTrustDomain.call(source, td) : generic;
   const x509Part = x509 instanceof X509Bundle ? own(x509, td) : undefined;
   const jwtPart = jwt instanceof JwtBundle ? own(jwt, td) : undefined;
-  if (!x509Part && !jwtPart) throw new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", `the source has no X.509 or JWT bundle of "${td.name}"`);
+  if (!x509Part && !jwtPart) throw new FederationError("ERR_FEDERATION_NO_BUNDLE", `the source has no X.509 or JWT bundle of "${td.name}"`);
   return SpiffeBundle.fromBundles(td, { x509: x509Part, jwt: jwtPart });
 }
 

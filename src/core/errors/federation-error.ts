@@ -26,6 +26,8 @@ export type FederationErrorCode =
   | "ERR_FEDERATION_TRUST_DOMAIN_MISMATCH"
   /** A watched endpoint served a different bundle with a lower `spiffe_sequence` than the one held (a rollback). */
   | "ERR_FEDERATION_SEQUENCE_BACKWARDS"
+  /** The bundle endpoint handler's source has no bundle of its trust domain to serve. */
+  | "ERR_FEDERATION_NO_BUNDLE"
   /** The watch or source was closed. */
   | "ERR_FEDERATION_CLOSED";
 
