@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `spiffe-ts`: the command-line tool. Runs unchanged on Node (compiled, or the .ts on Node 24),
 // Bun and Deno (`deno run -A src/cli/main.ts`).
+import { bundleServe } from "./commands/bundle-serve.ts";
 import { bundleShow } from "./commands/bundle-show.ts";
 import { devAgent } from "./commands/dev-agent.ts";
 import { inspect } from "./commands/inspect.ts";
@@ -14,7 +15,7 @@ import { CliError, type Command, commandHelp, EXIT, type Io, parseCommandArgs } 
 import { toCliError } from "./workload-api.ts";
 
 /** Every command of `spiffe-ts`, in help order. */
-export const COMMANDS: readonly Command[] = [x509Fetch, x509Watch, jwtFetch, jwtValidate, bundleShow, inspect, devAgent, proxyServer, proxyClient];
+export const COMMANDS: readonly Command[] = [x509Fetch, x509Watch, jwtFetch, jwtValidate, bundleShow, bundleServe, inspect, devAgent, proxyServer, proxyClient];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.join(" ").length));
