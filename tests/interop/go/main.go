@@ -10,6 +10,7 @@
 //	interop jwt-validate -socket ADDR -audience AUD         token on stdin: "VALID sub" (jwtsvid.ParseAndValidate)
 //	interop jwt-validate-api -socket ADDR -audience AUD     token on stdin: "VALID sub" (Workload API ValidateJWTSVID)
 //	interop verify-x509                                     JSON lines on stdin: one verdict line each (verify_x509.go)
+//	interop bundle-fetch | bundle-serve                     SPIFFE federation (federation.go)
 //
 // Failures print "ERROR msg" and exit 1.
 package main
@@ -36,11 +37,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: interop serve|get|id|jwt-fetch|jwt-validate|jwt-validate-api|verify-x509 [flags]"))
+		fail(errors.New("usage: interop serve|get|id|jwt-fetch|jwt-validate|jwt-validate-api|verify-x509|bundle-fetch|bundle-serve [flags]"))
 	}
 	cmd := os.Args[1]
 	if cmd == "verify-x509" { // no Workload API: chains and bundles come on stdin
 		runVerifyX509()
+		return
+	}
+	if cmd == "bundle-fetch" || cmd == "bundle-serve" { // federation.go
+		runFederation(cmd, os.Args[2:])
 		return
 	}
 	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
