@@ -3,17 +3,41 @@
 // loopback (tests/spire/spire-harness.ts startFederatedSpires). The test process is registered in
 // both, with `-federatesWith` the other trust domain. Run with `npm run test:spire`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { realpathSync } from "node:fs";
-import { authorizeId, authorizeMemberOf, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, X509Source } from "../../mod.ts";
+import { spawn } from "node:child_process";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  authorizeId,
+  authorizeMemberOf,
+  createBundleEndpointHandler,
+  FederationError,
+  fetchBundle,
+  getSpiffeId,
+  JwtSource,
+  JwtSvid,
+  SpiffeBundle,
+  WorkloadApiClient,
+  X509Source,
+  X509Svid,
+} from "../../mod.ts";
+import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
+import { createTestCa } from "../../src/testing/mod.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { type Spire, SPIRE_VERSION, spireBinDir, startFederatedSpires } from "./spire-harness.ts";
 
-const { createMtlsClient, serveMtls } = runtimeEntry;
+const { createMtlsClient, httpsSpiffe, serveMtls } = runtimeEntry;
 const A = "example.org";
 const B = "federated.test";
 const built = spireBinDir() !== undefined;
 if (!built) console.log("skip: SPIRE is not built (run `npm run test:spire`, which builds it with Go)");
+
+/** Runs `spire-server <args>` against `spire`'s server without blocking the event loop; resolves with the exit code. */
+function spireServerAsync(spire: Spire, args: readonly string[]): Promise<number | null> {
+  const child = spawn(join(spireBinDir()!, "spire-server"), [...args, "-socketPath", join(spire.dir, "server.sock")], { stdio: "ignore" });
+  return new Promise((resolve) => child.once("close", resolve));
+}
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -119,5 +143,47 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
     expect(codeOf(await JwtSvid.parseAndValidate(svid.token, jwtA, "other").then(() => undefined, (e: unknown) => e))).toBe("ERR_JWT_SVID_AUDIENCE_MISMATCH");
     await using clientA = new WorkloadApiClient({ address: spireA.address });
     expect((await clientA.validateJwtSvid(svid.token, "fed-test", { timeoutMs: 10_000 })).id.toString()).toBe(`spiffe://${B}/ts-client`);
+  });
+
+  test("our fetchBundle (httpsSpiffe) reads SPIRE's https_spiffe bundle endpoint, bootstrapped with the bundle SPIRE shows", async () => {
+    const bootstrap = SpiffeBundle.parse(A, spireA.server(["bundle", "show", "-format", "spiffe"]));
+    const url = `https://127.0.0.1:${spireA.bundleEndpointPort}`;
+    const bundle = await fetchBundle(url, { trustDomain: A, profile: httpsSpiffe({ endpointId: `spiffe://${A}/spire/server`, bundleSource: bootstrap }) });
+    expect(bundle.x509Authorities.map(hex)).toEqual(serverSource.getX509BundleForTrustDomain(A)!.authorities.map(hex));
+    expect(bundle.jwtBundle.equals(bootstrap.jwtBundle)).toBe(true);
+    expect(bundle.jwtBundle.keys.length).toBeGreaterThan(0);
+    expect(bundle.refreshHintSeconds).toBe(300);
+    // SPIRE's server SVID is spiffe://<td>/spire/server: any other expected ID is refused.
+    const err = await fetchBundle(url, { trustDomain: A, profile: httpsSpiffe({ endpointId: `spiffe://${A}/not-spire`, bundleSource: bootstrap }) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FederationError);
+    expect((err as FederationError).code).toBe("ERR_FEDERATION_ENDPOINT_ID_MISMATCH");
+  });
+
+  test("SPIRE federates with our bundle endpoint (createBundleEndpointHandler behind serveMtls in mode tls)", async () => {
+    const ours = await createTestCa({ trustDomain: "ours.test" });
+    const issued = await ours.issueX509Svid({ id: "spiffe://ours.test/bundle-server" });
+    const served = SpiffeBundle.fromBundles("ours.test", { x509: ours.x509Bundle, jwt: ours.jwtBundle, sequenceNumber: 3, refreshHintSeconds: 123 });
+    const server = await serveMtls({
+      mode: "tls",
+      hostname: "127.0.0.1",
+      port: 0,
+      source: new FakeX509Source({ svid: await X509Svid.parse(issued.certificatesPem, issued.privateKeyPem) }),
+      fetch: createBundleEndpointHandler({ trustDomain: "ours.test", source: served }),
+    });
+    const dir = mkdtempSync(join(tmpdir(), "spiffe-ts-spire-ours-"));
+    try {
+      writeFileSync(join(dir, "ours.json"), SpiffeBundle.fromBundles("ours.test", { x509: ours.x509Bundle }).toJson());
+      spireB.server(["federation", "create", "-trustDomain", "ours.test", "-bundleEndpointURL", server.url.href, "-bundleEndpointProfile", "https_spiffe", "-endpointSpiffeID", "spiffe://ours.test/bundle-server", "-trustDomainBundlePath", join(dir, "ours.json"), "-trustDomainBundleFormat", "spiffe"]);
+      // Not spireB.server(): that blocks this process, whose server SPIRE is about to call.
+      expect(await spireServerAsync(spireB, ["federation", "refresh", "-id", "spiffe://ours.test"])).toBe(0);
+      const listed = spireB.server(["bundle", "list", "-format", "spiffe", "-id", "spiffe://ours.test"]);
+      const seen = SpiffeBundle.parse("ours.test", listed.slice(listed.indexOf("{")));
+      expect(seen.x509Bundle.equals(ours.x509Bundle)).toBe(true);
+      expect(seen.jwtBundle.equals(ours.jwtBundle)).toBe(true); // only our endpoint served the JWT keys
+      expect(seen.refreshHintSeconds).toBe(123);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,6 +59,8 @@ export interface Spire {
   /** The agent's Workload API, `unix:///…/agent.sock`. */
   readonly address: string;
   readonly trustDomain: string;
+  /** Loopback port of the server's SPIFFE bundle endpoint (`https_spiffe`), when it has one. */
+  readonly bundleEndpointPort: number | undefined;
   /** The parent ID of workload entries (the agent's alias). */
   readonly agentId: string;
   /** Creates entries (the agent serves them after its next sync, within about 5 s). */
@@ -233,6 +235,7 @@ plugins {
       dir,
       address: `unix://${agentSock}`,
       trustDomain: td,
+      bundleEndpointPort: options.federation?.bundleEndpointPort,
       agentId,
       register(entries) {
         for (const e of entries) {
