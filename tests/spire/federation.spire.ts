@@ -3,7 +3,6 @@
 // loopback (tests/spire/spire-harness.ts startFederatedSpires). The test process is registered in
 // both, with `-federatesWith` the other trust domain. Run with `npm run test:spire`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,19 +24,13 @@ import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createTestCa } from "../../src/testing/mod.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
-import { type Spire, SPIRE_VERSION, spireBinDir, startFederatedSpires } from "./spire-harness.ts";
+import { type Spire, SPIRE_VERSION, spireBinDir, spireServerAsync, startFederatedSpires } from "./spire-harness.ts";
 
 const { createMtlsClient, httpsSpiffe, serveMtls } = runtimeEntry;
 const A = "example.org";
 const B = "federated.test";
 const built = spireBinDir() !== undefined;
 if (!built) console.log("skip: SPIRE is not built (run `npm run test:spire`, which builds it with Go)");
-
-/** Runs `spire-server <args>` against `spire`'s server without blocking the event loop; resolves with the exit code. */
-function spireServerAsync(spire: Spire, args: readonly string[]): Promise<number | null> {
-  const child = spawn(join(spireBinDir()!, "spire-server"), [...args, "-socketPath", join(spire.dir, "server.sock")], { stdio: "ignore" });
-  return new Promise((resolve) => child.once("close", resolve));
-}
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -175,7 +168,7 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
       writeFileSync(join(dir, "ours.json"), SpiffeBundle.fromBundles("ours.test", { x509: ours.x509Bundle }).toJson());
       spireB.server(["federation", "create", "-trustDomain", "ours.test", "-bundleEndpointURL", server.url.href, "-bundleEndpointProfile", "https_spiffe", "-endpointSpiffeID", "spiffe://ours.test/bundle-server", "-trustDomainBundlePath", join(dir, "ours.json"), "-trustDomainBundleFormat", "spiffe"]);
       // Not spireB.server(): that blocks this process, whose server SPIRE is about to call.
-      expect(await spireServerAsync(spireB, ["federation", "refresh", "-id", "spiffe://ours.test"])).toBe(0);
+      expect(await spireServerAsync(spireB, ["federation", "refresh", "-id", "spiffe://ours.test"])).toMatchObject({ status: 0 });
       const listed = spireB.server(["bundle", "list", "-format", "spiffe", "-id", "spiffe://ours.test"]);
       const seen = SpiffeBundle.parse("ours.test", listed.slice(listed.indexOf("{")));
       expect(seen.x509Bundle.equals(ours.x509Bundle)).toBe(true);

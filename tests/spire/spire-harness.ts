@@ -42,6 +42,8 @@ export interface SpireFederation {
   readonly refreshHintSeconds?: number | undefined;
   /** The other servers: trust domain name and bundle endpoint port on 127.0.0.1. */
   readonly federatesWith: readonly { readonly trustDomain: string; readonly bundleEndpointPort: number }[];
+  /** Serve the bundle endpoint with the `https_web` profile and this Web-PKI certificate (PEM files) instead of `https_spiffe`. */
+  readonly webCertificate?: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** Options of {@link startSpire}. */
@@ -51,6 +53,8 @@ export interface SpireOptions {
   /** `default_x509_svid_ttl`. Default 60 s. */
   readonly x509SvidTtlSeconds?: number;
   readonly federation?: SpireFederation;
+  /** Extra environment of the server process (e.g. `SSL_CERT_FILE`: the Web-PKI roots it trusts for `https_web` endpoints). */
+  readonly serverEnv?: Readonly<Record<string, string>>;
 }
 
 /** A running SPIRE server and agent. */
@@ -106,7 +110,13 @@ function federationConfig(f: SpireFederation | undefined): string {
       address = "127.0.0.1"
       port = ${f.bundleEndpointPort}
       refresh_hint = "${f.refreshHintSeconds ?? 300}s"
-      profile "https_spiffe" {}
+${f.webCertificate ? `      profile "https_web" {
+        serving_cert_file = {
+          cert_file_path = "${f.webCertificate.certFile}"
+          key_file_path = "${f.webCertificate.keyFile}"
+          file_sync_interval = "1h"
+        }
+      }` : `      profile "https_spiffe" {}`}
     }
 ${peers}  }
 `;
@@ -160,7 +170,8 @@ plugins {
   const children: ChildProcess[] = [];
   const run = (name: string, args: string[]): ChildProcess => {
     const log = openSync(join(dir, `${name}.log`), "a");
-    const child = spawn(join(bin, name), args, { stdio: ["ignore", log, log] });
+    const env = name === "spire-server" && options.serverEnv ? { ...process.env, ...options.serverEnv } : process.env;
+    const child = spawn(join(bin, name), args, { stdio: ["ignore", log, log], env });
     children.push(child);
     return child;
   };
@@ -302,4 +313,17 @@ export async function startFederatedSpires(a: FederatedSpireOptions, b: Federate
     throw new Error(`federating ${a.trustDomain} and ${b.trustDomain} failed: ${(err as Error).message}\n${x.logs()}\n${y.logs()}`);
   }
   return [x, y];
+}
+
+/**
+ * Runs `spire-server <args>` against `spire`'s server without blocking the event loop (unlike
+ * `spire.server()`): for commands that make SPIRE call back into this process, such as
+ * `federation refresh` of a bundle endpoint the test serves. Resolves with the exit code and output.
+ */
+export function spireServerAsync(spire: Spire, args: readonly string[]): Promise<{ status: number | null; output: string }> {
+  const child = spawn(join(spireBinDir()!, "spire-server"), [...args, "-socketPath", join(spire.dir, "server.sock")], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
+  return new Promise((resolve) => child.once("close", (status) => resolve({ status, output })));
 }
