@@ -2,7 +2,7 @@
 // `connect` that opens a TLS connection and resolves only once the server is authenticated
 // (nothing can be written to it before), with the identity bound to the socket.
 // connectMtls, createMtlsClient and the runtime entries' other clients compose it.
-import { isIP } from "node:net";
+import { isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions, createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
@@ -44,6 +44,12 @@ export interface ClientConnectOptions {
   readonly ALPNProtocols?: readonly string[];
   /** Aborts connecting; the promise rejects with its reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Runs the TLS handshake over this already connected socket instead of dialing
+   * `host:port` (which then only names the server for SNI), e.g. the TCP connection a gRPC
+   * channel opened (through a proxy, perhaps). Destroyed when the server is refused.
+   */
+  readonly socket?: Socket;
 }
 
 /**
@@ -165,6 +171,7 @@ export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfi
     const connection: ConnectionOptions = {
       host,
       port,
+      ...(options.socket ? { socket: options.socket } : {}),
       servername: isIP(host) ? undefined : host, // SNI only for names
       ALPNProtocols: alpn,
       minVersion: "TLSv1.2",

@@ -96,3 +96,14 @@ export { createClientTlsConfig } from "../../tls/client-tls.ts";
 export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from "../../tls/client-tls.ts";
 // federation (https_spiffe profile)
 export type { HttpsSpiffeOptions } from "./https-spiffe.ts";
+// gRPC and Connect
+export type { GrpcServerCall } from "./peer-of-message.ts";
+export { createSpiffeChannelCredentials } from "./grpc/channel-credentials.ts";
+export type { GrpcChannelCredentialsOf, SpiffeChannelCredentialsOptions } from "./grpc/channel-credentials.ts";
+export { serveGrpcMtls } from "./grpc/serve-grpc-mtls.ts";
+export type { GrpcMtlsServer, ServeGrpcMtlsOptions } from "./grpc/serve-grpc-mtls.ts";
+export type { GrpcJsModule } from "./grpc/grpc-module.ts";
+export { createSpiffeConnectTransport, createSpiffeGrpcTransport } from "./connect/spiffe-transport.ts";
+export type { SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions } from "./connect/spiffe-transport.ts";
+export { createConnectFetchHandler, spiffeContextValues } from "./connect/connect-server.ts";
+export type { ConnectFetchHandlerOptions } from "./connect/connect-server.ts";

@@ -1,3 +1,4 @@
+import type { HandlerContext } from "@connectrpc/connect";
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest, Http2Session, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
@@ -5,18 +6,31 @@ import type { SpiffeId } from "../../core/spiffeid/spiffe-id.ts";
 import { type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 
 /**
- * Anything that carries a connection verified by this SDK: a Node request of a server
- * with `attachSpiffe` (`IncomingMessage`, HTTP/2 `Http2ServerRequest`, `ServerHttp2Stream`,
- * `Http2Session`), a `TLSSocket` from `connectMtls` or `attachSpiffe`, or a Web
- * `Request`/`Response` of `serveMtls`/`createMtlsClient`.
+ * A call as a `@grpc/grpc-js` server handler receives it (`ServerUnaryCall`,
+ * `ServerReadableStream`, …): its `metadata` carries the verified caller when the server
+ * runs on `serveGrpcMtls`.
  *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
-export type PeerMessage = IncomingMessage | Http2ServerRequest | ServerHttp2Stream | Http2Session | TLSSocket | Request | Response;
+export interface GrpcServerCall {
+  readonly metadata: object;
+}
+
+/**
+ * Anything that carries a connection verified by this SDK: a Node request of a server
+ * with `attachSpiffe` (`IncomingMessage`, HTTP/2 `Http2ServerRequest`, `ServerHttp2Stream`,
+ * `Http2Session`), a `TLSSocket` from `connectMtls` or `attachSpiffe`, a Web
+ * `Request`/`Response` of `serveMtls`/`createMtlsClient`, a grpc-js server call of
+ * `serveGrpcMtls`, or the `HandlerContext` of a Connect handler served with
+ * `spiffeContextValues` or `createConnectFetchHandler`.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export type PeerMessage = IncomingMessage | Http2ServerRequest | ServerHttp2Stream | Http2Session | TLSSocket | Request | Response | GrpcServerCall | HandlerContext;
 
 /**
  * The verified identity of the peer of a Node request, HTTP/2 stream or session, TLS
- * socket, or Web `Request`/`Response`: the client for a server of `attachSpiffe` or
+ * socket, Web `Request`/`Response`, grpc-js server call or Connect handler context: the client for a server of `attachSpiffe` or
  * `serveMtls`, the server for `connectMtls`/`createMtlsClient`. `undefined` when the
  * connection was not verified by this SDK. Never read from a header.
  *
@@ -35,8 +49,9 @@ export function getPeerIdentity(message: PeerMessage): PeerIdentity | undefined 
     const m = message as unknown as Holder;
     // The identity is bound to the verified TLS socket (a TLSSocket itself, an HTTP/1.1
     // request's socket), to its HTTP/2 session (a request's or stream's session), and to the
-    // Web messages the SDK's servers and clients make.
-    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.session) ?? of(m.stream?.session);
+    // Web messages the SDK's servers and clients make; for gRPC, to a grpc-js call's
+    // metadata and a Connect handler's context values.
+    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.session) ?? of(m.stream?.session) ?? of(m.metadata) ?? of(m.values);
   } catch {
     return undefined; // a closed HTTP/2 session may throw on access: no verified peer
   }
@@ -61,6 +76,8 @@ interface Holder {
   readonly socket?: object | null;
   readonly session?: object | null;
   readonly stream?: { readonly session?: object | null } | null;
+  readonly metadata?: object | null;
+  readonly values?: object | null;
 }
 
 function of(carrier: object | null | undefined): PeerIdentity | undefined {

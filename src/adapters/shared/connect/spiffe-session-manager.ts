@@ -1,0 +1,48 @@
+// The HTTP/2 session manager behind the SDK's Connect transports: every session runs on a
+// connection from the client tlsconfig (src/tls), so no RPC byte reaches a server before its
+// X.509-SVID is verified and its ID authorized. Sessions are the pool of createMtlsClient
+// (client/http2-sessions.ts); a rotation of the client's SVID retires them, so the next call
+// connects again with the new SVID. Internal.
+import type { ClientHttp2Stream, ClientSessionRequestOptions, OutgoingHttpHeaders } from "node:http2";
+import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
+import { createHttp2Sessions, type PooledSession } from "../client/http2-sessions.ts";
+
+/** Connect's `NodeHttp2ClientSessionManager`, plus `close()`. */
+export interface SpiffeSessionManager {
+  readonly authority: string;
+  request(method: string, path: string, headers: OutgoingHttpHeaders, options: Omit<ClientSessionRequestOptions, "signal">): Promise<ClientHttp2Stream>;
+  notifyResponseByteRead(stream: ClientHttp2Stream): void;
+  close(): void;
+}
+
+/**
+ * @param url The server's `https://host:port` origin.
+ * @param connectTimeoutMs How long connecting (TCP, TLS and verification) may take.
+ * @param idleTimeoutMs How long a session without calls stays open.
+ */
+export function createSpiffeSessionManager(tls: ClientTlsConfig, url: URL, connectTimeoutMs: number, idleTimeoutMs: number): SpiffeSessionManager {
+  const sessions = createHttp2Sessions(tls, true, idleTimeoutMs);
+  const unwatch = tls.onCredentialsChange(() => sessions.retireAll());
+  // One dial at a time: calls that start together share the connection being made.
+  let pending: Promise<PooledSession> | undefined;
+  const session = (): Promise<PooledSession> =>
+    (pending ??= sessions.sessionFor(url, AbortSignal.timeout(connectTimeoutMs)).then((s) => {
+      if (!s) throw new Error(`${url.origin} did not negotiate HTTP/2 (ALPN "h2"), which gRPC and these Connect transports need`);
+      return s;
+    }).finally(() => (pending = undefined)));
+  return {
+    authority: url.origin,
+    async request(method, path, headers, options) {
+      const s = await session();
+      return s.openStream({ ...headers, ":method": method, ":path": path }, options, () => {});
+    },
+    notifyResponseByteRead() {
+      // no keep-alive pings: idle sessions are closed by the pool
+    },
+    close() {
+      unwatch();
+      sessions.close();
+      tls.close();
+    },
+  };
+}

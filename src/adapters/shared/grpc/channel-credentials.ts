@@ -1,0 +1,107 @@
+// grpc-js channel credentials whose every connection is a SPIFFE TLS connection made by the
+// SDK's client tlsconfig (src/tls): grpc-js opens the TCP connection (directly or through
+// its proxy support) and hands it to our secure connector, which runs the handshake with
+// the source's current SVID and resolves only once the server's X.509-SVID is verified and
+// its ID authorized; grpc-js starts HTTP/2 on the socket only then.
+import type { Socket } from "node:net";
+import type { Authorizer } from "../../../core/authz/authorizer.ts";
+import type { X509BundleSourceLike } from "../../../core/bundle/x509-bundle-source.ts";
+import { ConfigError } from "../../../core/errors/config-error.ts";
+import type { Logger } from "../../../core/logger.ts";
+import type { X509SvidSource } from "../../../core/svid/x509/x509-svid-source.ts";
+import type { SpiffeTlsMode } from "../../../http/tls-mode.ts";
+import { createClientTlsConfig } from "../../../tls/client-tls.ts";
+import { checkGrpcModule, type GrpcJsModule, type GrpcSecureConnector } from "./grpc-module.ts";
+
+/**
+ * Options of {@link createSpiffeChannelCredentials}.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export interface SpiffeChannelCredentialsOptions {
+  /** Default `"mtls"`; `"tls"` presents no SVID (pair it with JWT-SVIDs in call metadata). */
+  readonly mode?: Exclude<SpiffeTlsMode, "mtls-web">;
+  /** The client's own X.509-SVID and the bundles servers are verified with; usually an `X509Source`. */
+  readonly source: Partial<X509SvidSource> & X509BundleSourceLike;
+  /** Which server SPIFFE IDs are acceptable, e.g. `authorizeId("spiffe://example.org/greeter")`. */
+  readonly authorizer: Authorizer;
+  /** Rotations and loss of the client's own SVID. Silent by default. */
+  readonly logger?: Logger;
+  /** Clock used for SVID verification, for tests. */
+  readonly now?: () => Date;
+}
+
+/** The `ChannelCredentials` type of the grpc-js module `G`. */
+export type GrpcChannelCredentialsOf<G extends GrpcJsModule> = InstanceType<G["ChannelCredentials"]>;
+
+/**
+ * `@grpc/grpc-js` channel credentials for SPIFFE mTLS (go-spiffe: `grpccredentials.MTLSClientCredentials`).
+ * Every connection of a channel made with them presents the source's current X.509-SVID
+ * (rotations reach the next connection, no restart), verifies the server's chain against
+ * the bundle of the server's trust domain (never its host name, never system roots) and
+ * authorizes its SPIFFE ID; a refused server fails the calls with `UNAVAILABLE` and the
+ * SDK's reason in `details`. The SDK does not import grpc-js: pass your module
+ * (grpc-js 1.13 or later). Runs on Node.js, Bun and Deno.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ *
+ * @example
+ * ```ts
+ * import * as grpc from "@grpc/grpc-js";
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { createSpiffeChannelCredentials } from "@spiffe-ts/sdk/node";
+ * const source = await X509Source.create();
+ * const credentials = createSpiffeChannelCredentials(grpc, { source, authorizer: authorizeId("spiffe://example.org/greeter") });
+ * const Greeter = grpc.makeGenericClientConstructor({}, "Greeter");
+ * const client = new Greeter("greeter.internal:50051", credentials);
+ * ```
+ * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` when `grpc` is not grpc-js 1.13+, or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
+ */
+export function createSpiffeChannelCredentials<G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> {
+  checkGrpcModule(grpc);
+  if (typeof options !== "object" || options === null) throw new ConfigError("options", "needs { source, authorizer }");
+  if ((options.mode as string | undefined) === "mtls-web") throw new ConfigError("mode", 'gRPC credentials authenticate SPIFFE servers: use "mtls" or "tls"');
+  const init = { mode: options.mode, source: options.source, authorizer: options.authorizer, logger: options.logger, now: options.now };
+  createClientTlsConfig(init).close(); // checks the options (and that the source has an SVID) now, not at the first call
+  const empty = grpc.CallCredentials.createEmpty();
+  const Base = grpc.ChannelCredentials as abstract new () => object;
+
+  class SpiffeChannelCredentials extends Base {
+    _isSecure(): boolean {
+      return true;
+    }
+
+    _equals(other: object): boolean {
+      return other === this;
+    }
+
+    _createSecureConnector(target: { readonly path?: string }, _channelOptions: object, callCredentials?: object): GrpcSecureConnector {
+      const host = hostOfTarget(target?.path ?? "");
+      return {
+        async connect(socket: Socket) {
+          // One TLS config per connection: it reads the source's SVID and bundles of now.
+          const tls = createClientTlsConfig(init);
+          try {
+            return { socket: await tls.connect(host, 443, { socket, ALPNProtocols: ["h2"] }), secure: true };
+          } finally {
+            tls.close();
+          }
+        },
+        waitForReady: () => Promise.resolve(),
+        getCallCredentials: () => callCredentials ?? empty,
+        destroy: () => {},
+      };
+    }
+  }
+  // A real instance of the caller's ChannelCredentials (a subclass), so the type holds.
+  return new SpiffeChannelCredentials() as GrpcChannelCredentialsOf<G>;
+}
+
+/** The host of a grpc-js target path (`host`, `host:port`, `[v6]:port`), for SNI only. */
+function hostOfTarget(path: string): string {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(path);
+  if (v6) return v6[1]!;
+  const i = path.lastIndexOf(":");
+  const host = i > 0 && path.indexOf(":") === i ? path.slice(0, i) : path;
+  return host === "" || host.includes("/") ? "localhost" : host;
+}
