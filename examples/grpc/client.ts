@@ -7,12 +7,10 @@
 //   EXPECTED_SERVER_ID      the server's SPIFFE ID; empty = any ID of the client's own trust domain
 // Exit status: 0 when the call succeeded, 1 otherwise, 2 for bad configuration.
 import { ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { type Authorizer, authorizeId, authorizeMemberOf, SpiffeError, X509Source } from "../../mod.ts"; // "@spiffe-ts/sdk"
-import { connectMtls } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno)
+import { type Authorizer, authorizeId, authorizeMemberOf, type SpiffeId, SpiffeError, X509Source } from "../../mod.ts"; // "@spiffe-ts/sdk"
+import { createSpiffeGrpcTransport } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno)
 import { env, exitWith, fail, jsonLogger } from "../shared/config.ts";
 import { GreeterService } from "./gen/greeter_pb.ts";
-import { SpiffeSessionManager } from "./spiffe-session-manager.ts";
 
 const serverUrl = env("SERVER_URL") ?? "https://127.0.0.1:8443";
 if (!URL.canParse(serverUrl) || new URL(serverUrl).protocol !== "https:") fail(`SERVER_URL must be an https:// URL, got ${JSON.stringify(serverUrl)}`);
@@ -30,15 +28,24 @@ try {
 const me = source.getX509Svid().id;
 console.log(`client ${me} → ${serverUrl}, expecting ${expected ?? `any ID of ${me.trustDomain.idString()}`}`);
 
-// Every HTTP/2 connection of the transport is a verified SPIFFE mTLS connection.
-const sessionManager = new SpiffeSessionManager(serverUrl, (host, port) =>
-  connectMtls(host, port, { source, authorizer, ALPNProtocols: ["h2"], signal: AbortSignal.timeout(10_000) }));
-const client = createClient(GreeterService, createGrpcTransport({ baseUrl: serverUrl, sessionManager }));
+// Every HTTP/2 connection of the transport is a verified SPIFFE mTLS connection; the
+// authorizer also notes the server's ID once it accepted it, to print it below.
+let serverId: SpiffeId | undefined;
+const transport = createSpiffeGrpcTransport({
+  baseUrl: serverUrl,
+  source,
+  authorizer: async (id, chain) => {
+    await authorizer(id, chain);
+    serverId = id;
+  },
+  connectTimeoutMs: 10_000,
+});
+const client = createClient(GreeterService, transport);
 
 let ok = false;
 try {
   const reply = await client.greet({ name: me.path }, { timeoutMs: 10_000 });
-  console.log(`Greet → ${reply.greeting} (caller ${reply.callerSpiffeId}, server ${sessionManager.serverId})`);
+  console.log(`Greet → ${reply.greeting} (caller ${reply.callerSpiffeId}, server ${serverId})`);
   ok = true;
 } catch (err) {
   // the SDK's error (e.g. AuthorizationError when the server is not EXPECTED_SERVER_ID) is the cause
@@ -46,6 +53,6 @@ try {
   const detail = cause instanceof SpiffeError ? `${cause.code}: ${cause.message}` : ConnectError.from(err).message;
   console.log(`Greet → failed: ${detail}`);
 }
-sessionManager.close();
+transport.close();
 await source.close();
 process.exitCode = ok ? 0 : 1;

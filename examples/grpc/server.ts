@@ -5,22 +5,19 @@
 //   SPIFFE_ENDPOINT_SOCKET  Workload API address (unix:///… or tcp://IP:port)
 //   SERVER_ADDRESS          listen address, host:port (default 0.0.0.0:8443; port 0 = any free port)
 //   ALLOWED_CLIENT_ID       the one client SPIFFE ID allowed; empty = any ID of the server's own trust domain
-import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createSecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { type Authorizer, authorizeId, authorizeMemberOf, type SpiffeId, X509Source } from "../../mod.ts"; // "@spiffe-ts/sdk"
-import { attachSpiffe, createServerTlsOptions, getPeerId } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno)
+import { type Authorizer, authorizeId, authorizeMemberOf, X509Source } from "../../mod.ts"; // "@spiffe-ts/sdk"
+import { attachSpiffe, createServerTlsOptions, getPeerId, spiffeContextValues } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno)
 import { env, exitWith, jsonLogger, listenAddress, onShutdown } from "../shared/config.ts";
 import { GreeterService } from "./gen/greeter_pb.ts";
-
-/** The caller's verified SPIFFE ID, put into every call's context from the HTTP/2 request's TLS socket. */
-const callerKey = createContextKey<SpiffeId | undefined>(undefined, { description: "verified caller SPIFFE ID" });
 
 const routes = (router: ConnectRouter): void => {
   router.service(GreeterService, {
     greet(request, context) {
-      const caller = context.values.get(callerKey);
+      const caller = getPeerId(context); // put into the context by spiffeContextValues, from the verified connection
       // attachSpiffe lets no unverified connection through; this guards against a server set up without it
       if (!caller) throw new ConnectError("no verified caller", Code.Unauthenticated);
       jsonLogger.info?.("greet", { caller: caller.toString() });
@@ -40,7 +37,7 @@ try {
   const own = source.getX509Svid().id;
   const authorizer: Authorizer = allowOne ?? authorizeMemberOf(own.trustDomain);
   const tls = createServerTlsOptions(source, authorizer, { ALPNProtocols: ["h2"] });
-  const handler = connectNodeAdapter({ routes, contextValues: (req) => createContextValues().set(callerKey, getPeerId(req)) });
+  const handler = connectNodeAdapter({ routes, contextValues: spiffeContextValues });
   server = createSecureServer({ ...tls, allowHTTP1: false }, handler); // gRPC is HTTP/2 only
   attachSpiffe(server, { ...tls, logger: jsonLogger }); // verifies every client before HTTP/2 starts
   onShutdown(async () => {

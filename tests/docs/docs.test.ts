@@ -56,7 +56,7 @@ describe("docs/", () => {
               const target = entries[name];
               if (!target) throw new Error(`${file} imports unknown entry ${name}`);
               return `from ${JSON.stringify(relative(dir, join(root, target)))}`;
-            });
+            }).replace(/from "\.\/gen\/greeter_pb\.ts"/g, `from ${JSON.stringify(relative(dir, join(root, "examples/grpc/gen/greeter_pb.ts")))}`); // the stubs of examples/grpc
             // each block is its own module, as a reader would paste it
             writeFileSync(join(dir, `${file.replace(/[/.]/g, "_")}-${i + 1}.ts`), `${code}\nexport {};\n`);
             count++;
