@@ -10,7 +10,17 @@ const bytes = (b: Buffer): Buffer => b;
 /** `/test.Who/Am`: answers `{ id, leaf }` of the verified caller (JSON), or `{ id: null }`. */
 export const whoService = {
   am: { path: "/test.Who/Am", requestStream: false, responseStream: false, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes },
+  /** Server streaming: one message, the caller. */
+  watch: { path: "/test.Who/Watch", requestStream: false, responseStream: true, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes },
+  /** Bidirectional: answers each message with the caller. */
+  chat: { path: "/test.Who/Chat", requestStream: true, responseStream: true, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes },
 } satisfies grpc.ServiceDefinition;
+
+function callerOf(call: { readonly metadata: grpc.Metadata }): Buffer {
+  const peer = getPeerIdentity(call);
+  const caller: Caller = peer ? { id: peer.id.toString(), leaf: hex(peer.certificates[0]!) } : { id: null };
+  return Buffer.from(JSON.stringify(caller));
+}
 
 export interface Caller {
   readonly id: string | null;
@@ -24,9 +34,17 @@ export function whoServer(): { server: grpc.Server; calls: () => number } {
   server.addService(whoService, {
     am(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
       calls++;
-      const peer = getPeerIdentity(call);
-      const caller: Caller = peer ? { id: peer.id.toString(), leaf: hex(peer.certificates[0]!) } : { id: null };
-      callback(null, Buffer.from(JSON.stringify(caller)));
+      callback(null, callerOf(call));
+    },
+    watch(call: grpc.ServerWritableStream<Buffer, Buffer>) {
+      calls++;
+      call.write(callerOf(call));
+      call.end();
+    },
+    chat(call: grpc.ServerDuplexStream<Buffer, Buffer>) {
+      calls++;
+      call.on("data", () => call.write(callerOf(call)));
+      call.on("end", () => call.end());
     },
   });
   return { server, calls: () => calls };
@@ -42,6 +60,28 @@ export function callWho(port: number, credentials: grpc.ChannelCredentials): Pro
       else resolve(JSON.parse(value!.toString("utf8")) as Caller);
     });
   });
+}
+
+/** Calls `Watch` (server streaming) and `Chat` (bidirectional, one message) on one client; the callers they answered. */
+export async function streamWho(port: number, credentials: grpc.ChannelCredentials): Promise<Caller[]> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, credentials, { "grpc.use_local_subchannel_pool": 1 });
+  const collect = (stream: NodeJS.ReadableStream): Promise<Caller[]> =>
+    new Promise((resolve, reject) => {
+      const out: Caller[] = [];
+      stream.on("data", (b: Buffer) => out.push(JSON.parse(b.toString("utf8")) as Caller));
+      stream.on("error", reject);
+      stream.on("end", () => resolve(out));
+    });
+  try {
+    const watched = await collect(client.makeServerStreamRequest(whoService.watch.path, bytes, bytes, Buffer.alloc(0), { deadline: Date.now() + 10_000 }));
+    const chat = client.makeBidiStreamRequest(whoService.chat.path, bytes, bytes, { deadline: Date.now() + 10_000 });
+    const chatted = collect(chat);
+    chat.write(Buffer.from("hi"));
+    chat.end();
+    return [...watched, ...(await chatted)];
+  } finally {
+    client.close();
+  }
 }
 
 /** An authorizer that accepts `id` and records the leaf (hex) of every server it sees. */

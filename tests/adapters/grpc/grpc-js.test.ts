@@ -8,7 +8,7 @@ import { createSpiffeChannelCredentials, type GrpcMtlsServer, serveGrpcMtls } fr
 import type { FakeX509Source } from "../../../src/testing/fake-x509-source.ts";
 import { CLIENT_ID, createTlsPki, issueSvid, REFUSED_ID, SERVER_ID, sourceOf, strangerBundle, type TlsPki } from "../../tls/tls-fixtures.ts";
 import { hex } from "../mtls-fixtures.ts";
-import { callWho, recordingAuthorizer, whoServer } from "./grpc-fixtures.ts";
+import { callWho, recordingAuthorizer, streamWho, whoServer } from "./grpc-fixtures.ts";
 
 describe("grpc-js over SPIFFE mTLS", () => {
   let pki: TlsPki;
@@ -40,6 +40,11 @@ describe("grpc-js over SPIFFE mTLS", () => {
   test("a call reaches the handler, which reads the caller's verified ID and chain from the call", async () => {
     const caller = await callWho(listening.port, credentials());
     expect(caller).toEqual({ id: CLIENT_ID, leaf: hex(clientSource.getX509Svid().certificates[0]!) });
+  });
+
+  test("streaming handlers (server streaming, bidirectional) read the caller from the call too", async () => {
+    const leaf = hex(clientSource.getX509Svid().certificates[0]!);
+    expect(await streamWho(listening.port, credentials())).toEqual([{ id: CLIENT_ID, leaf }, { id: CLIENT_ID, leaf }]);
   });
 
   test("the server refuses a client whose ID its authorizer does not allow, before any handler runs", async () => {
