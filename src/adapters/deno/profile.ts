@@ -19,4 +19,13 @@ export const denoProfile: RuntimeProfile = {
    * client is stable. So the client speaks HTTP/1.1 unless `http2: true` is passed.
    */
   clientHttp2ByDefault: false,
+  /**
+   * Deno 2.9's node:* compat stalls the whole process (its main thread spins, timers never
+   * fire again) when a server closes the connection of a @grpc/grpc-js client gracefully
+   * (HTTP/2 GOAWAY) while calls are in flight, i.e. at every graceful server restart under
+   * load. Reproduced without the SDK: tests/adapters/grpc/deno-grpc-js-goaway.repro.ts.
+   * Connect's gRPC client survives the same churn, and grpc-js servers are not affected.
+   */
+  grpcJsClientRefusal:
+    "Deno 2.9 stalls the whole process when a server closes a @grpc/grpc-js client's connection (HTTP/2 GOAWAY) while calls are in flight; on Deno use createSpiffeGrpcTransport (a Connect client: it speaks gRPC to any gRPC server, grpc-js servers included)",
 };

@@ -14,14 +14,15 @@
  *
  * @module
  */
-import type { CreateMtlsClient, HttpsSpiffe, ServeMtls } from "../shared/entry.ts";
+import type { CreateMtlsClient, CreateSpiffeChannelCredentials, HttpsSpiffe, ServeMtls } from "../shared/entry.ts";
+import { createSpiffeChannelCredentialsWith } from "../shared/grpc/channel-credentials.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
 import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
 import { nodeProfile } from "./profile.ts";
 
-export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeChannelCredentials, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues } from "../shared/entry.ts";
-export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
+export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues } from "../shared/entry.ts";
+export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
 
 /**
  * Serves a Web `fetch` handler over SPIFFE mTLS (or TLS, or mTLS-web: `mode`), with
@@ -72,3 +73,19 @@ export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
  * ```
  */
 export const httpsSpiffe: HttpsSpiffe = (options) => httpsSpiffeWith(nodeProfile, options);
+
+/**
+ * `@grpc/grpc-js` channel credentials for SPIFFE mTLS, with Node's fixes (see
+ * {@link CreateSpiffeChannelCredentials} for everything they do).
+ *
+ * @example
+ * ```ts
+ * import * as grpc from "@grpc/grpc-js";
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { createSpiffeChannelCredentials } from "@spiffe-ts/sdk/node";
+ * const source = await X509Source.create();
+ * const credentials = createSpiffeChannelCredentials(grpc, { source, authorizer: authorizeId("spiffe://example.org/greeter") });
+ * const client = new grpc.Client("greeter.internal:50051", credentials);
+ * ```
+ */
+export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = (grpc, options) => createSpiffeChannelCredentialsWith(nodeProfile, grpc, options);

@@ -98,8 +98,7 @@ export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from 
 export type { HttpsSpiffeOptions } from "./https-spiffe.ts";
 // gRPC and Connect
 export type { GrpcServerCall } from "./peer-of-message.ts";
-export { createSpiffeChannelCredentials } from "./grpc/channel-credentials.ts";
-export type { GrpcChannelCredentialsOf, SpiffeChannelCredentialsOptions } from "./grpc/channel-credentials.ts";
+export type { CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, SpiffeChannelCredentialsOptions } from "./grpc/channel-credentials.ts";
 export { serveGrpcMtls } from "./grpc/serve-grpc-mtls.ts";
 export type { GrpcMtlsServer, ServeGrpcMtlsOptions } from "./grpc/serve-grpc-mtls.ts";
 export type { GrpcJsModule } from "./grpc/grpc-module.ts";

@@ -13,4 +13,9 @@ export interface RuntimeProfile {
   readonly prepareHttp1Server?: (server: HttpServer, listening: () => boolean) => void;
   /** Whether createMtlsClient offers HTTP/2 when the caller does not say (`http2` option). */
   readonly clientHttp2ByDefault: boolean;
+  /**
+   * Why `createSpiffeChannelCredentials` (a `@grpc/grpc-js` client) is refused on this
+   * runtime, with what to use instead; undefined where it is supported.
+   */
+  readonly grpcJsClientRefusal?: string;
 }

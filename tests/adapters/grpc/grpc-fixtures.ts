@@ -1,8 +1,11 @@
 // Shared fixtures of the gRPC integration suites: a tiny grpc-js service with Buffer
 // serializers (no codegen) whose one method answers the caller as the server verified it.
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { GreetRequestSchema, GreetResponseSchema } from "../../../examples/grpc/gen/greeter_pb.ts";
 import { type Authorizer, authorizeId } from "../../../mod.ts";
 import { getPeerIdentity } from "../../../src/adapters/node/mod.ts";
+import type { GreetRequest } from "../../../examples/grpc/gen/greeter_pb.ts";
 import { hex } from "../mtls-fixtures.ts";
 
 const bytes = (b: Buffer): Buffer => b;
@@ -14,6 +17,22 @@ export const whoService = {
   watch: { path: "/test.Who/Watch", requestStream: false, responseStream: true, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes },
   /** Bidirectional: answers each message with the caller. */
   chat: { path: "/test.Who/Chat", requestStream: true, responseStream: true, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes },
+} satisfies grpc.ServiceDefinition;
+
+/**
+ * GreeterService (examples/grpc/greeter.proto) for grpc-js, with protobuf-es serializers:
+ * Connect's gRPC clients call it too. `Greet` answers the caller's ID and its leaf (hex, as `greeting`).
+ */
+export const greeterService = {
+  greet: {
+    path: "/spiffets.examples.greeter.v1.GreeterService/Greet",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (m: GreetRequest) => Buffer.from(toBinary(GreetRequestSchema, m)),
+    requestDeserialize: (b: Buffer) => fromBinary(GreetRequestSchema, b),
+    responseSerialize: (m: { callerSpiffeId: string; greeting: string }) => Buffer.from(toBinary(GreetResponseSchema, create(GreetResponseSchema, m))),
+    responseDeserialize: (b: Buffer) => fromBinary(GreetResponseSchema, b),
+  },
 } satisfies grpc.ServiceDefinition;
 
 function callerOf(call: { readonly metadata: grpc.Metadata }): Buffer {
@@ -45,6 +64,13 @@ export function whoServer(): { server: grpc.Server; calls: () => number } {
       calls++;
       call.on("data", () => call.write(callerOf(call)));
       call.on("end", () => call.end());
+    },
+  });
+  server.addService(greeterService, {
+    greet(call: grpc.ServerUnaryCall<GreetRequest, unknown>, callback: grpc.sendUnaryData<{ callerSpiffeId: string; greeting: string }>) {
+      calls++;
+      const peer = getPeerIdentity(call);
+      callback(null, { callerSpiffeId: peer?.id.toString() ?? "", greeting: peer ? hex(peer.certificates[0]!) : "" });
     },
   });
   return { server, calls: () => calls };

@@ -1,22 +1,30 @@
-// @grpc/grpc-js over SPIFFE mTLS: createSpiffeChannelCredentials (client) and serveGrpcMtls
-// (server), on Node, Bun and Deno. Accepted and refused peers in both directions, the
-// caller's ID in the handler, and rotations reaching new connections.
+// @grpc/grpc-js over SPIFFE mTLS with the runtime's own entry: serveGrpcMtls (server) on
+// Node, Bun and Deno, called by Connect's gRPC client everywhere and by grpc-js clients with
+// createSpiffeChannelCredentials on Node and Bun; on Deno those credentials are refused (see
+// the Deno profile). Accepted and refused peers in both directions, the caller's ID in the
+// handler, rotations and bundle updates reaching new connections.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ConnectError, createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { authorizeId, ConfigError } from "../../../mod.ts";
-import { createSpiffeChannelCredentials, type GrpcMtlsServer, serveGrpcMtls } from "../../../src/adapters/node/mod.ts";
+import { GreeterService } from "../../../examples/grpc/gen/greeter_pb.ts";
+import type { GrpcMtlsServer } from "../../../src/adapters/node/mod.ts";
 import type { FakeX509Source } from "../../../src/testing/fake-x509-source.ts";
+import { runtime, runtimeEntry } from "../../support/runtime-entry.ts";
 import { CLIENT_ID, createTlsPki, issueSvid, REFUSED_ID, SERVER_ID, sourceOf, strangerBundle, type TlsPki } from "../../tls/tls-fixtures.ts";
 import { hex } from "../mtls-fixtures.ts";
 import { callWho, recordingAuthorizer, streamWho, whoServer } from "./grpc-fixtures.ts";
 
-describe("grpc-js over SPIFFE mTLS", () => {
+const { createSpiffeChannelCredentials, createSpiffeGrpcTransport, serveGrpcMtls } = runtimeEntry;
+
+describe(`grpc-js over SPIFFE mTLS (${runtime})`, () => {
   let pki: TlsPki;
   let serverSource: FakeX509Source;
   let clientSource: FakeX509Source;
   let listening: GrpcMtlsServer;
   let calls: () => number;
   let server: grpc.Server;
+  const closers: (() => void)[] = [];
 
   beforeAll(async () => {
     pki = await createTlsPki();
@@ -27,95 +35,137 @@ describe("grpc-js over SPIFFE mTLS", () => {
   });
 
   afterAll(async () => {
+    for (const close of closers) close();
     await listening?.close({ graceMs: 1000 });
     server?.forceShutdown();
   });
 
-  const credentials = (source = clientSource, serverId = SERVER_ID) => createSpiffeChannelCredentials(grpc, { source, authorizer: authorizeId(serverId) });
-  const refusal = async (p: Promise<unknown>): Promise<{ code: number | undefined; details: string }> => {
-    const err = (await p.then(() => undefined, (e: unknown) => e)) as grpc.ServiceError | undefined;
-    return { code: err?.code, details: err?.details ?? "" };
+  /** Greet on serveGrpcMtls with Connect's gRPC client (a new connection per transport). */
+  const greet = (source = clientSource, serverId = SERVER_ID, port = listening.port) => {
+    const transport = createSpiffeGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, source, authorizer: authorizeId(serverId) });
+    closers.push(transport.close);
+    return createClient(GreeterService, transport).greet({ name: "test" }, { timeoutMs: 10_000 });
   };
+  const refused = async (p: Promise<unknown>): Promise<boolean> => (await p.then(() => undefined, (e: unknown) => e)) instanceof ConnectError;
 
-  test("a call reaches the handler, which reads the caller's verified ID and chain from the call", async () => {
-    const caller = await callWho(listening.port, credentials());
-    expect(caller).toEqual({ id: CLIENT_ID, leaf: hex(clientSource.getX509Svid().certificates[0]!) });
+  describe("serveGrpcMtls, called by Connect's gRPC client", () => {
+    test("a call reaches the handler, which reads the caller's verified ID and chain from the call", async () => {
+      const reply = await greet();
+      expect({ id: reply.callerSpiffeId, leaf: reply.greeting }).toEqual({ id: CLIENT_ID, leaf: hex(clientSource.getX509Svid().certificates[0]!) });
+    });
+
+    test("refuses a client its authorizer does not allow, and one whose chain does not verify against the bundle of its trust domain; no handler runs", async () => {
+      const before = calls();
+      expect(await refused(greet(await sourceOf(pki, REFUSED_ID)))).toBe(true);
+      expect(await refused(greet(await sourceOf(pki, CLIENT_ID, { ca: pki.stranger })))).toBe(true);
+      expect(calls()).toBe(before);
+    });
+
+    test("rotations of its SVID reach new connections without a restart", async () => {
+      const own = whoServer();
+      const source = await sourceOf(pki, SERVER_ID);
+      const other = await serveGrpcMtls(grpc, own.server, { source, authorizer: authorizeId(CLIENT_ID), hostname: "127.0.0.1" });
+      try {
+        const seen: string[] = [];
+        const call = () => {
+          const transport = createSpiffeGrpcTransport({ baseUrl: `https://127.0.0.1:${other.port}`, source: clientSource, authorizer: recordingAuthorizer(SERVER_ID, seen) });
+          closers.push(transport.close);
+          return createClient(GreeterService, transport).greet({ name: "test" }, { timeoutMs: 10_000 });
+        };
+        const first = hex(source.getX509Svid().certificates[0]!);
+        await call();
+        const next = await issueSvid(pki, SERVER_ID);
+        source.setX509Svid(next);
+        await call();
+        expect(seen).toEqual([first, hex(next.certificates[0]!)]);
+      } finally {
+        await other.close({ graceMs: 100 });
+        own.server.forceShutdown();
+      }
+    });
+
+    test("a bundle update reaches the next connection: a client of a trust domain it stops trusting is refused", async () => {
+      const own = whoServer();
+      const source = await sourceOf(pki, SERVER_ID);
+      const other = await serveGrpcMtls(grpc, own.server, { source, authorizer: authorizeId(CLIENT_ID), hostname: "127.0.0.1" });
+      try {
+        expect((await greet(clientSource, SERVER_ID, other.port)).callerSpiffeId).toBe(CLIENT_ID);
+        source.setX509Bundle(strangerBundle(pki));
+        expect(await refused(greet(clientSource, SERVER_ID, other.port))).toBe(true);
+      } finally {
+        await other.close({ graceMs: 100 });
+        own.server.forceShutdown();
+      }
+    });
+
+    test("refuses what is not grpc-js, or not its Server, with a ConfigError", async () => {
+      await expect(serveGrpcMtls({} as typeof grpc, server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
+      await expect(serveGrpcMtls(grpc, {} as grpc.Server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
+      await expect(serveGrpcMtls(grpc, server, { source: serverSource } as never)).rejects.toThrow(ConfigError);
+    });
   });
 
-  test("streaming handlers (server streaming, bidirectional) read the caller from the call too", async () => {
-    const leaf = hex(clientSource.getX509Svid().certificates[0]!);
-    expect(await streamWho(listening.port, credentials())).toEqual([{ id: CLIENT_ID, leaf }, { id: CLIENT_ID, leaf }]);
-  });
+  if (runtime === "deno") {
+    test("createSpiffeChannelCredentials is refused on Deno with a ConfigError that names the alternative", () => {
+      let err: unknown;
+      try {
+        createSpiffeChannelCredentials(grpc, { source: clientSource, authorizer: authorizeId(SERVER_ID) });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).option).toBe("grpc");
+      expect((err as ConfigError).message).toContain("createSpiffeGrpcTransport");
+    });
+  } else {
+    describe("createSpiffeChannelCredentials (grpc-js client)", () => {
+      const credentials = (source = clientSource, serverId = SERVER_ID) => createSpiffeChannelCredentials(grpc, { source, authorizer: authorizeId(serverId) });
+      const refusal = async (p: Promise<unknown>): Promise<{ code: number | undefined; details: string }> => {
+        const err = (await p.then(() => undefined, (e: unknown) => e)) as grpc.ServiceError | undefined;
+        return { code: err?.code, details: err?.details ?? "" };
+      };
 
-  test("the server refuses a client whose ID its authorizer does not allow, before any handler runs", async () => {
-    const before = calls();
-    const r = await refusal(callWho(listening.port, credentials(await sourceOf(pki, REFUSED_ID))));
-    expect(r.code).toBe(grpc.status.UNAVAILABLE);
-    expect(calls()).toBe(before);
-  });
+      test("unary, server-streaming and bidirectional handlers read the caller's verified ID and chain from the call", async () => {
+        const leaf = hex(clientSource.getX509Svid().certificates[0]!);
+        expect(await callWho(listening.port, credentials())).toEqual({ id: CLIENT_ID, leaf });
+        expect(await streamWho(listening.port, credentials())).toEqual([{ id: CLIENT_ID, leaf }, { id: CLIENT_ID, leaf }]);
+      });
 
-  test("the server refuses a client whose chain does not verify against the bundle of its trust domain", async () => {
-    const before = calls();
-    const untrusted = await sourceOf(pki, CLIENT_ID, { ca: pki.stranger });
-    const r = await refusal(callWho(listening.port, credentials(untrusted)));
-    expect(r.code).toBe(grpc.status.UNAVAILABLE);
-    expect(calls()).toBe(before);
-  });
+      test("the server refuses a client it does not allow, or with an untrusted chain (UNAVAILABLE); no handler runs", async () => {
+        const before = calls();
+        expect((await refusal(callWho(listening.port, credentials(await sourceOf(pki, REFUSED_ID))))).code).toBe(grpc.status.UNAVAILABLE);
+        expect((await refusal(callWho(listening.port, credentials(await sourceOf(pki, CLIENT_ID, { ca: pki.stranger }))))).code).toBe(grpc.status.UNAVAILABLE);
+        expect(calls()).toBe(before);
+      });
 
-  test("the client refuses a server that is not the expected ID, with the SDK's reason", async () => {
-    const before = calls();
-    const r = await refusal(callWho(listening.port, credentials(clientSource, "spiffe://example.org/other")));
-    expect(r.code).toBe(grpc.status.UNAVAILABLE);
-    expect(r.details).toContain('unexpected peer ID "spiffe://example.org/server"');
-    expect(calls()).toBe(before);
-  });
+      test("the client refuses a server that is not the expected ID, with the SDK's reason", async () => {
+        const before = calls();
+        const r = await refusal(callWho(listening.port, credentials(clientSource, "spiffe://example.org/other")));
+        expect(r.code).toBe(grpc.status.UNAVAILABLE);
+        expect(r.details).toContain('unexpected peer ID "spiffe://example.org/server"');
+        expect(calls()).toBe(before);
+      });
 
-  test("the client refuses a server whose chain does not verify against its bundle", async () => {
-    const before = calls();
-    const source = await sourceOf(pki, CLIENT_ID, { bundles: [strangerBundle(pki)] });
-    const r = await refusal(callWho(listening.port, credentials(source)));
-    expect(r.code).toBe(grpc.status.UNAVAILABLE);
-    expect(calls()).toBe(before);
-  });
+      test("the client refuses a server whose chain does not verify against its bundle", async () => {
+        const before = calls();
+        const r = await refusal(callWho(listening.port, credentials(await sourceOf(pki, CLIENT_ID, { bundles: [strangerBundle(pki)] }))));
+        expect(r.code).toBe(grpc.status.UNAVAILABLE);
+        expect(calls()).toBe(before);
+      });
 
-  test("rotations of the client's SVID reach new connections of the same credentials", async () => {
-    const source = await sourceOf(pki, CLIENT_ID);
-    const creds = credentials(source);
-    expect((await callWho(listening.port, creds)).leaf).toBe(hex(source.getX509Svid().certificates[0]!));
-    const next = await issueSvid(pki, CLIENT_ID);
-    source.setX509Svid(next);
-    expect((await callWho(listening.port, creds)).leaf).toBe(hex(next.certificates[0]!));
-  });
+      test("rotations of the client's SVID reach new connections of the same credentials", async () => {
+        const source = await sourceOf(pki, CLIENT_ID);
+        const creds = credentials(source);
+        expect((await callWho(listening.port, creds)).leaf).toBe(hex(source.getX509Svid().certificates[0]!));
+        const next = await issueSvid(pki, CLIENT_ID);
+        source.setX509Svid(next);
+        expect((await callWho(listening.port, creds)).leaf).toBe(hex(next.certificates[0]!));
+      });
 
-  test("rotations of the server's SVID reach new connections without a restart", async () => {
-    const seen: string[] = [];
-    const creds = createSpiffeChannelCredentials(grpc, { source: clientSource, authorizer: recordingAuthorizer(SERVER_ID, seen) });
-    await callWho(listening.port, creds);
-    const next = await issueSvid(pki, SERVER_ID);
-    serverSource.setX509Svid(next);
-    await callWho(listening.port, creds);
-    expect(seen.at(-1)).toBe(hex(next.certificates[0]!));
-    expect(seen[0]).not.toBe(seen.at(-1));
-  });
-
-  test("a bundle update reaches the next connection: a client of a trust domain the server stops trusting is refused", async () => {
-    const source = await sourceOf(pki, CLIENT_ID);
-    const own = whoServer();
-    const bundleSource = await sourceOf(pki, SERVER_ID);
-    const other = await serveGrpcMtls(grpc, own.server, { source: bundleSource, authorizer: authorizeId(CLIENT_ID), hostname: "127.0.0.1" });
-    try {
-      expect((await callWho(other.port, credentials(source))).id).toBe(CLIENT_ID);
-      bundleSource.setX509Bundle(strangerBundle(pki));
-      expect((await refusal(callWho(other.port, credentials(source)))).code).toBe(grpc.status.UNAVAILABLE);
-    } finally {
-      await other.close({ graceMs: 100 });
-      own.server.forceShutdown();
-    }
-  });
-
-  test("refuses what is not grpc-js, or not its Server, with a ConfigError", async () => {
-    expect(() => createSpiffeChannelCredentials({} as typeof grpc, { source: clientSource, authorizer: authorizeId(SERVER_ID) })).toThrow(ConfigError);
-    expect(() => createSpiffeChannelCredentials(grpc, { source: clientSource } as never)).toThrow(ConfigError);
-    await expect(serveGrpcMtls(grpc, {} as grpc.Server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
-  });
+      test("refuses what is not grpc-js 1.13+, and missing options, with a ConfigError", () => {
+        expect(() => createSpiffeChannelCredentials({} as typeof grpc, { source: clientSource, authorizer: authorizeId(SERVER_ID) })).toThrow(ConfigError);
+        expect(() => createSpiffeChannelCredentials(grpc, { source: clientSource } as never)).toThrow(ConfigError);
+      });
+    });
+  }
 });

@@ -11,6 +11,7 @@ import type { Logger } from "../../../core/logger.ts";
 import type { X509SvidSource } from "../../../core/svid/x509/x509-svid-source.ts";
 import type { SpiffeTlsMode } from "../../../http/tls-mode.ts";
 import { createClientTlsConfig } from "../../../tls/client-tls.ts";
+import type { RuntimeProfile } from "../runtime-profile.ts";
 import { checkGrpcModule, type GrpcJsModule, type GrpcSecureConnector } from "./grpc-module.ts";
 
 /**
@@ -35,29 +36,26 @@ export interface SpiffeChannelCredentialsOptions {
 export type GrpcChannelCredentialsOf<G extends GrpcJsModule> = InstanceType<G["ChannelCredentials"]>;
 
 /**
- * `@grpc/grpc-js` channel credentials for SPIFFE mTLS (go-spiffe: `grpccredentials.MTLSClientCredentials`).
- * Every connection of a channel made with them presents the source's current X.509-SVID
- * (rotations reach the next connection, no restart), verifies the server's chain against
- * the bundle of the server's trust domain (never its host name, never system roots) and
- * authorizes its SPIFFE ID; a refused server fails the calls with `UNAVAILABLE` and the
- * SDK's reason in `details`. The SDK does not import grpc-js: pass your module
- * (grpc-js 1.13 or later). Runs on Node.js, Bun and Deno.
+ * `createSpiffeChannelCredentials(grpc, options)`: `@grpc/grpc-js` channel credentials for
+ * SPIFFE mTLS (go-spiffe: `grpccredentials.MTLSClientCredentials`). Every connection of a
+ * channel made with them presents the source's current X.509-SVID (rotations reach the next
+ * connection, no restart), verifies the server's chain against the bundle of the server's
+ * trust domain (never its host name, never system roots) and authorizes its SPIFFE ID
+ * before grpc-js starts HTTP/2; a refused server fails the calls with `UNAVAILABLE` and the
+ * SDK's reason in `details`. The SDK does not import grpc-js: pass your module (grpc-js
+ * 1.13 or later). Runs on Node.js and Bun; refused on Deno (`ConfigError`, option
+ * `"grpc"`), whose node:* compat stalls the process when a server closes a grpc-js client's
+ * connection with calls in flight: use `createSpiffeGrpcTransport` there.
  *
- * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ * Exported (as `createSpiffeChannelCredentials`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
  *
- * @example
- * ```ts
- * import * as grpc from "@grpc/grpc-js";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeChannelCredentials } from "@spiffe-ts/sdk/node";
- * const source = await X509Source.create();
- * const credentials = createSpiffeChannelCredentials(grpc, { source, authorizer: authorizeId("spiffe://example.org/greeter") });
- * const Greeter = grpc.makeGenericClientConstructor({}, "Greeter");
- * const client = new Greeter("greeter.internal:50051", credentials);
- * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` when `grpc` is not grpc-js 1.13+, or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
+ * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` when `grpc` is not grpc-js 1.13+ or the runtime refuses grpc-js clients (Deno), or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
  */
-export function createSpiffeChannelCredentials<G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> {
+export type CreateSpiffeChannelCredentials = <G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions) => GrpcChannelCredentialsOf<G>;
+
+/** The shared implementation of the runtime entries' `createSpiffeChannelCredentials` (see {@link CreateSpiffeChannelCredentials}). */
+export function createSpiffeChannelCredentialsWith<G extends GrpcJsModule>(profile: RuntimeProfile, grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> {
+  if (profile.grpcJsClientRefusal) throw new ConfigError("grpc", profile.grpcJsClientRefusal);
   checkGrpcModule(grpc);
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "needs { source, authorizer }");
   if ((options.mode as string | undefined) === "mtls-web") throw new ConfigError("mode", 'gRPC credentials authenticate SPIFFE servers: use "mtls" or "tls"');
