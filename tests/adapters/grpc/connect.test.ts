@@ -5,7 +5,7 @@
 // rotations reaching new connections.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConnectError, type ConnectRouter, createClient, type Transport } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { connectNodeAdapter, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { AuthorizationError, authorizeId, ConfigError, X509SvidError } from "../../../mod.ts";
@@ -22,7 +22,9 @@ import {
   spiffeContextValues,
   type SpiffeTransport,
 } from "../../../src/adapters/node/mod.ts";
+import { createSpiffeSessionManager } from "../../../src/adapters/shared/connect/spiffe-session-manager.ts";
 import type { FakeX509Source } from "../../../src/testing/fake-x509-source.ts";
+import { createClientTlsConfig } from "../../../src/tls/client-tls.ts";
 import { CLIENT_ID, createTlsPki, issueSvid, REFUSED_ID, SERVER_ID, sourceOf, strangerBundle, type TlsPki } from "../../tls/tls-fixtures.ts";
 import { hex } from "../mtls-fixtures.ts";
 import { recordingAuthorizer } from "./grpc-fixtures.ts";
@@ -129,6 +131,17 @@ describe("Connect over SPIFFE mTLS", () => {
     await greet(make(connectServer.url.origin, createSpiffeConnectTransport));
     expect(seen.slice(-2)).toEqual([hex(next.certificates[0]!), hex(next.certificates[0]!)]);
     expect(seen[0]).not.toBe(hex(next.certificates[0]!));
+  });
+
+  test("createConnectFetchHandler also serves gRPC-Web (Connect's gRPC-Web client on the SDK's sessions)", async () => {
+    const tls = createClientTlsConfig({ source: clientSource, authorizer: authorizeId(SERVER_ID) });
+    const sessionManager = createSpiffeSessionManager(tls, connectServer.url, 10_000, 60_000);
+    try {
+      const reply = await greet(createGrpcWebTransport({ baseUrl: connectServer.url.origin, httpVersion: "2", sessionManager }));
+      expect(reply.callerSpiffeId).toBe(CLIENT_ID);
+    } finally {
+      sessionManager.close();
+    }
   });
 
   test("refuses a baseUrl that is not https:, and the gRPC protocol on serveMtls, with a ConfigError", () => {
