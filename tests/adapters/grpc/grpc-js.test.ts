@@ -102,6 +102,8 @@ describe(`grpc-js over SPIFFE mTLS (${runtime})`, () => {
       await expect(serveGrpcMtls({} as typeof grpc, server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
       await expect(serveGrpcMtls(grpc, {} as grpc.Server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
       await expect(serveGrpcMtls(grpc, server, { source: serverSource } as never)).rejects.toThrow(ConfigError);
+      await expect(listening.close({ graceMs: -1 })).rejects.toThrow(ConfigError);
+      expect((await greet()).callerSpiffeId).toBe(CLIENT_ID); // still serving
     });
   });
 

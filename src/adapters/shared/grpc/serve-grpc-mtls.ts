@@ -140,11 +140,16 @@ export async function serveGrpcMtls<G extends GrpcJsModule>(grpc: G, server: Ins
 
   let closed: Promise<void> | undefined;
   const close = (opts: { readonly graceMs?: number } = {}): Promise<void> => {
+    let graceMs: number;
+    try {
+      graceMs = int("graceMs", opts?.graceMs, 10_000, 0, 600_000);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     closed ??= (async () => {
       closing = true;
       stopPresenting();
       tls.close();
-      const graceMs = int("graceMs", opts.graceMs, 10_000, 0, 600_000);
       const stopped = new Promise<void>((resolve) => tlsServer.close(() => resolve()));
       injector.drain(graceMs);
       const drained = new Promise<void>((resolve) => {
