@@ -22,24 +22,37 @@ export interface SpiffeSessionManager {
  */
 export function createSpiffeSessionManager(tls: ClientTlsConfig, url: URL, connectTimeoutMs: number, idleTimeoutMs: number): SpiffeSessionManager {
   const sessions = createHttp2Sessions(tls, true, idleTimeoutMs);
-  const unwatch = tls.onCredentialsChange(() => sessions.retireAll());
+  // The session calls go to, until it closes, gets a GOAWAY or the client's SVID changes
+  // (then the pool retires it and the next call dials with the current SVID).
+  let current: PooledSession | undefined;
+  const unwatch = tls.onCredentialsChange(() => {
+    current = undefined;
+    sessions.retireAll();
+  });
   // One dial at a time: calls that start together share the connection being made.
   let pending: Promise<PooledSession> | undefined;
-  const session = (): Promise<PooledSession> =>
+  const dial = (): Promise<PooledSession> =>
     (pending ??= sessions.sessionFor(url, AbortSignal.timeout(connectTimeoutMs)).then((s) => {
       if (!s) throw new Error(`${url.origin} did not negotiate HTTP/2 (ALPN "h2"), which gRPC and these Connect transports need`);
+      const forget = (): void => {
+        if (current === s) current = undefined;
+      };
+      s.session.once("close", forget);
+      s.session.once("goaway", forget);
+      if (!s.session.closed && !s.session.destroyed) current = s;
       return s;
     }).finally(() => (pending = undefined)));
   return {
     authority: url.origin,
     async request(method, path, headers, options) {
-      const s = await session();
+      const s = current && !current.session.closed && !current.session.destroyed ? current : await dial();
       return s.openStream({ ...headers, ":method": method, ":path": path }, options, () => {});
     },
     notifyResponseByteRead() {
       // no keep-alive pings: idle sessions are closed by the pool
     },
     close() {
+      current = undefined;
       unwatch();
       sessions.close();
       tls.close();
