@@ -11,11 +11,17 @@ import { ConfigError } from "../../../core/errors/config-error.ts";
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface GrpcJsModule {
+  /** Subclassed for the SDK's channel credentials (their secure connector runs the SDK's TLS step). */
   readonly ChannelCredentials: abstract new () => object;
+  /** Subclassed for the credentials of `serveGrpcMtls`'s connection injector (plaintext HTTP/2 on verified TLS sockets, plus the caller interceptor). */
   readonly ServerCredentials: abstract new (serverConstructorOptions: null) => object;
+  /** For the call credentials of channels without any. */
   readonly CallCredentials: { createEmpty(): object };
+  /** For the server interceptor that hands each call its verified caller. */
   readonly ServerInterceptingCall: new (nextCall: never, responder?: never) => object;
+  /** The server class `serveGrpcMtls` accepts instances of. */
   readonly Server: abstract new (...args: never[]) => object;
+  /** Status codes (`UNAUTHENTICATED` for a call without a verified caller). */
   readonly status: { readonly UNAUTHENTICATED: number };
 }
 
