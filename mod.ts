@@ -150,3 +150,26 @@ export { FederatedBundleSource } from "./src/federation/federated-bundle-source.
 export type { FederatedBundleSourceOptions, FederationRelationship } from "./src/federation/federated-bundle-source.ts";
 export { createBundleEndpointHandler } from "./src/federation/bundle-endpoint-handler.ts";
 export type { BundleEndpointHandler, BundleEndpointHandlerOptions, BundleEndpointSource } from "./src/federation/bundle-endpoint-handler.ts";
+
+// observability: trace hooks, OpenTelemetry (optional peer, loaded only by enableTelemetry), loggers, audit log
+export { addSpiffeTrace } from "./src/observability/trace-registry.ts";
+export type {
+  HandshakeRefusedInfo,
+  HandshakeStartInfo,
+  HandshakeVerifiedInfo,
+  SourceUpdateInfo,
+  SpiffeTrace,
+  StreamErrorInfo,
+  SvidSummary,
+  TlsSide,
+  UpdateRefusedInfo,
+  WorkloadApiCallEndInfo,
+  WorkloadApiCallInfo,
+} from "./src/observability/spiffe-trace.ts";
+export { enableTelemetry } from "./src/observability/enable-telemetry.ts";
+export type { Telemetry, TelemetryOptions } from "./src/observability/enable-telemetry.ts";
+export type { MeterProviderLike, TelemetryAttributes, TracerProviderLike } from "./src/observability/otel-api.ts";
+export { createAuditLog } from "./src/observability/audit-log.ts";
+export type { AuditLogOptions } from "./src/observability/audit-log.ts";
+export { fromPino } from "./src/observability/pino-logger.ts";
+export type { PinoLike } from "./src/observability/pino-logger.ts";

@@ -66,8 +66,12 @@ export interface ServeOptionsBase {
   readonly port?: number;
   /** Address to bind. Default `"0.0.0.0"`. */
   readonly hostname?: string;
-  /** A separate plain-HTTP listener for probes: `/healthz` and identity-aware `/readyz`. */
-  readonly health?: { readonly port: number; readonly hostname?: string };
+  /**
+   * A separate plain-HTTP listener for probes: `/healthz` and identity-aware `/readyz`; with
+   * `metrics`, also `GET /metrics` answering its text as `text/plain; version=0.0.4` (the
+   * Prometheus exposition format; see docs/observability.md for OpenTelemetry's exporter).
+   */
+  readonly health?: { readonly port: number; readonly hostname?: string; readonly metrics?: () => string | Promise<string> };
   /** Timeouts; see {@link MtlsServerTimeouts} for defaults. */
   readonly timeouts?: MtlsServerTimeouts;
   /** Identity loss (error, once per loss), refused handshakes (debug), handler errors (error), rotations (info). Silent by default. */

@@ -190,7 +190,7 @@ export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfi
             rejectUnauthorized: true,
           }),
     };
-    return handshake(connection, options.signal, verifiesSvid ? (socket) => verifyPeerOf(socket, verifier(), "server").then(() => undefined) : undefined);
+    return handshake(connection, options.signal, verifiesSvid ? (socket) => verifyPeerOf(socket, verifier(), "server", mode).then(() => undefined) : undefined);
   };
 
   return {

@@ -226,7 +226,7 @@ export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfi
     },
     async verifyClient(socket: TLSSocket): Promise<PeerIdentity | undefined> {
       if (!authenticatesClients) return undefined;
-      return await verifyPeerOf(socket, verifier(), "client");
+      return await verifyPeerOf(socket, verifier(), "client", mode);
     },
     close(): void {
       if (closed) return;

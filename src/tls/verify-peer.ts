@@ -5,15 +5,22 @@ import type { TLSSocket } from "node:tls";
 import { X509SvidError } from "../core/errors/x509-svid-error.ts";
 import type { X509PeerVerifier } from "../core/svid/x509/x509-peer-verifier.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../http/peer-identity.ts";
+import type { SpiffeTlsMode } from "../http/tls-mode.ts";
+import { observeHandshake } from "../observability/handshake-events.ts";
 import { peerChainOf } from "./peer-chain.ts";
 
 /**
- * Verifies the peer of a socket whose handshake just completed and binds its identity.
+ * Verifies the peer of a socket whose handshake just completed and binds its identity
+ * (reported to the registered trace hooks, see addSpiffeTrace).
  *
  * @throws {X509SvidError} `ERR_X509_SVID_EMPTY` when the peer sent no certificate; the
  *   verifier's `X509SvidError` or `AuthorizationError` when it is refused.
  */
-export async function verifyPeerOf(socket: TLSSocket, verify: X509PeerVerifier, peerRole: "client" | "server"): Promise<PeerIdentity> {
+export function verifyPeerOf(socket: TLSSocket, verify: X509PeerVerifier, peerRole: "client" | "server", mode: SpiffeTlsMode): Promise<PeerIdentity> {
+  return observeHandshake(socket, peerRole === "client" ? "server" : "client", mode, () => verifyAndBind(socket, verify, peerRole));
+}
+
+async function verifyAndBind(socket: TLSSocket, verify: X509PeerVerifier, peerRole: "client" | "server"): Promise<PeerIdentity> {
   const chain = peerChainOf(socket);
   if (chain.length === 0) throw new X509SvidError("ERR_X509_SVID_EMPTY", `the ${peerRole} presented no certificate; SPIFFE mTLS needs its X.509-SVID`);
   const verified = await verify(chain);

@@ -7,6 +7,7 @@ import * as net from "node:net";
 import { SpiffeWorkloadAPI } from "../../gen/workload_pb.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import type { WorkloadApiAddress } from "../core/workloadapi/endpoint-address.ts";
+import { reportWorkloadApiCalls } from "../observability/workload-api-events.ts";
 
 /** The generated Workload API client type (internal: never part of the public API). */
 export type WorkloadApiRpcClient = Client<typeof SpiffeWorkloadAPI>;
@@ -35,7 +36,7 @@ export function connectWorkloadApi(address: WorkloadApiAddress): WorkloadApiConn
   const createConnection = address.kind === "unix" ? (): net.Socket => net.connect(address.path) : (): net.Socket => net.connect(address.port, address.host);
   const baseUrl = address.kind === "unix" ? "http://localhost" : `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`;
   const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000 }, { createConnection });
-  const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors: [addSecurityHeader] });
+  const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors: [addSecurityHeader, reportWorkloadApiCalls(endpoint)] });
   return {
     rpc: createClient(SpiffeWorkloadAPI, transport),
     endpoint,

@@ -2,6 +2,7 @@
 // fatal errors, discards bad responses, and skips identical consecutive updates.
 import { WorkloadApiError, type WorkloadApiErrorCode } from "../core/errors/workload-api-error.ts";
 import { type BackoffOptions, createBackoff } from "./backoff.ts";
+import { reportStreamError, reportUpdateRefused, reportWatchUpdate } from "../observability/workload-api-events.ts";
 import type { RateLimitedLogger } from "./logger.ts";
 import { toWorkloadApiError, type WorkloadApiConnection } from "./transport.ts";
 
@@ -60,6 +61,7 @@ export async function* watchEvents<R, T>(
         } catch (err) {
           const e = err instanceof WorkloadApiError ? err : toWorkloadApiError(err, spec.method, connection, false);
           log.log("warn", `${spec.method}:bad:${e.message}`, "Workload API response discarded", { method: spec.method, code: e.code, reason: e.message, endpoint: connection.endpoint });
+          reportUpdateRefused(spec.method, e, connection.endpoint);
           yield { kind: "error", error: e, retrying: true };
           continue;
         }
@@ -67,6 +69,7 @@ export async function* watchEvents<R, T>(
         attempt = 0;
         if (fp === lastEmitted) continue;
         lastEmitted = fp;
+        reportWatchUpdate(spec.method, value, connection.endpoint);
         yield { kind: "update", value };
       }
       if (signal.aborted) return;
@@ -91,6 +94,7 @@ export async function* watchEvents<R, T>(
       attempt,
       ...(fatal ? {} : { retryInMs: delay }),
     });
+    reportStreamError(spec.method, error, !fatal, connection.endpoint);
     yield { kind: "error", error, retrying: !fatal };
     if (fatal) return;
     if (!(await sleep(delay, signal))) return;

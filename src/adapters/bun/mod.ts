@@ -23,6 +23,10 @@ import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
 import { bunProfile } from "./profile.ts";
 
+// The OpenTelemetry switch, also here so that a runtime entry alone is enough (the same function as the root's).
+export { enableTelemetry } from "../../observability/enable-telemetry.ts";
+export type { Telemetry, TelemetryOptions } from "../../observability/enable-telemetry.ts";
+
 export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues } from "../shared/entry.ts";
 export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
 

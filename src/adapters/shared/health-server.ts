@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { resolveX509Bundle, type X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { TrustDomain } from "../../core/spiffeid/trust-domain.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
@@ -42,10 +42,11 @@ export function bundleSourceProblem(source: X509BundleSourceLike): { reason: str
 }
 
 /**
- * Serves `GET /healthz` (200 while the process runs) and `GET /readyz` (what `ready()` says:
- * 200 with the SPIFFE ID and expiry while the SVID is valid, else 503). Everything else is 404.
+ * Serves `GET /healthz` (200 while the process runs), `GET /readyz` (what `ready()` says:
+ * 200 with the SPIFFE ID and expiry while the SVID is valid, else 503) and, given `metrics`,
+ * `GET /metrics` (its text, Prometheus exposition format; 500 when it fails). Everything else is 404.
  */
-export async function startHealthServer(ready: () => { status: 200 | 503; body: Record<string, unknown> }, port: number, hostname: string): Promise<HealthServer> {
+export async function startHealthServer(ready: () => { status: 200 | 503; body: Record<string, unknown> }, port: number, hostname: string, metrics?: () => string | Promise<string>): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://health.invalid").pathname;
     const send = (status: number, body: unknown): void => {
@@ -57,6 +58,7 @@ export async function startHealthServer(ready: () => { status: 200 | 503; body: 
       const r = ready();
       return send(r.status, r.body);
     }
+    if (path === "/metrics" && metrics) return void serveMetrics(metrics, res);
     send(404, { status: "not found" });
   });
   const bound = await listen(server, port, hostname);
@@ -67,6 +69,20 @@ export async function startHealthServer(ready: () => { status: 200 | 503; body: 
       server.closeAllConnections?.();
     }),
   };
+}
+
+/** Content type of the Prometheus text exposition format. */
+const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+async function serveMetrics(metrics: () => string | Promise<string>, res: ServerResponse): Promise<void> {
+  let text: string;
+  try {
+    text = String(await metrics());
+  } catch {
+    res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ status: "metrics unavailable" }));
+    return;
+  }
+  res.writeHead(200, { "content-type": PROMETHEUS_TEXT, "cache-control": "no-store" }).end(text);
 }
 
 /** A wildcard bind is reached through loopback. */

@@ -9,7 +9,7 @@ export interface ServeConfig {
   readonly fetch: (request: Request, context: { readonly peer: PeerIdentity | undefined }) => Response | Promise<Response>;
   readonly port: number;
   readonly hostname: string;
-  readonly health: { readonly port: number; readonly hostname: string } | undefined;
+  readonly health: { readonly port: number; readonly hostname: string; readonly metrics: (() => string | Promise<string>) | undefined } | undefined;
   readonly timeouts: { readonly handshakeMs: number; readonly headersMs: number; readonly requestMs: number; readonly idleMs: number };
   readonly logger: Logger;
   readonly now: () => Date;
@@ -56,7 +56,8 @@ export function validateServeOptions(o: ServeOptions): ServeConfig {
   let health: ServeConfig["health"];
   if (o.health !== undefined) {
     if (!isObject(o.health)) throw new ConfigError("health", "must be { port, hostname? }");
-    health = { port: int("health.port", o.health.port ?? Number.NaN, 0, 0, 65535), hostname: host("health.hostname", o.health.hostname, "0.0.0.0") };
+    if (o.health.metrics !== undefined && typeof o.health.metrics !== "function") throw new ConfigError("health.metrics", "must be a function returning the metrics text");
+    health = { port: int("health.port", o.health.port ?? Number.NaN, 0, 0, 65535), hostname: host("health.hostname", o.health.hostname, "0.0.0.0"), metrics: o.health.metrics };
   }
   if (o.onIdentityLost !== undefined) checkFunction("onIdentityLost", o.onIdentityLost, "(error) => void");
   return {

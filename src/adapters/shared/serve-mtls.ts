@@ -175,7 +175,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
   }
   let health: HealthServer | undefined;
   try {
-    if (config.health) health = await startHealthServer(() => readinessOf(), config.health.port, config.health.hostname);
+    if (config.health) health = await startHealthServer(() => readinessOf(), config.health.port, config.health.hostname, config.health.metrics);
   } catch (err) {
     tlsServer.close();
     stopPresenting();

@@ -1,0 +1,41 @@
+// pino's argument order is (fields, message); the SDK's Logger is (message, fields).
+import type { Logger } from "../core/logger.ts";
+
+/** One level of a pino logger: `(fields, message)`. */
+type PinoLevel = (fields: Record<string, unknown>, message: string) => void;
+
+/**
+ * The levels of a pino logger the SDK writes to (any object with them fits, e.g. a child logger).
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
+export interface PinoLike {
+  debug: PinoLevel;
+  info: PinoLevel;
+  warn: PinoLevel;
+  error: PinoLevel;
+}
+
+/**
+ * Adapts a pino logger to the SDK's {@link Logger}: pino takes `(fields, message)`, the SDK
+ * calls `(message, fields)`; passed as is, pino would drop every field. The fields become
+ * properties of the JSON line.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ *
+ * @example
+ * ```ts
+ * import pino from "pino";
+ * import { fromPino, X509Source } from "@spiffe-ts/sdk";
+ * const source = await X509Source.create({ logger: fromPino(pino().child({ component: "spiffe" })) });
+ * ```
+ */
+export function fromPino(logger: PinoLike): Logger {
+  if (typeof logger !== "object" || logger === null || typeof logger.info !== "function") throw new TypeError("fromPino needs a pino logger");
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
+}
