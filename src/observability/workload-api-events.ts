@@ -47,8 +47,9 @@ export function reportStreamError(method: string, error: WorkloadApiError, retry
   for (const { trace } of registrations) if (trace.streamError) safely(() => trace.streamError!(info));
 }
 
-/** gRPC status OK and the status of an error (Connect's `Code` values are the gRPC ones). */
+/** gRPC statuses OK and CANCELLED, and the status of an error (Connect's `Code` values are the gRPC ones). */
 const OK = 0;
+const CANCELLED = 1;
 const statusOf = (err: unknown): number => ConnectError.from(err).code;
 
 /**
@@ -65,11 +66,17 @@ export function reportWorkloadApiCalls(endpoint: string): Interceptor {
     const end = (err: unknown): void => {
       if (ended) return;
       ended = true;
+      req.signal.removeEventListener("abort", onAbort);
       // a call the SDK cancelled itself (a closed source, a one-shot fetch done) is no failure
-      const failed = err !== undefined && !req.signal.aborted;
-      const info = { ...call, grpcStatus: err === undefined ? OK : statusOf(err), error: failed ? (err instanceof Error ? err : new Error(String(err))) : undefined };
+      const cancelled = req.signal.aborted;
+      const error = err === undefined || cancelled ? undefined : err instanceof Error ? err : new Error(String(err));
+      const info = { ...call, grpcStatus: err === undefined ? OK : cancelled ? CANCELLED : statusOf(err), error };
       registrations.forEach(({ trace }, i) => trace.workloadApiCallEnd && safely(() => trace.workloadApiCallEnd!(info, contexts[i])));
     };
+    // A stream the SDK stops reading (a one-shot fetch that has its answer, a closed source) is
+    // cancelled through this signal, and its messages are never pulled again: end it here.
+    const onAbort = (): void => end(req.signal.reason ?? "cancelled");
+    req.signal.addEventListener("abort", onAbort, { once: true });
     let res;
     try {
       res = await next(req);
@@ -92,7 +99,7 @@ export function reportWorkloadApiCalls(endpoint: string): Interceptor {
           end(err);
           throw err;
         } finally {
-          end(undefined); // the reader stopped early (return()): the call did what it was for
+          end(undefined); // the reader stopped early (return()) without cancelling
         }
       })(),
     };
