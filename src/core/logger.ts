@@ -1,7 +1,8 @@
 /**
  * Where the SDK reports what it does (retries, dropped updates, refused peers). Every
  * method is optional; the SDK is silent unless you pass one. Fields are structured and
- * never contain private keys or tokens. `console` fits, and so do pino/winston loggers.
+ * never contain private keys or tokens. `console` and winston loggers fit as they are; pino
+ * takes `(fields, message)`, so wrap it: `fromPino(pino())` (otherwise pino drops the fields).
  *
  * Exported from `@spiffe-ts/sdk`.
  *

@@ -1,7 +1,9 @@
 // OpenTelemetry metrics and spans of peer verification, with in-memory providers: accepted
 // and refused handshakes (by reason), on the server and the client side, per mode.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { authorizeAny, authorizeId } from "../../mod.ts";
+import { metrics } from "@opentelemetry/api";
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { authorizeAny, authorizeId, enableTelemetry } from "../../mod.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { CLIENT_ID, createTlsPki, REFUSED_ID, SERVER_ID, sourceOf, type TlsPki } from "../tls/tls-fixtures.ts";
@@ -113,6 +115,26 @@ describe("telemetry of peer verification", () => {
     } finally {
       await server.close();
       await local.dispose();
+    }
+  });
+
+  test("enableTelemetry() without providers uses the global ones of @opentelemetry/api", async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    const telemetry = await enableTelemetry();
+    const server = await serveMtls({ ...common, source: await sourceOf(pki, SERVER_ID), authorizer: authorizeAny(), fetch: ok });
+    try {
+      expect(await call(new URL("/", server.url), { source: await sourceOf(pki, CLIENT_ID), authorizer: authorizeId(SERVER_ID) })).toBe(200);
+      await reader.forceFlush();
+      const names = exporter.getMetrics().flatMap((r) => r.scopeMetrics.filter((m) => m.scope.name === "@spiffe-ts/sdk").flatMap((m) => m.metrics.map((x) => x.descriptor.name)));
+      expect(names).toContain(HANDSHAKES);
+    } finally {
+      telemetry.disable();
+      await server.close();
+      metrics.disable();
+      await provider.shutdown();
     }
   });
 });
