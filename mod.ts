@@ -168,7 +168,19 @@ export type {
 } from "./src/observability/spiffe-trace.ts";
 export { enableTelemetry } from "./src/observability/enable-telemetry.ts";
 export type { Telemetry, TelemetryOptions } from "./src/observability/enable-telemetry.ts";
-export type { MeterProviderLike, TelemetryAttributes, TracerProviderLike } from "./src/observability/otel-api.ts";
+export type {
+  CounterLike,
+  HistogramLike,
+  InstrumentOptions,
+  MeterLike,
+  MeterProviderLike,
+  ObservableGaugeLike,
+  ObservableResultLike,
+  SpanLike,
+  TelemetryAttributes,
+  TracerLike,
+  TracerProviderLike,
+} from "./src/observability/otel-api.ts";
 export { createAuditLog } from "./src/observability/audit-log.ts";
 export type { AuditLogOptions } from "./src/observability/audit-log.ts";
 export { fromPino } from "./src/observability/pino-logger.ts";

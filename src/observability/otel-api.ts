@@ -9,35 +9,59 @@
  */
 export type TelemetryAttributes = Record<string, string | number | boolean>;
 
-/** Options of an instrument (OpenTelemetry `MetricOptions`). */
+/**
+ * Options of an instrument (OpenTelemetry `MetricOptions`).
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface InstrumentOptions {
   readonly description?: string;
   readonly unit?: string;
   readonly advice?: { readonly explicitBucketBoundaries?: number[] };
 }
 
-/** OpenTelemetry `Counter`. */
+/**
+ * OpenTelemetry `Counter`.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface CounterLike {
   add(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/** OpenTelemetry `Histogram`. */
+/**
+ * OpenTelemetry `Histogram`.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface HistogramLike {
   record(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/** OpenTelemetry `ObservableResult`. */
+/**
+ * OpenTelemetry `ObservableResult`.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface ObservableResultLike {
   observe(value: number, attributes?: TelemetryAttributes): void;
 }
 
-/** OpenTelemetry `ObservableGauge`. */
+/**
+ * OpenTelemetry `ObservableGauge`.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface ObservableGaugeLike {
   addCallback(callback: (result: ObservableResultLike) => void): void;
   removeCallback(callback: (result: ObservableResultLike) => void): void;
 }
 
-/** OpenTelemetry `Meter`. */
+/**
+ * OpenTelemetry `Meter`.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface MeterLike {
   createCounter(name: string, options?: InstrumentOptions): CounterLike;
   createHistogram(name: string, options?: InstrumentOptions): HistogramLike;
@@ -53,14 +77,22 @@ export interface MeterProviderLike {
   getMeter(name: string, version?: string): MeterLike;
 }
 
-/** OpenTelemetry `Span` (the methods the SDK calls). */
+/**
+ * OpenTelemetry `Span` (the methods the SDK calls).
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface SpanLike {
   setAttribute(key: string, value: string | number | boolean): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
   end(): void;
 }
 
-/** OpenTelemetry `Tracer`. */
+/**
+ * OpenTelemetry `Tracer`.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface TracerLike {
   startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }): SpanLike;
 }

@@ -1,19 +1,16 @@
 // pino's argument order is (fields, message); the SDK's Logger is (message, fields).
 import type { Logger } from "../core/logger.ts";
 
-/** One level of a pino logger: `(fields, message)`. */
-type PinoLevel = (fields: Record<string, unknown>, message: string) => void;
-
 /**
  * The levels of a pino logger the SDK writes to (any object with them fits, e.g. a child logger).
  *
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface PinoLike {
-  debug: PinoLevel;
-  info: PinoLevel;
-  warn: PinoLevel;
-  error: PinoLevel;
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 /**
