@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import { clearImmediate, setImmediate } from "node:timers";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
 import { readableToWeb } from "../readable-to-web.ts";
@@ -12,60 +11,65 @@ const BUFFERED_LIMIT = 64 * 1024;
  * verified identity bound to it (`getPeerIdentity(response)`). A null-body status or a
  * `HEAD` answer gets no body, and `body` is drained so that its connection can be reused.
  *
- * A body that has fully arrived by the end of the event-loop turn that brought the headers
- * (a small answer: its DATA frames or bytes came with them) and is at most 64 KiB becomes
- * a byte body: a runtime-native `Response` without a Web stream to fill and drain, which
- * is most of the cost of reading a small JSON answer. Any other body streams as it comes,
- * the bytes already received first, with back-pressure.
+ * An answer that declares a `Content-Length` of at most 64 KiB (a small JSON answer, as
+ * `serveMtls` and Node's servers send them) is read to its end first and gets a byte body: a
+ * runtime-native `Response` without a Web stream to fill and drain, which is most of the cost
+ * of reading a small answer. Any other body streams as it comes, with back-pressure; so does a
+ * small one whose connection fails before its end (the stream reports the error).
  *
  * @param body The Node stream the body arrives on (an `IncomingMessage` or an HTTP/2 stream).
  * @param headers Name/value pairs: the `Response` copies them into its own `Headers` (one copy, not two).
  * @param method The request's method (`HEAD` answers have no body).
  * @param peer The identity bound to the connection the answer came on.
+ * @param bufferSmallBodies Whether a small answer may be read to its end first (the runtime's profile says).
  */
-export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined): Promise<Response> {
+export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined, bufferSmallBodies: boolean): Promise<Response> {
   const init: ResponseInit = { status, statusText, headers };
   if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
     body.resume();
     return Promise.resolve(withPeer(new Response(null, init), peer));
   }
+  const declared = bufferSmallBodies ? declaredLength(headers) : undefined;
+  if (declared === undefined || declared > BUFFERED_LIMIT) return Promise.resolve(withPeer(new Response(readableToWeb(body), init), peer));
   return new Promise((resolve) => {
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     let size = 0;
-    let settled = false;
     const onData = (chunk: Uint8Array | string): void => {
       // A view of the chunk (a Buffer's memory is an ArrayBuffer, never shared), not a copy.
       const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength);
       chunks.push(bytes);
       size += bytes.byteLength;
-      if (size > BUFFERED_LIMIT) stream(); // a large body: no point in waiting for it
     };
-    const onEnd = (): void => {
-      if (settled) return;
-      settled = true;
-      clearImmediate(turnEnd);
-      body.off("data", onData);
-      resolve(withPeer(new Response(concat(chunks, size), init), peer));
-    };
-    /** Hands the body over as a stream: what arrived so far, then the rest as it comes. */
-    const stream = (): void => {
-      if (settled) return;
-      settled = true;
+    const done = (): void => {
       body.off("data", onData);
       body.off("end", onEnd);
-      body.off("error", stream);
-      body.off("close", stream);
-      body.pause();
+      body.off("error", onFailure);
+      body.off("close", onFailure);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(withPeer(new Response(concat(chunks, size), init), peer));
+    };
+    // Failed before its end: what arrived, then the error, through a stream (as a streamed body would report it).
+    const onFailure = (): void => {
+      done();
       resolve(withPeer(new Response(readableToWeb(body, { received: chunks }), init), peer));
     };
     body.on("data", onData);
     body.once("end", onEnd);
-    // An error or early close before the end: the stream reports it to the reader.
-    body.once("error", stream);
-    body.once("close", stream);
-    // The rest of what the socket delivered in this turn is processed before the check phase.
-    const turnEnd = setImmediate(stream);
+    body.once("error", onFailure);
+    body.once("close", onFailure);
+    // Explicitly: Deno's IncomingMessage starts reading on resume(), not on a 'data' listener alone.
+    body.resume();
   });
+}
+
+/** The `content-length` the answer declares, when it is one plain number. */
+function declaredLength(headers: readonly [string, string][]): number | undefined {
+  for (const [name, value] of headers) {
+    if (name.length === 14 && name.toLowerCase() === "content-length") return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  }
+  return undefined;
 }
 
 function withPeer(response: Response, peer: PeerIdentity | undefined): Response {
