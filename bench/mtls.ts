@@ -31,6 +31,7 @@ import { X509Source } from "../mod.ts";
 import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer } from "../src/adapters/node/mod.ts";
 import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
+import { createCa, issueLeaf } from "../tests/support/test-pki.ts";
 import { percentile, WAIT_MS, within } from "./_stats.ts";
 import { ca, caPem, checkOk, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the bench (its fixes included)
@@ -42,8 +43,8 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 100);
 const MEM_CONNECTIONS = Number(process.env.BENCH_MEM_CONNECTIONS ?? 10_000);
 const MEM_ROTATIONS = Number(process.env.BENCH_MEM_ROTATIONS ?? 1000);
-/** Sections to run (comma-separated; default all): new, kept, rotate, memory. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? "new,kept,rotate,memory").split(","));
+/** Sections to run (comma-separated; default all): new, kept, anchor, rotate, memory. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? "new,kept,anchor,rotate,memory").split(","));
 
 const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const isBun = runtime === "bun";
@@ -270,10 +271,30 @@ class ConnectMtlsAgent extends https.Agent {
 const lowAgent = new ConnectMtlsAgent({ keepAlive: true, maxSockets: CONC });
 const lowH1Get = (): Promise<void> => getWith(lowH1Port, {}, lowAgent);
 
+// Each end alone: serveMtls answering the native client, and createMtlsClient calling the
+// native server (which presents the server's SVID and verifies the client against the CA).
+let oursServerH2Session: http2.ClientHttp2Session | undefined;
+const oursServerH2Get = (): Promise<void> => {
+  oursServerH2Session ??= http2.connect(`https://127.0.0.1:${ours.port}`, baseClientTls).on("error", () => {});
+  return h2GetOn(oursServerH2Session);
+};
+const oursServerH1Get = (): Promise<void> => getWith(ours.port, {}, baseAgent);
+const baseH2Port = Number(new URL(baseH2Url).port);
+const oursClientH2Get = async (): Promise<void> => {
+  checkOk(await (await keptH2.get(`https://127.0.0.1:${baseH2Port}/hello`)).json());
+};
+const oursClientH1Get = async (): Promise<void> => {
+  checkOk(await (await keptH1.get(`https://127.0.0.1:${basePort}/hello`)).json());
+};
+
 const LOW = "attachSpiffe on the runtime's server with the baseline's node-style handler + a client over connectMtls sockets (no Web Request/Response)";
 const KEPT = [
   { proto: "HTTP/2", ours: keptGet(keptH2), base: baseH2Get, baseName: "http2.createSecureServer({ key, cert, ca, requestCert }) + one http2.connect session, same certificates, plain ca verification" },
   { proto: "HTTP/1.1", ours: keptGet(keptH1), base: () => baseGet(baseAgent), baseName: `https server + https.Agent({ keepAlive: true, maxSockets: ${CONC} }); ours with pool.maxPerOrigin ${CONC}` },
+  { proto: "HTTP/2, serveMtls alone (Web handler; the native http2 client of the baseline)", ours: oursServerH2Get, base: baseH2Get, baseName: "native http2 pair (as above)" },
+  { proto: "HTTP/1.1, serveMtls alone (Web handler; the baseline's native https.Agent)", ours: oursServerH1Get, base: () => baseGet(baseAgent), baseName: "native https keep-alive pair (as above)" },
+  { proto: "HTTP/2, createMtlsClient alone (Web Response; against the native http2 server of the baseline)", ours: oursClientH2Get, base: baseH2Get, baseName: "native http2 pair (as above)" },
+  { proto: "HTTP/1.1, createMtlsClient alone (Web Response; against the native https server of the baseline)", ours: oursClientH1Get, base: () => baseGet(baseAgent), baseName: "native https keep-alive pair (as above)" },
   { proto: `HTTP/2, lower-level API: ${LOW}, one http2.connect session`, ours: lowH2Get, base: baseH2Get, baseName: "native http2 pair (as above)" },
   { proto: `HTTP/1.1, lower-level API: ${LOW}, https.Agent({ keepAlive: true, maxSockets: ${CONC} })${isBun ? "; server http2.createSecureServer({ allowHTTP1: true })" : ""}`, ours: lowH1Get, base: () => baseGet(baseAgent), baseName: `native https keep-alive pair (as above)` },
 ];
@@ -293,12 +314,92 @@ for (const k of ONLY.has("kept") ? KEPT : []) {
 }
 lowAgent.destroy();
 lowH2Session?.close();
+oursServerH2Session?.close();
 await new Promise<void>((resolve) => lowH2Server.close(() => resolve()));
 if (!isBun) await new Promise<void>((resolve) => lowH1Server.close(() => resolve()));
 await keptH2.close();
 await keptH1.close();
 baseAgent.destroy();
 baseH2Session?.close();
+
+// ---- 2b. anchors: the same handler without SPIFFE ---------------------------------------------
+// What a user would run without mTLS: the runtime's own server with server-only TLS (a
+// certificate for "localhost" from a separate CA), the same handler, the runtime's own
+// keep-alive client; next to serveMtls + createMtlsClient with their defaults. The ratio is what
+// SPIFFE mTLS plus the SDK cost on kept-alive connections.
+
+interface AnchorServer {
+  readonly url: string;
+  get(): Promise<void>;
+  close(): Promise<void>;
+}
+const webHandler = (): Response => new Response(BODY, { headers: { "content-type": "application/json" } });
+
+/** The runtime's own server with server-only TLS and the runtime's own client (see above). */
+async function startAnchor(): Promise<{ name: string; server: AnchorServer }> {
+  const webCa = await createCa({ trustDomain: "web-pki.test", commonName: "bench web root" });
+  const leaf = await issueLeaf(webCa, { uriSans: [], dnsSans: ["localhost"], commonName: "localhost" });
+  const key = leaf.privateKeyPem;
+  const cert = leaf.pem;
+  const caCert = webCa.pem;
+  const bun = (globalThis as { Bun?: BunLike }).Bun;
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  if (bun) {
+    const server = bun.serve({ port: 0, hostname: "127.0.0.1", tls: { key, cert }, fetch: webHandler });
+    const url = `https://localhost:${server.port}/hello`;
+    return {
+      name: "Bun.serve({ tls: { key, cert } }) with the same Web handler + Bun's fetch (keep-alive, ca)",
+      server: { url, get: async () => checkOk(await (await fetch(url, { tls: { ca: caCert } } as RequestInit)).json()), close: async () => void server.stop(true) },
+    };
+  }
+  if (deno) {
+    const client = deno.createHttpClient({ caCerts: [caCert] });
+    const server = deno.serve({ port: 0, hostname: "127.0.0.1", cert, key, onListen: () => {} }, webHandler);
+    const url = `https://localhost:${server.addr.port}/hello`;
+    return {
+      name: "Deno.serve({ cert, key }) with the same Web handler + Deno's fetch (keep-alive, caCerts)",
+      server: { url, get: async () => checkOk(await (await fetch(url, { client } as RequestInit)).json()), close: async () => (await server.shutdown(), client.close()) },
+    };
+  }
+  const server = https.createServer({ key, cert }, baseHandler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  const agent = new https.Agent({ keepAlive: true, maxSockets: CONC, ca: caCert, servername: "localhost" });
+  return {
+    name: `https.createServer({ key, cert }) with the baseline's node-style handler + https.Agent({ keepAlive: true, maxSockets: ${CONC}, ca })`,
+    server: {
+      url: `https://127.0.0.1:${port}/hello`,
+      get: () => getWith(port, { servername: "localhost" }, agent),
+      close: async () => (agent.destroy(), await new Promise<void>((resolve) => server.close(() => resolve()))),
+    },
+  };
+}
+/** The parts of Bun and Deno the anchors use. */
+interface BunLike {
+  serve(options: { port: number; hostname: string; tls: { key: string; cert: string }; fetch: () => Response }): { port: number; stop(force: boolean): void };
+}
+interface DenoLike {
+  createHttpClient(options: { caCerts: string[] }): { close(): void };
+  serve(options: { port: number; hostname: string; cert: string; key: string; onListen: () => void }, handler: () => Response): { addr: { port: number }; shutdown(): Promise<void> };
+}
+
+if (ONLY.has("anchor")) {
+  const anchor = await startAnchor();
+  const keptDefault = createMtlsClient({ source: clientSource, authorizer: clientAuthz, pool: { maxPerOrigin: CONC } });
+  for (const conc of [1, 8]) {
+    const [a, b] = await paired(keptGet(keptDefault), anchor.server.get, conc);
+    result({
+      name: `anchor: kept-alive requests/s, serveMtls + createMtlsClient with their defaults (mTLS, ${runtime === "deno" ? "HTTP/1.1" : "HTTP/2"}) vs the runtime's own server with server-only TLS (one client, ${conc === 1 ? "sequential" : `${conc} concurrent`})`,
+      unit: "req/s",
+      value: r2(a),
+      baselineName: anchor.name,
+      baseline: r2(b),
+      ratio: r2(a / b),
+    });
+  }
+  await keptDefault.close();
+  await anchor.server.close();
+}
 
 // ---- 3. rotate → new handshake presenting the new SVID -------------------------------------
 

@@ -5,4 +5,4 @@ import type { RuntimeProfile } from "../shared/runtime-profile.ts";
  * SDK never uses it for servers). Known: Bun's TLS server stalls some handshakes under many
  * concurrent Bun clients (docs/troubleshooting.md); nothing in the SDK can avoid it.
  */
-export const bunProfile: RuntimeProfile = { name: "bun", clientHttp2ByDefault: true };
+export const bunProfile: RuntimeProfile = { name: "bun", clientHttp2ByDefault: true, clientBuffersSmallBodies: true };

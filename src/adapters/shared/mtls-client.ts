@@ -35,7 +35,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     logger: config.logger,
     now: config.now,
   });
-  const http1 = createHttp1Pool(config, tls);
+  const http1 = createHttp1Pool(config, tls, profile.clientBuffersSmallBodies);
   const http2 = createHttp2Sessions(tls, options.http2 ?? profile.clientHttp2ByDefault, config.pool.idleTimeoutMs);
   let closed = false;
 
@@ -51,7 +51,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     const { url } = request;
     if (url.protocol !== "https:") throw new ConfigError("url", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
     const session = await http2.sessionFor(url, signal);
-    return session ? exchangeHttp2(session, request, signal, done) : http1.send(request, signal, done);
+    return session ? exchangeHttp2(session, request, signal, done, profile.clientBuffersSmallBodies) : http1.send(request, signal, done);
   }
 
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {

@@ -18,4 +18,9 @@ export interface RuntimeProfile {
    * runtime, with what to use instead; undefined where it is supported.
    */
   readonly grpcJsClientRefusal?: string;
+  /**
+   * Whether createMtlsClient reads a small answer (`Content-Length` of at most 64 KiB) to its
+   * end before handing over its Response, as a byte body without a Web stream (see toResponse).
+   */
+  readonly clientBuffersSmallBodies: boolean;
 }

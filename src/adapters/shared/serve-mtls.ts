@@ -13,7 +13,7 @@ import { bundleSourceProblem, displayHost, type HealthServer, readiness, startHe
 import { listen } from "./listen.ts";
 import { validateServeOptions } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
-import { toWebRequest } from "./web-request.ts";
+import { discardUnreadBody, toWebRequest } from "./web-request.ts";
 import { writeWebResponse } from "./web-response.ts";
 
 /** One accepted connection: its requests in flight, its HTTP/2 session, its idle timer. */
@@ -84,8 +84,9 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
     });
     if (closing && !http2) (res as ServerResponse).setHeader("connection", "close");
     let response: Response;
+    let request: Request | undefined;
     try {
-      const request = toWebRequest(req, `${displayHost(config.hostname)}:${port}`, abort.signal);
+      request = toWebRequest(req, `${displayHost(config.hostname)}:${port}`, abort.signal);
       if (peer) bindPeerIdentity(request, peer);
       const result: unknown = await config.fetch(request, { peer });
       if (!(result instanceof Response)) throw new TypeError("the fetch handler must return a Response");
@@ -95,6 +96,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
       response = Response.json({ error: "internal", message: "internal server error" }, { status: 500 });
     }
     await writeWebResponse(response, res, { head: req.method === "HEAD", http2 });
+    if (request) discardUnreadBody(request);
   };
 
   const http1 = createHttpServer({}, (req, res) => void handle(req, res));

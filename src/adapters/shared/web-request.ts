@@ -35,8 +35,18 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   const hasBody = method !== "GET" && method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (hasBody) {
-    init.body = readableToWeb(req as Readable);
+    init.body = readableToWeb(req as Readable, { onCancel: "drain" }); // see discardUnreadBody
     init.duplex = "half";
   }
   return new Request(url, init);
+}
+
+/**
+ * Drops what is left of a request body the handler never read (once its response is written),
+ * as `node:http` does for its own handlers: else a body larger than the stream's buffer would
+ * stall an HTTP/1.1 connection (the next request waits behind it) or hold an HTTP/2 stream
+ * open. A body the handler took (`bodyUsed`) is its own business.
+ */
+export function discardUnreadBody(request: Request): void {
+  if (request.body && !request.bodyUsed) request.body.cancel().catch(() => {});
 }

@@ -14,13 +14,16 @@ import { CONNECTION_SPECIFIC_FIELDS, NULL_BODY_STATUSES } from "./http-fields.ts
 export async function writeWebResponse(response: Response, res: ServerResponse | Http2ServerResponse, options: { head: boolean; http2: boolean }): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   let hasLength = false;
+  let hasCookies = false;
   response.headers.forEach((value, name) => {
-    if (name === "set-cookie" || (options.http2 && CONNECTION_SPECIFIC_FIELDS.has(name))) return;
-    if (name === "content-length" || name === "transfer-encoding") hasLength = true; // framing chosen by the handler
-    headers[name] = value;
+    if (name === "set-cookie") hasCookies = true;
+    else if (options.http2 && CONNECTION_SPECIFIC_FIELDS.has(name)) return;
+    else {
+      if (name === "content-length" || name === "transfer-encoding") hasLength = true; // framing chosen by the handler
+      headers[name] = value;
+    }
   });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length) headers["set-cookie"] = cookies;
+  if (hasCookies) headers["set-cookie"] = response.headers.getSetCookie(); // one field each, never joined
   if (res.headersSent) return;
   if (!response.body || options.head) {
     (res as ServerResponse).writeHead(response.status, headers);

@@ -41,7 +41,7 @@ export function encodeBase64(bytes: Uint8Array): string {
 /** Lowercase hex, e.g. for serial numbers and fingerprints. */
 export function toHex(bytes: Uint8Array): string {
   let out = "";
-  for (const b of bytes) out += HEX[b]!;
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 

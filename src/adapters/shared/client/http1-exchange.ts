@@ -14,9 +14,10 @@ import { hostOf, portOf } from "./url-endpoint.ts";
  * {@link closedAfterHandshake} when the connection closed before an answer.
  *
  * @param done Called once the exchange is over: the response body ended, or the request failed.
+ * @param bufferSmallBodies See RuntimeProfile.clientBuffersSmallBodies.
  * @param release Frees the origin's slot (see `createOriginLimiter`); called when the request closes.
  */
-export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: AbortSignal, done: () => void, release: () => void): Promise<Response> {
+export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: AbortSignal, done: () => void, release: () => void, bufferSmallBodies: boolean): Promise<Response> {
   const { url } = request;
   const headers: OutgoingHttpHeaders = {};
   request.headers.forEach((value, name) => {
@@ -34,7 +35,7 @@ export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: Ab
         res.once("close", done);
         const responseHeaders: [string, string][] = [];
         for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket)));
+        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket), bufferSmallBodies));
       });
     } catch (err) {
       release();

@@ -27,11 +27,11 @@ export interface Http1Pool {
 }
 
 /**
- * Creates the HTTP/1.1 pool of a client. The agent is made on the first request: a client
+ * Creates the HTTP/1.1 pool of a client (`bufferSmallBodies`: see RuntimeProfile.clientBuffersSmallBodies). The agent is made on the first request: a client
  * that speaks HTTP/2 never needs it (an `https.Agent` costs tens of µs to build, a
  * noticeable share of a one-connection client).
  */
-export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig): Http1Pool {
+export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, bufferSmallBodies: boolean): Http1Pool {
   let agent: VerifyingAgent | undefined;
   const retired = new Set<VerifyingAgent>();
   const slots = createOriginLimiter(config.pool.maxPerOrigin);
@@ -46,7 +46,7 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig): Htt
         release();
         throw clientClosed();
       }
-      return exchangeHttp1((agent ??= new VerifyingAgent(config.pool, tls)), request, signal, done, release);
+      return exchangeHttp1((agent ??= new VerifyingAgent(config.pool, tls)), request, signal, done, release, bufferSmallBodies);
     },
     retire() {
       if (agent) retired.add(agent);

@@ -12,8 +12,9 @@ import { toResponse } from "./to-response.ts";
  * error, or an error naming the RST_STREAM code when the server closed the stream unanswered.
  *
  * @param finished Called once the exchange is over: the stream closed.
+ * @param bufferSmallBodies See RuntimeProfile.clientBuffersSmallBodies.
  */
-export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, signal: AbortSignal, finished: () => void): Promise<Response> {
+export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, signal: AbortSignal, finished: () => void, bufferSmallBodies: boolean): Promise<Response> {
   const { url } = request;
   const headers: OutgoingHttpHeaders = {
     [h2.HTTP2_HEADER_METHOD]: request.method,
@@ -42,7 +43,7 @@ export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, s
         if (Array.isArray(value)) for (const v of value) responseHeaders.push([name, v]);
         else responseHeaders.push([name, String(value)]);
       }
-      resolve(toResponse(stream, status, "", responseHeaders, request.method, peerIdentityOf(pooled.session)));
+      resolve(toResponse(stream, status, "", responseHeaders, request.method, peerIdentityOf(pooled.session), bufferSmallBodies));
     });
   });
 }

@@ -3,20 +3,87 @@ import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
 import { readableToWeb } from "../readable-to-web.ts";
 
+/** The most a response body may hold to be handed over as bytes rather than as a stream. */
+const BUFFERED_LIMIT = 64 * 1024;
+
 /**
  * The Web `Response` for an answer received over HTTP/1.1 or HTTP/2, with the server's
  * verified identity bound to it (`getPeerIdentity(response)`). A null-body status or a
  * `HEAD` answer gets no body, and `body` is drained so that its connection can be reused.
  *
+ * An answer that declares a `Content-Length` of at most 64 KiB (a small JSON answer, as
+ * `serveMtls` and Node's servers send them) is read to its end first and gets a byte body: a
+ * runtime-native `Response` without a Web stream to fill and drain, which is most of the cost
+ * of reading a small answer. Any other body streams as it comes, with back-pressure; so does a
+ * small one whose connection fails before its end (the stream reports the error).
+ *
  * @param body The Node stream the body arrives on (an `IncomingMessage` or an HTTP/2 stream).
  * @param headers Name/value pairs: the `Response` copies them into its own `Headers` (one copy, not two).
  * @param method The request's method (`HEAD` answers have no body).
  * @param peer The identity bound to the connection the answer came on.
+ * @param bufferSmallBodies Whether a small answer may be read to its end first (the runtime's profile says).
  */
-export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined): Response {
-  const empty = NULL_BODY_STATUSES.has(status) || method === "HEAD";
-  if (empty) body.resume();
-  const response = new Response(empty ? null : readableToWeb(body), { status, statusText, headers });
+export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined, bufferSmallBodies: boolean): Promise<Response> {
+  const init: ResponseInit = { status, statusText, headers };
+  if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
+    body.resume();
+    return Promise.resolve(withPeer(new Response(null, init), peer));
+  }
+  const declared = bufferSmallBodies ? declaredLength(headers) : undefined;
+  if (declared === undefined || declared > BUFFERED_LIMIT) return Promise.resolve(withPeer(new Response(readableToWeb(body), init), peer));
+  return new Promise((resolve) => {
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    let size = 0;
+    const onData = (chunk: Uint8Array | string): void => {
+      // A view of the chunk (a Buffer's memory is an ArrayBuffer, never shared), not a copy.
+      const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength);
+      chunks.push(bytes);
+      size += bytes.byteLength;
+    };
+    const done = (): void => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onFailure);
+      body.off("close", onFailure);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(withPeer(new Response(concat(chunks, size), init), peer));
+    };
+    // Failed before its end: what arrived, then the error, through a stream (as a streamed body would report it).
+    const onFailure = (): void => {
+      done();
+      resolve(withPeer(new Response(readableToWeb(body, { received: chunks }), init), peer));
+    };
+    body.on("data", onData);
+    body.once("end", onEnd);
+    body.once("error", onFailure);
+    body.once("close", onFailure);
+    // Explicitly: Deno's IncomingMessage starts reading on resume(), not on a 'data' listener alone.
+    body.resume();
+  });
+}
+
+/** The `content-length` the answer declares, when it is one plain number. */
+function declaredLength(headers: readonly [string, string][]): number | undefined {
+  for (const [name, value] of headers) {
+    if (name.length === 14 && name.toLowerCase() === "content-length") return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  }
+  return undefined;
+}
+
+function withPeer(response: Response, peer: PeerIdentity | undefined): Response {
   if (peer) bindPeerIdentity(response, peer);
   return response;
+}
+
+function concat(chunks: Uint8Array<ArrayBuffer>[], size: number): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

@@ -57,7 +57,7 @@ function utf8(): TextDecoder {
 function checkDirectoryString(tag: number, value: Uint8Array): void {
   switch (tag) {
     case TAG_PRINTABLE:
-      for (const b of value) if (!PRINTABLE.has(b)) throw new DerError("invalid PrintableString in a name");
+      for (let i = 0; i < value.length; i++) if (!PRINTABLE.has(value[i]!)) throw new DerError("invalid PrintableString in a name");
       return;
     case TAG_UTF8:
       try {
@@ -67,10 +67,13 @@ function checkDirectoryString(tag: number, value: Uint8Array): void {
       }
       return;
     case TAG_IA5:
-      for (const b of value) if (b > 0x7f) throw new DerError("invalid IA5String in a name");
+      for (let i = 0; i < value.length; i++) if (value[i]! > 0x7f) throw new DerError("invalid IA5String in a name");
       return;
     case TAG_NUMERIC:
-      for (const b of value) if (!(b === 0x20 || (b >= 0x30 && b <= 0x39))) throw new DerError("invalid NumericString in a name");
+      for (let i = 0; i < value.length; i++) {
+        const b = value[i]!;
+        if (!(b === 0x20 || (b >= 0x30 && b <= 0x39))) throw new DerError("invalid NumericString in a name");
+      }
       return;
     case TAG_BMP: {
       if (value.length % 2 !== 0) throw new DerError("invalid BMPString in a name");

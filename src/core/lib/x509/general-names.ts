@@ -81,7 +81,7 @@ export function readGeneralNames(der: Uint8Array<ArrayBuffer>, tag = 0x30): Gene
 /** IA5String contents: 7-bit, and non-empty unless allowed (RFC 5280 §4.2.1.6: no empty GeneralName fields). */
 function ia5(value: Uint8Array, what: string, emptyAllowed: boolean): string {
   if (value.length === 0 && !emptyAllowed) throw new DerError(`empty ${what}`);
-  for (const b of value) if (b > 0x7f) throw new DerError(`${what} is not an IA5String`);
+  for (let i = 0; i < value.length; i++) if (value[i]! > 0x7f) throw new DerError(`${what} is not an IA5String`);
   return byteString(value);
 }
 

@@ -153,9 +153,12 @@ function readEcPoint(point: Uint8Array, curve: NamedCurve): PublicKey {
   return ec(undefined);
 }
 
+/** Two hex digits per byte value. */
+const HEX_OF_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function toBigInt(bytes: Uint8Array): bigint {
   let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) hex += HEX_OF_BYTE[bytes[i]!]!;
   return hex === "" ? 0n : BigInt(`0x${hex}`);
 }
 

@@ -33,6 +33,8 @@ export interface DecodedJwtSvid {
   readonly exp: number;
   /** `nbf`, NumericDate seconds, when present. */
   readonly nbf: number | undefined;
+  /** The JWS signature, decoded. */
+  readonly signature: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -54,7 +56,8 @@ export function decodeJwtSvid(token: unknown): DecodedJwtSvid {
   }
   const header = decodeJsonPart(parts[0]!, "JOSE header");
   const claims = decodeJsonPart(parts[1]!, "payload (claims set)");
-  if (decodeBase64Url(parts[2]!) === undefined) fail("ERR_JWT_SVID_BASE64URL", "the signature is not valid unpadded base64url");
+  const signature = decodeBase64Url(parts[2]!);
+  if (signature === undefined) fail("ERR_JWT_SVID_BASE64URL", "the signature is not valid unpadded base64url");
 
   const { alg, kid } = checkHeader(header);
   const id = subjectOf(claims);
@@ -63,7 +66,7 @@ export function decodeJwtSvid(token: unknown): DecodedJwtSvid {
   if (exp === undefined) fail("ERR_JWT_SVID_MISSING_EXPIRATION", `the token has no "exp" claim, which a JWT-SVID MUST have (JWT-SVID spec §3.3)`);
   const nbf = numericDate(claims, "nbf");
   numericDate(claims, "iat"); // optional; only its type is checked
-  return { alg, kid, claims: deepFreeze(claims), id, audience, exp, nbf };
+  return { alg, kid, claims: deepFreeze(claims), id, audience, exp, nbf, signature };
 }
 
 function checkHeader(header: Record<string, unknown>): { alg: string; kid: string | undefined } {

@@ -231,12 +231,12 @@ async function verifySignature(token: string, decoded: DecodedJwtSvid, bundle: J
     if (!jwk) throw new JwtSvidError("ERR_JWT_SVID_KEY_NOT_FOUND", `the JWT bundle of "${td}" has no key with the token's kid ${show(kid)}`);
     const mismatch = keyMismatch(jwk, alg);
     if (mismatch) throw new JwtSvidError("ERR_JWT_SVID_ALG_KEY_MISMATCH", `the token's algorithm does not fit its key: ${mismatch}`);
-    if (!(await verifyJws(token, alg, jwk))) throw new JwtSvidError("ERR_JWT_SVID_SIGNATURE", `the token's signature does not verify with key ${show(kid)} of "${td}"`);
+    if (!(await verifyJws(token, decoded.signature, alg, jwk))) throw new JwtSvidError("ERR_JWT_SVID_SIGNATURE", `the token's signature does not verify with key ${show(kid)} of "${td}"`);
     return;
   }
   if (bundle.keys.length === 0) throw new JwtSvidError("ERR_JWT_SVID_KEY_NOT_FOUND", `the JWT bundle of "${td}" has no keys: it trusts no JWT-SVID`);
   const fitting = bundle.keys.filter((k) => keyMismatch(k.jwk, alg) === undefined);
   if (fitting.length === 0) throw new JwtSvidError("ERR_JWT_SVID_ALG_KEY_MISMATCH", `the token has no kid and no key of "${td}" fits its algorithm ${alg}`);
-  for (const k of fitting) if (await verifyJws(token, alg, k.jwk)) return;
+  for (const k of fitting) if (await verifyJws(token, decoded.signature, alg, k.jwk)) return;
   throw new JwtSvidError("ERR_JWT_SVID_SIGNATURE", `the token has no kid and its signature verifies with no key of "${td}"`);
 }

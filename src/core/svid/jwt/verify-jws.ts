@@ -1,11 +1,28 @@
 // Which bundle key may verify a JWT-SVID, and the signature check itself. The SPIFFE rules
 // (algorithm allow-list, algorithm ↔ key type and curve, the key's own "alg") are ours;
-// `jose` only does the JOSE mechanics: import the JWK and verify the compact JWS with the
-// one algorithm we allow for this key. Internal to the jwt module.
-import { compactVerify, errors as joseErrors, importJWK } from "jose";
+// `jose` imports the JWK as a CryptoKey for the one algorithm we allow for this key, and Web
+// Crypto verifies the JWS signature (RFC 7515 §5.2) over the header and payload that
+// decodeJwtSvid already decoded and checked, so nothing is decoded twice. Internal to the jwt module.
+import { importJWK } from "jose";
 import type { PublicJwk } from "../../bundle/public-jwk.ts";
 import { JwtSvidError } from "../../errors/jwt-svid-error.ts";
 import { show } from "./decode-jwt-svid.ts";
+
+/**
+ * The Web Crypto verification of each JWT-SVID algorithm (RFC 7518 §3.3-3.5), and for ECDSA
+ * the size of the JWS signature (R and S as fixed-size big-endian integers, §3.4).
+ */
+const VERIFY_OF_ALG: ReadonlyMap<string, { readonly params: AlgorithmIdentifier | EcdsaParams | RsaPssParams; readonly signatureBytes?: number }> = new Map([
+  ["ES256", { params: { name: "ECDSA", hash: "SHA-256" }, signatureBytes: 64 }],
+  ["ES384", { params: { name: "ECDSA", hash: "SHA-384" }, signatureBytes: 96 }],
+  ["ES512", { params: { name: "ECDSA", hash: "SHA-512" }, signatureBytes: 132 }],
+  ["RS256", { params: { name: "RSASSA-PKCS1-v1_5" } }],
+  ["RS384", { params: { name: "RSASSA-PKCS1-v1_5" } }],
+  ["RS512", { params: { name: "RSASSA-PKCS1-v1_5" } }],
+  ["PS256", { params: { name: "RSA-PSS", saltLength: 32 } }],
+  ["PS384", { params: { name: "RSA-PSS", saltLength: 48 } }],
+  ["PS512", { params: { name: "RSA-PSS", saltLength: 64 } }],
+]);
 
 /** The key each JWT-SVID algorithm needs (RFC 7518 §3.3-3.5). */
 const KEY_OF_ALG: ReadonlyMap<string, { readonly kty: "EC" | "RSA"; readonly crv?: string }> = new Map([
@@ -62,31 +79,34 @@ function cryptoKeyFor(jwk: PublicJwk, alg: string): CryptoKey | Promise<CryptoKe
 }
 
 /**
- * Verifies the signature of `token` (already decoded and checked) with `jwk` and `alg`, which
- * must fit (see {@link keyMismatch}). Resolves `false` for a signature that does not verify.
+ * Verifies the JWS `signature` of `token` (already decoded and checked: see decodeJwtSvid)
+ * with `jwk` and `alg`, which must fit (see {@link keyMismatch}). Resolves `false` for a
+ * signature that does not verify.
  *
- * @throws {JwtSvidError} `ERR_JWT_SVID_SIGNATURE` when the key cannot be imported or the JWS
- *   cannot be processed.
+ * @throws {JwtSvidError} `ERR_JWT_SVID_SIGNATURE` when the key cannot be imported or Web
+ *   Crypto cannot run the check.
  */
-export function verifyJws(token: string, alg: string, jwk: PublicJwk): Promise<boolean> {
+export function verifyJws(token: string, signature: Uint8Array<ArrayBuffer>, alg: string, jwk: PublicJwk): Promise<boolean> {
   let key: CryptoKey | Promise<CryptoKey>;
   try {
     key = cryptoKeyFor(jwk, alg);
   } catch (err) {
     return Promise.reject(importError(jwk, alg, err));
   }
-  // A cached key (the common case) goes straight to jose, without waiting on a promise.
-  if (key instanceof Promise) return key.then((k) => verifyWith(token, alg, k), (err: unknown) => Promise.reject(importError(jwk, alg, err)));
-  return verifyWith(token, alg, key);
+  // A cached key (the common case) goes straight to Web Crypto, without waiting on a promise.
+  if (key instanceof Promise) return key.then((k) => verifyWith(token, signature, alg, k), (err: unknown) => Promise.reject(importError(jwk, alg, err)));
+  return verifyWith(token, signature, alg, key);
 }
 
-function verifyWith(token: string, alg: string, key: CryptoKey): Promise<boolean> {
-  return compactVerify(token, key, { algorithms: [alg] }).then(
-    () => true,
+function verifyWith(token: string, signature: Uint8Array<ArrayBuffer>, alg: string, key: CryptoKey): Promise<boolean> {
+  const verify = VERIFY_OF_ALG.get(alg)!; // keyMismatch admitted only these algorithms
+  // An ECDSA signature of the wrong size never verifies (some runtimes throw on it instead).
+  if (verify.signatureBytes !== undefined && signature.byteLength !== verify.signatureBytes) return Promise.resolve(false);
+  const signingInput = new TextEncoder().encode(token.slice(0, token.lastIndexOf(".")));
+  return crypto.subtle.verify(verify.params, key, signature, signingInput).then(
+    (valid) => valid,
     (err: unknown) => {
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) return false;
-      const code = err instanceof joseErrors.JOSEError ? err.code : err instanceof Error ? err.name : typeof err;
-      throw new JwtSvidError("ERR_JWT_SVID_SIGNATURE", `the signature could not be checked (${code})`, { cause: err });
+      throw new JwtSvidError("ERR_JWT_SVID_SIGNATURE", `the signature could not be checked (${err instanceof Error ? err.name : typeof err})`, { cause: err });
     },
   );
 }

@@ -110,8 +110,14 @@ export async function buildPath(search: PathSearch): Promise<CertificateInfo[]> 
 }
 
 // WHATWG "latin1" (windows-1252) maps each byte value to its own code point: an exact key.
+// Kept per bytes object: a cached issuer's SPKI is keyed once, not at every verification.
 let latin1: TextDecoder | undefined;
+const keys = new WeakMap<Uint8Array, string>();
 function keyOf(bytes: Uint8Array): string {
-  latin1 ??= new TextDecoder("latin1");
-  return latin1.decode(bytes);
+  let key = keys.get(bytes);
+  if (key === undefined) {
+    latin1 ??= new TextDecoder("latin1");
+    keys.set(bytes, (key = latin1.decode(bytes)));
+  }
+  return key;
 }

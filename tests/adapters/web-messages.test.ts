@@ -1,0 +1,202 @@
+// The Web messages of serveMtls and createMtlsClient on every path: the handler's Request
+// (body untouched, read, streamed, cloned, read twice, forwarded; its signal; its identity)
+// and the client's Response (a byte body when the answer came whole, a stream otherwise).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { authorizeId, getPeerIdentity, getSpiffeId } from "../../mod.ts";
+import type { MtlsClient, MtlsServer } from "../../src/adapters/node/mod.ts";
+import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
+import { runtimeEntry } from "../support/runtime-entry.ts";
+const { createMtlsClient, serveMtls } = runtimeEntry;
+
+const SERVER_ID = "spiffe://example.org/server";
+const CLIENT_ID = "spiffe://example.org/client";
+
+let pki: Pki;
+let server: MtlsServer;
+let clients: { h2: MtlsClient; h1: MtlsClient };
+/** What the /late-signal handler saw, by request id. */
+const lateSignals = new Map<string, boolean>();
+let handlerRequests: Request[] = [];
+
+async function text(response: Response | Promise<Response>): Promise<string> {
+  return (await response).text();
+}
+
+beforeAll(async () => {
+  pki = await createPki();
+  server = await serveMtls({
+    source: await sourceFor(pki.inter, SERVER_ID, [pki.bundle]),
+    authorizer: authorizeId(CLIENT_ID),
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: async (request) => {
+      handlerRequests.push(request);
+      const { pathname, searchParams } = new URL(request.url);
+      switch (pathname) {
+        case "/ignore-body":
+          return new Response(`ignored ${request.method}`);
+        case "/read-body":
+          return Response.json({ text: await request.text(), bodyUsed: request.bodyUsed });
+        case "/stream-body":
+          return new Response(request.body);
+        case "/headers":
+          return Response.json({ one: request.headers.get("x-one"), many: request.headers.get("x-many") });
+        case "/identity":
+          return Response.json({
+            id: getSpiffeId(request)?.toString() ?? null,
+            instanceOfRequest: request instanceof Request,
+            forged: getSpiffeId(Object.create(Object.getPrototypeOf(request) as object) as Request) ?? null,
+          });
+        case "/clone": {
+          const copy = request.clone();
+          return Response.json({ copy: await copy.text(), original: await request.text(), copyIsRequest: copy instanceof Request });
+        }
+        case "/twice": {
+          await request.text();
+          const second = await request.text().then(
+            () => "read again",
+            (err: unknown) => (err instanceof TypeError ? "TypeError" : String(err)),
+          );
+          return new Response(second);
+        }
+        case "/late-signal": {
+          // reads the signal only after the client went away: it is already aborted
+          await new Promise((r) => setTimeout(r, 400));
+          lateSignals.set(searchParams.get("id")!, request.signal.aborted);
+          return new Response("too late");
+        }
+        case "/forward":
+        case "/forward-init":
+          return forward(request, pathname);
+        default:
+          return new Response("?", { status: 404 });
+      }
+    },
+  });
+  const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
+  const authorizer = authorizeId(SERVER_ID);
+  clients = { h2: createMtlsClient({ source, authorizer, http2: true }), h1: createMtlsClient({ source, authorizer, http2: false }) };
+});
+
+/**
+ * A proxy: /forward sends the handler's request itself on through an mTLS client (to itself,
+ * one hop); /forward-init builds `new Request(url, request)` from it. Body and method go along.
+ */
+async function forward(request: Request, pathname: string): Promise<Response> {
+  if (request.headers.get("x-hop")) return Response.json({ hop: await request.text() });
+  const upstream = pathname === "/forward" ? await clients.h1.fetch(request, { headers: { "x-hop": "1" } }) : await clients.h1.fetch(new Request(new URL("/read-body", server.url), request));
+  return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+}
+
+afterAll(async () => {
+  await clients?.h1.close();
+  await clients?.h2.close();
+  await server?.close();
+});
+
+const PROTOCOLS = [["HTTP/2", "h2"], ["HTTP/1.1", "h1"]] as const;
+
+for (const [name, protocol] of PROTOCOLS) describe(`serveMtls's Request over ${name}`, () => {
+  const url = (path: string): URL => new URL(path, server.url);
+  const client = (): MtlsClient => clients[protocol];
+
+  test("a handler that never touches the body answers, and the connection goes on (the body is drained)", async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await client().post(url("/ignore-body"), new Uint8Array(256 * 1024));
+      expect(await response.text()).toBe("ignored POST");
+    }
+    expect(await text(client().get(url("/ignore-body")))).toBe("ignored GET");
+  });
+
+  test("a handler that reads the body gets it, and bodyUsed turns true", async () => {
+    expect(await (await client().post(url("/read-body"), "hello body")).json()).toEqual({ text: "hello body", bodyUsed: true });
+  });
+
+  test("a handler that streams the body back: 1 MiB echoed", async () => {
+    const sent = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+    const echoed = new Uint8Array(await (await client().post(url("/stream-body"), sent)).arrayBuffer());
+    expect(echoed.byteLength).toBe(sent.byteLength);
+    expect(echoed.every((b, i) => b === sent[i])).toBe(true);
+  });
+
+  test("headers, repeated ones combined", async () => {
+    const headers = new Headers([["x-one", "1"], ["x-many", "a"], ["x-many", "b"]]);
+    const seen = await (await client().get(url("/headers"), { headers })).json();
+    expect(seen).toEqual({ one: "1", many: "a, b" });
+  });
+
+  test("getSpiffeId(request) is the caller, the request is a Request, and a copy of its prototype carries no identity", async () => {
+    expect(await (await client().get(url("/identity"))).json()).toEqual({ id: CLIENT_ID, instanceOfRequest: true, forged: null });
+  });
+
+  test("request.clone(): both copies read the whole body", async () => {
+    expect(await (await client().post(url("/clone"), "twice")).json()).toEqual({ copy: "twice", original: "twice", copyIsRequest: true });
+  });
+
+  test("reading the body twice fails with a TypeError, as a Request does", async () => {
+    expect(await text(client().post(url("/twice"), "once"))).toBe("TypeError");
+  });
+
+  test("request.signal read after the client went away is already aborted", async () => {
+    const id = `${protocol}-${Math.random()}`;
+    const controller = new AbortController();
+    const pending = client().get(url(`/late-signal?id=${id}`), { signal: controller.signal }).catch(() => "aborted");
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    expect(await pending).toBe("aborted");
+    for (let i = 0; i < 100 && !lateSignals.has(id); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(lateSignals.get(id)).toBe(true);
+  });
+
+  test("a handler's request can be forwarded through createMtlsClient, and into new Request(url, request)", async () => {
+    expect(await (await client().post(url("/forward"), "payload")).json()).toEqual({ hop: "payload" });
+    expect(await (await client().post(url("/forward-init"), "payload")).json()).toEqual({ text: "payload", bodyUsed: true });
+  });
+
+  test("the handler's request is the runtime's own Request: its parts, its prototype's methods", async () => {
+    handlerRequests = [];
+    await text(client().get(url("/ignore-body?x=1"), { headers: { "x-one": "1" } }));
+    const [request] = handlerRequests;
+    expect(request!.method).toBe("GET");
+    expect(request!.url).toBe(`https://127.0.0.1:${server.port}/ignore-body?x=1`);
+    expect(request!.body).toBe(null);
+    expect(request!.bodyUsed).toBe(false);
+    expect(request!.headers.get("x-one")).toBe("1");
+    expect(await Request.prototype.text.call(request)).toBe("");
+  });
+});
+
+for (const [name, protocol] of PROTOCOLS) describe(`createMtlsClient's Response over ${name}`, () => {
+  const url = (path: string): URL => new URL(path, server.url);
+  const client = (): MtlsClient => clients[protocol];
+
+  test("a small answer is a runtime-native Response carrying the server's identity", async () => {
+    const response = await client().get(url("/identity"));
+    expect(response).toBeInstanceOf(Response);
+    expect(getSpiffeId(response)?.toString()).toBe(SERVER_ID);
+    expect(getPeerIdentity(response)?.mechanism).toBe("x509-svid");
+    expect(response.bodyUsed).toBe(false);
+    // The runtime's own body methods work on it: it is not a look-alike.
+    expect(await Response.prototype.json.call(response)).toMatchObject({ id: CLIENT_ID });
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.text()).rejects.toThrow(TypeError);
+  });
+
+  test("clone() reads the same body twice; body is a stream of it", async () => {
+    const response = await client().get(url("/ignore-body"));
+    const copy = response.clone();
+    expect(await copy.text()).toBe("ignored GET");
+    const reader = response.body!.getReader();
+    let body = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) body += new TextDecoder().decode(r.value);
+    expect(body).toBe("ignored GET");
+  });
+
+  test("a body larger than what is handed over whole (64 KiB) streams, intact", async () => {
+    const sent = new Uint8Array(300 * 1024).map((_, i) => i % 253);
+    const response = await client().post(url("/stream-body"), sent);
+    const received = new Uint8Array(await response.arrayBuffer());
+    expect(received.byteLength).toBe(sent.byteLength);
+    expect(received.every((b, i) => b === sent[i])).toBe(true);
+  });
+});
