@@ -1,13 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
-import { parseDocument } from "yaml";
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { MtlsClientPoolOptions } from "../http/mtls-client-types.ts";
 import type { MtlsServerTimeouts } from "../http/serve-mtls-types.ts";
 import { type ConfigProblem, ConfigLoadError } from "./config-load-error.ts";
-import { type ConfigFile, validateConfig } from "./config-schema.ts";
+import type { ConfigFile } from "./config-schema.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { type PeerPolicy, peerPolicyAuthorizer } from "./peer-policy.ts";
+import { importOptional } from "./optional-dependency.ts";
+
+// valibot and yaml are optional peer dependencies, loaded on first use (yaml only for YAML files).
+const FEATURE = "loadConfig (@spiffe-ts/sdk/config)";
+const loadSchema = (): Promise<typeof import("./config-schema.ts")> => importOptional(() => import("./config-schema.ts"), "valibot@^1.5.0", FEATURE);
+const loadYaml = (): Promise<typeof import("yaml")> => importOptional(() => import("yaml"), "yaml@^2.9.1", `${FEATURE} reading a YAML file`);
 
 /**
  * A validated configuration, as returned by {@link loadConfig}.
@@ -104,6 +109,7 @@ async function readConfigFile(path: string, problems: ConfigProblem[]): Promise<
       return undefined;
     }
   }
+  const { parseDocument } = await loadYaml();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) problems.push({ path: "", message: `${path} is not valid YAML (line ${e.linePos?.[0]?.line ?? "?"}): ${e.message}` });
@@ -155,9 +161,12 @@ function toPolicy(peers: ConfigFile["peers"]): PeerPolicy {
  *
  * @throws {ConfigLoadError} `ERR_CONFIG_INVALID_OPTION`, with `problems` listing every
  * unreadable file, syntax error, unknown key and invalid value.
+ * @throws {MissingDependencyError} `ERR_MISSING_DEPENDENCY` when the optional peer
+ * dependency `valibot` (always) or `yaml` (for a YAML file) is not installed.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<SpiffeConfig> {
   const env = options.env ?? process.env;
+  const { validateConfig } = await loadSchema();
   const problems: ConfigProblem[] = [];
   const fileName = options.file ?? (env.SPIFFE_TS_CONFIG || undefined);
   const file = fileName === undefined ? undefined : resolve(fileName);
