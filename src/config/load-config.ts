@@ -52,9 +52,19 @@ export interface LoadConfigOptions {
   readonly requirePeers?: boolean;
 }
 
-type EnvKind = "string" | "number" | "list" | "peers";
-/** Environment variables, the file path they set, and how their text is read. Environment wins over the file. */
-export const CONFIG_ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
+/**
+ * How `loadConfig` reads an environment variable's text: as is, as a number, as a
+ * comma-separated list, or as a peer policy (`any`, `trust-domain:NAME`, `ids:ID,ID`).
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk/config`.
+ */
+export type ConfigEnvKind = "string" | "number" | "list" | "peers";
+/**
+ * Environment variables, the file path they set, and how their text is read. Environment wins over the file.
+ *
+ * Exported from `@spiffe-ts/sdk/config`.
+ */
+export const CONFIG_ENV: ReadonlyArray<readonly [string, readonly string[], ConfigEnvKind]> = [
   ["SPIFFE_ENDPOINT_SOCKET", ["workload-api", "address"], "string"],
   ["SPIFFE_TS_WORKLOAD_API_TIMEOUT_MS", ["workload-api", "timeout-ms"], "number"],
   ["SPIFFE_TS_LISTEN", ["listen"], "list"],
@@ -70,7 +80,7 @@ export const CONFIG_ENV: ReadonlyArray<readonly [string, readonly string[], EnvK
   ["SPIFFE_TS_PEERS", ["peers"], "peers"],
 ];
 
-function envValue(text: string, kind: EnvKind): unknown {
+function envValue(text: string, kind: ConfigEnvKind): unknown {
   const t = text.trim();
   switch (kind) {
     case "string":

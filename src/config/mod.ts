@@ -14,7 +14,7 @@
  * @module
  */
 export { CONFIG_ENV, loadConfig } from "./load-config.ts";
-export type { LoadConfigOptions, SpiffeConfig } from "./load-config.ts";
+export type { ConfigEnvKind, LoadConfigOptions, SpiffeConfig } from "./load-config.ts";
 export type { PeerPolicy } from "./peer-policy.ts";
 export { ConfigLoadError } from "./config-load-error.ts";
 export type { ConfigProblem } from "./config-load-error.ts";

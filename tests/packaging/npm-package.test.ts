@@ -238,6 +238,14 @@ describe("JSR package", () => {
     expect({ status: r.status, out: r.status === 0 ? "" : r.stdout + r.stderr }).toEqual({ status: 0, out: "" });
   });
 
+  test("deno doc --lint over all entry points together: every public symbol documented, no private types in public ones", () => {
+    const entries = Object.values(readJson("deno.json").exports as Record<string, string>);
+    expect(entries.length).toBe(6);
+    const r = spawnSync(bin("deno"), ["doc", "--lint", ...entries], { cwd: root, encoding: "utf8" });
+    const errors = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => /^error/.test(l));
+    expect({ status: r.status, errors }).toEqual({ status: 0, errors: [] });
+  });
+
   test("deno.json exports the same entry points as package.json", () => {
     const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));

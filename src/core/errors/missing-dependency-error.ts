@@ -25,6 +25,8 @@ export class MissingDependencyError extends SpiffeError<MissingDependencyErrorCo
   readonly dependency: string;
 
   /**
+   * Creates the error naming the package to install.
+   *
    * @param dependency The package to install, with its supported version range, e.g. `"valibot@^1.5.0"`.
    * @param feature What needs it, e.g. `"loadConfig (@spiffe-ts/sdk/config)"`.
    * @param options `cause`: the runtime's module-not-found error.
