@@ -18,6 +18,7 @@
  */
 import type { CreateMtlsClient, CreateSpiffeChannelCredentials, HttpsSpiffe, MtlsClient, MtlsServer, ServeMtls } from "../shared/entry.ts";
 import { createSpiffeChannelCredentialsWith } from "../shared/grpc/channel-credentials.ts";
+import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
 import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
@@ -78,7 +79,7 @@ export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
  * });
  * ```
  */
-export const httpsSpiffe: HttpsSpiffe = (options) => httpsSpiffeWith(denoProfile, options);
+export const httpsSpiffe: HttpsSpiffe = (options): HttpsSpiffeProfile => httpsSpiffeWith(denoProfile, options);
 
 /**
  * `@grpc/grpc-js` channel credentials for SPIFFE mTLS, with Deno's fixes (see
