@@ -17,6 +17,7 @@
 import type { CreateMtlsClient, CreateSpiffeChannelCredentials, HttpsSpiffe, MtlsClient, MtlsServer, ServeMtls } from "../shared/entry.ts";
 import { createSpiffeChannelCredentialsWith } from "../shared/grpc/channel-credentials.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
+import type { GrpcChannelCredentialsOf, GrpcJsModule, SpiffeChannelCredentialsOptions } from "../shared/entry.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
 import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
@@ -93,4 +94,4 @@ export const httpsSpiffe: HttpsSpiffe = (options): HttpsSpiffeProfile => httpsSp
  * const client = new grpc.Client("greeter.internal:50051", credentials);
  * ```
  */
-export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = (grpc, options) => createSpiffeChannelCredentialsWith(nodeProfile, grpc, options);
+export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = <G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> => createSpiffeChannelCredentialsWith(nodeProfile, grpc, options);
