@@ -59,6 +59,12 @@ export function describeExampleServer(file: string, extra?: (suite: ServerSuite)
       expect(getSpiffeId(response)?.toString()).toBe("spiffe://example.org/server");
     });
 
+    test("POST /api/echo echoes the body and the caller", async () => {
+      const response = await client.post(new URL("/api/echo", url), "ping", { headers: { "content-type": "text/plain" } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ echo: "ping", caller: "spiffe://example.org/client" });
+    });
+
     test("GET /api/echo answers the request as the server saw it, with the verified caller", async () => {
       const response = await client.get(new URL("/api/echo?x=1&y=two", url), { headers: { "x-demo": "yes" } });
       expect(response.status).toBe(200);
@@ -70,12 +76,6 @@ export function describeExampleServer(file: string, extra?: (suite: ServerSuite)
         demoHeader: "yes",
         caller: "spiffe://example.org/client",
       });
-    });
-
-    test("POST /api/echo echoes the body and the caller", async () => {
-      const response = await client.post(new URL("/api/echo", url), "ping", { headers: { "content-type": "text/plain" } });
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ echo: "ping", caller: "spiffe://example.org/client" });
     });
 
     test("GET /api/identity answers the caller's ID, trust domain, path and the expiry of its X.509-SVID", async () => {
