@@ -55,6 +55,7 @@ export { X509Svid } from "./src/core/svid/x509/x509-svid.ts";
 export type { X509SvidJson, X509SvidParseOptions } from "./src/core/svid/x509/x509-svid.ts";
 export { verifyX509Svid } from "./src/core/svid/x509/verify-x509-svid.ts";
 export type { VerifiedX509Svid, VerifyX509SvidOptions } from "./src/core/svid/x509/verify-x509-svid.ts";
+export type { ChainInput } from "./src/core/svid/x509/read-chain.ts";
 export type { GenericX509BundleSource, X509BundleSource, X509BundleSourceLike } from "./src/core/bundle/x509-bundle-source.ts";
 export type { X509SvidSource } from "./src/core/svid/x509/x509-svid-source.ts";
 export { createX509PeerVerifier } from "./src/core/svid/x509/x509-peer-verifier.ts";

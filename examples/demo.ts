@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authorizeId, getPeerIdentity, getSpiffeId, X509Source } from "../mod.ts";
-import { createMtlsClient, serveMtls } from "../src/adapters/bun/mod.ts";
-import { createTestCa, startWorkloadApiServer } from "../src/testing/mod.ts";
+import { authorizeId, getSpiffeId, X509Source } from "@spiffe-ts/sdk";
+import { createMtlsClient, getPeerIdentity, serveMtls } from "@spiffe-ts/sdk/bun";
+import { createTestCa, startWorkloadApiServer } from "@spiffe-ts/sdk/testing";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";

@@ -6,7 +6,7 @@
 // Environment: DEV_AGENT_DIR (default /tmp/spiffe-ts-dev), TRUST_DOMAIN (default example.org).
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createTestCa, startWorkloadApiServer, type WorkloadApiServer } from "../src/testing/mod.ts"; // "@spiffe-ts/sdk/testing"
+import { createTestCa, startWorkloadApiServer, type WorkloadApiServer } from "@spiffe-ts/sdk/testing";
 
 const dir = process.env.DEV_AGENT_DIR || "/tmp/spiffe-ts-dev";
 const trustDomain = process.env.TRUST_DOMAIN || "example.org";

@@ -12,7 +12,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     BUN_RUNTIME_TRANSPILER_CACHE_PATH=0
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json mod.ts ./
+# tsconfig.json: its `paths` resolve the example's `@spiffe-ts/sdk/bun` import to these sources
+COPY package.json tsconfig.json mod.ts ./
 COPY src/ ./src/
 COPY gen/ ./gen/
 COPY examples/shared/ ./examples/shared/

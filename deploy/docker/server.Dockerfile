@@ -16,7 +16,8 @@ ENV NODE_ENV=production \
     SERVER_ADDRESS=0.0.0.0:8443 \
     HEALTH_ADDRESS=0.0.0.0:8080
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json mod.ts ./
+# tsconfig.json: its `paths` resolve the example's `@spiffe-ts/sdk/bun` import to these sources
+COPY package.json tsconfig.json mod.ts ./
 COPY src/ ./src/
 COPY gen/ ./gen/
 COPY examples/shared/ ./examples/shared/

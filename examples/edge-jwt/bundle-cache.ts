@@ -4,7 +4,7 @@
 // FederatedBundleSource (for long-running servers), the worker refreshes lazily: the first
 // request after the hint expired waits for the new bundle; if the endpoint fails, the last good
 // bundle stays and the next try waits RETRY_MS. Web APIs only.
-import { type FetchBundleOptions, fetchBundle, type JwtBundle, type SpiffeBundle, type TrustDomain } from "../../mod.ts"; // "@spiffe-ts/sdk"
+import { type FetchBundleOptions, fetchBundle, type JwtBundle, type SpiffeBundle, type TrustDomain } from "@spiffe-ts/sdk";
 
 const RETRY_MS = 30_000;
 

@@ -18,7 +18,7 @@ import {
   requireJwtSvid,
   requireTrustDomain,
   type WebFetch,
-} from "../../mod.ts"; // "@spiffe-ts/sdk"
+} from "@spiffe-ts/sdk";
 import { EdgeBundleCache } from "./bundle-cache.ts";
 
 /** The worker's configuration. */

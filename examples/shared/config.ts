@@ -1,6 +1,7 @@
-// Environment of the examples, read once and checked up front: a wrong value stops the
-// program with a message naming the variable, never a silent fallback.
-import { type Logger, SpiffeError } from "../../mod.ts"; // "@spiffe-ts/sdk"
+// Configuration of the examples: the environment, read once and checked up front (a wrong
+// value stops the program with a message naming the variable, never a silent fallback), the
+// log format, and how the programs stop. Copy it next to an example in your own project.
+import { type Logger, SpiffeError } from "@spiffe-ts/sdk";
 
 /** A `host:port` listen address (`:8443` binds every interface). */
 export interface ListenAddress {
@@ -21,6 +22,24 @@ export function listenAddress(name: string, fallback: string): ListenAddress {
   const port = Number(m?.[3]);
   if (!m || port > 65535) fail(`${name} must be host:port (e.g. 0.0.0.0:8443 or :8443), got ${JSON.stringify(text)}`);
   return { hostname: m[1] ?? (m[2] || "0.0.0.0"), port };
+}
+
+/** The settings of the example servers. */
+export interface ServerConfig {
+  /** `SERVER_ADDRESS`: the mTLS listen address (default `0.0.0.0:8443`; port 0 = any free port). */
+  readonly address: ListenAddress;
+  /** `HEALTH_ADDRESS`: plain-HTTP `/healthz` and `/readyz` for probes (default `0.0.0.0:8080`); absent when `off`. */
+  readonly health?: ListenAddress;
+  /** `ALLOWED_CLIENT_ID`: the one client SPIFFE ID allowed; absent = any ID of the server's own trust domain. */
+  readonly allowedClientId?: string;
+}
+
+/** Reads the example servers' environment; a malformed address exits with status 2. */
+export function readServerConfig(): ServerConfig {
+  const address = listenAddress("SERVER_ADDRESS", "0.0.0.0:8443");
+  const health = env("HEALTH_ADDRESS") === "off" ? undefined : listenAddress("HEALTH_ADDRESS", "0.0.0.0:8080");
+  const allowedClientId = env("ALLOWED_CLIENT_ID");
+  return { address, ...(health ? { health } : {}), ...(allowedClientId ? { allowedClientId } : {}) };
 }
 
 /** Prints `error: ...` and exits with status 2 (bad configuration). */

@@ -12,6 +12,7 @@ import { proxyServer } from "./commands/proxy-server.ts";
 import { x509Fetch } from "./commands/x509-fetch.ts";
 import { x509Watch } from "./commands/x509-watch.ts";
 import { CliError, type Command, commandHelp, EXIT, type Io, parseCommandArgs } from "./command.ts";
+import { VERSION } from "./version.ts";
 import { toCliError } from "./workload-api.ts";
 
 /** Every command of `spiffe-ts`, in help order. */
@@ -22,6 +23,7 @@ function mainHelp(): string {
   return `spiffe-ts: SPIFFE identities from the command line (Workload API, SVID files, mTLS proxies, a development agent)
 
 Usage: spiffe-ts <command> [flags]    (spiffe-ts <command> --help for its flags)
+       spiffe-ts --version
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.join(" ").padEnd(width)}  ${c.summary}`).join("\n")}
@@ -37,6 +39,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const command = COMMANDS.find((c) => c.name.every((w, i) => argv[i] === w));
     if (!command) {
+      if (argv[0] === "--version") {
+        io.out(json ? `${JSON.stringify({ version: VERSION })}\n` : `spiffe-ts ${VERSION}\n`);
+        return EXIT.ok;
+      }
       if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
         io.out(mainHelp());
         return argv.length === 0 ? EXIT.usage : EXIT.ok;

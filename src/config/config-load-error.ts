@@ -28,6 +28,12 @@ export class ConfigLoadError extends ConfigError {
   /** Every problem found, in schema key order. Never empty. */
   readonly problems: readonly ConfigProblem[];
 
+  /**
+   * Creates the error from every problem `loadConfig` found.
+   *
+   * @param problems Every problem found; the first names the error's `option`.
+   * @param options `cause`: the underlying error, if one problem came from one.
+   */
   constructor(problems: readonly ConfigProblem[], options?: { cause?: unknown }) {
     super(problems[0]?.path || "(config)", `${problems.length} problem(s):\n${problems.map((p) => `  - ${p.path || "(config)"}: ${p.message}`).join("\n")}`, options);
     this.problems = problems;

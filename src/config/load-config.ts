@@ -1,13 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
-import { parseDocument } from "yaml";
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { MtlsClientPoolOptions } from "../http/mtls-client-types.ts";
 import type { MtlsServerTimeouts } from "../http/serve-mtls-types.ts";
 import { type ConfigProblem, ConfigLoadError } from "./config-load-error.ts";
-import { type ConfigFile, validateConfig } from "./config-schema.ts";
+import type { ConfigFile } from "./config-schema.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { type PeerPolicy, peerPolicyAuthorizer } from "./peer-policy.ts";
+import { importOptional } from "./optional-dependency.ts";
+
+// valibot and yaml are optional peer dependencies, loaded on first use (yaml only for YAML files).
+const FEATURE = "loadConfig (@spiffe-ts/sdk/config)";
+const loadSchema = (): Promise<typeof import("./config-schema.ts")> => importOptional(() => import("./config-schema.ts"), "valibot@^1.5.0", FEATURE);
+const loadYaml = (): Promise<typeof import("yaml")> => importOptional(() => import("yaml"), "yaml@^2.9.1", `${FEATURE} reading a YAML file`);
 
 /**
  * A validated configuration, as returned by {@link loadConfig}.
@@ -47,9 +52,19 @@ export interface LoadConfigOptions {
   readonly requirePeers?: boolean;
 }
 
-type EnvKind = "string" | "number" | "list" | "peers";
-/** Environment variables, the file path they set, and how their text is read. Environment wins over the file. */
-export const CONFIG_ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
+/**
+ * How `loadConfig` reads an environment variable's text: as is, as a number, as a
+ * comma-separated list, or as a peer policy (`any`, `trust-domain:NAME`, `ids:ID,ID`).
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk/config`.
+ */
+export type ConfigEnvKind = "string" | "number" | "list" | "peers";
+/**
+ * Environment variables, the file path they set, and how their text is read. Environment wins over the file.
+ *
+ * Exported from `@spiffe-ts/sdk/config`.
+ */
+export const CONFIG_ENV: ReadonlyArray<readonly [string, readonly string[], ConfigEnvKind]> = [
   ["SPIFFE_ENDPOINT_SOCKET", ["workload-api", "address"], "string"],
   ["SPIFFE_TS_WORKLOAD_API_TIMEOUT_MS", ["workload-api", "timeout-ms"], "number"],
   ["SPIFFE_TS_LISTEN", ["listen"], "list"],
@@ -65,7 +80,7 @@ export const CONFIG_ENV: ReadonlyArray<readonly [string, readonly string[], EnvK
   ["SPIFFE_TS_PEERS", ["peers"], "peers"],
 ];
 
-function envValue(text: string, kind: EnvKind): unknown {
+function envValue(text: string, kind: ConfigEnvKind): unknown {
   const t = text.trim();
   switch (kind) {
     case "string":
@@ -104,6 +119,7 @@ async function readConfigFile(path: string, problems: ConfigProblem[]): Promise<
       return undefined;
     }
   }
+  const { parseDocument } = await loadYaml();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) problems.push({ path: "", message: `${path} is not valid YAML (line ${e.linePos?.[0]?.line ?? "?"}): ${e.message}` });
@@ -155,9 +171,12 @@ function toPolicy(peers: ConfigFile["peers"]): PeerPolicy {
  *
  * @throws {ConfigLoadError} `ERR_CONFIG_INVALID_OPTION`, with `problems` listing every
  * unreadable file, syntax error, unknown key and invalid value.
+ * @throws {MissingDependencyError} `ERR_MISSING_DEPENDENCY` when the optional peer
+ * dependency `valibot` (always) or `yaml` (for a YAML file) is not installed.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<SpiffeConfig> {
   const env = options.env ?? process.env;
+  const { validateConfig } = await loadSchema();
   const problems: ConfigProblem[] = [];
   const fileName = options.file ?? (env.SPIFFE_TS_CONFIG || undefined);
   const file = fileName === undefined ? undefined : resolve(fileName);

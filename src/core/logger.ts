@@ -13,8 +13,12 @@
  * ```
  */
 export interface Logger {
+  /** Diagnostics, off by default (e.g. refused handshakes). */
   debug?(message: string, fields?: Record<string, unknown>): void;
+  /** Normal events (e.g. an SVID rotation). */
   info?(message: string, fields?: Record<string, unknown>): void;
+  /** Something went wrong and the SDK recovered (e.g. a bad update was dropped). */
   warn?(message: string, fields?: Record<string, unknown>): void;
+  /** Something failed and needs attention. */
   error?(message: string, fields?: Record<string, unknown>): void;
 }

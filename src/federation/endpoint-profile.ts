@@ -29,6 +29,7 @@ export interface HttpsSpiffeRequestInit {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface HttpsSpiffeProfile {
+  /** The profile's name in the SPIFFE federation spec. */
   readonly name: "https_spiffe";
   /** The SPIFFE ID the bundle endpoint must present. */
   readonly endpointId: SpiffeId;

@@ -13,7 +13,9 @@ import { DEFAULT_MAX_REFRESH_MS, DEFAULT_MIN_REFRESH_MS, refreshDelayMs } from "
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface WatchTimers {
+  /** Schedules `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a poll scheduled with `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

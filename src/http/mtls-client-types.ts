@@ -55,6 +55,7 @@ export interface MtlsClientBaseOptions {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface MtlsClientOptions extends MtlsClientBaseOptions {
+  /** `"mtls"` (the default): present the client's X.509-SVID, verify the server's. */
   readonly mode?: "mtls";
   /** The client's own X.509-SVID and the bundles to verify servers with; usually an `X509Source`. */
   readonly source: X509SvidSource & X509BundleSourceLike;
@@ -69,6 +70,7 @@ export interface MtlsClientOptions extends MtlsClientBaseOptions {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface TlsClientOptions extends MtlsClientBaseOptions {
+  /** `"tls"`: verify the server's X.509-SVID, present no certificate. */
   readonly mode: "tls";
   /** The bundles to verify servers with; an `X509Source`, `BundleSource` or `BundleSet`. */
   readonly source: X509BundleSourceLike;
@@ -84,6 +86,7 @@ export interface TlsClientOptions extends MtlsClientBaseOptions {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface MtlsWebClientOptions extends MtlsClientBaseOptions {
+  /** `"mtls-web"`: present the client's X.509-SVID to a server with a Web-PKI certificate. */
   readonly mode: "mtls-web";
   /** The client's own X.509-SVID; usually an `X509Source`. */
   readonly source: X509SvidSource;

@@ -30,6 +30,7 @@ export type MtlsFetchHandler = (request: Request, context: MtlsRequestContext) =
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface TlsRequestContext {
+  /** Always `undefined`: in mode `"tls"` the connection carries no client identity. */
   readonly peer: undefined;
 }
 
@@ -93,6 +94,7 @@ export interface ServeOptionsBase {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface ServeMtlsOptions extends ServeOptionsBase {
+  /** `"mtls"` (the default): clients must present an X.509-SVID, verified and authorized before any request. */
   readonly mode?: "mtls";
   /** The server's own X.509-SVID and the bundles to verify clients with; usually an `X509Source`. */
   readonly source: X509SvidSource & X509BundleSourceLike;
@@ -110,6 +112,7 @@ export interface ServeMtlsOptions extends ServeOptionsBase {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface ServeTlsOptions extends ServeOptionsBase {
+  /** `"tls"`: the server presents its X.509-SVID and asks clients for no certificate. */
   readonly mode: "tls";
   /** The server's own X.509-SVID; usually an `X509Source`. */
   readonly source: X509SvidSource;
@@ -125,6 +128,7 @@ export interface ServeTlsOptions extends ServeOptionsBase {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface ServeMtlsWebOptions extends ServeOptionsBase {
+  /** `"mtls-web"`: the server presents a Web-PKI certificate and verifies the client's X.509-SVID. */
   readonly mode: "mtls-web";
   /** The Web-PKI key and certificate chain to present, or a source that announces renewals. */
   readonly certificate: WebCertificate | WebCertificateSource;

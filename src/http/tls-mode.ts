@@ -20,7 +20,9 @@ export const TLS_MODES: readonly SpiffeTlsMode[] = ["mtls", "tls", "mtls-web"];
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface WebCertificate {
+  /** The private key, PEM. */
   readonly key: string;
+  /** The certificate chain, PEM, leaf first. */
   readonly cert: string;
 }
 
@@ -31,6 +33,8 @@ export interface WebCertificate {
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface WebCertificateSource {
+  /** The certificate to present now. */
   getCertificate(): WebCertificate;
+  /** Calls `listener` after each renewal; returns the unsubscribe function. */
   onUpdate?(listener: () => void): () => void;
 }

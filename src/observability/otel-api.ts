@@ -15,8 +15,11 @@ export type TelemetryAttributes = Record<string, string | number | boolean>;
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface InstrumentOptions {
+  /** What the instrument measures. */
   readonly description?: string;
+  /** The unit, e.g. `"ms"`. */
   readonly unit?: string;
+  /** Hints for the SDK, e.g. histogram bucket boundaries. */
   readonly advice?: { readonly explicitBucketBoundaries?: number[] };
 }
 
@@ -26,6 +29,7 @@ export interface InstrumentOptions {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface CounterLike {
+  /** Adds `value` to the counter. */
   add(value: number, attributes?: TelemetryAttributes): void;
 }
 
@@ -35,6 +39,7 @@ export interface CounterLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface HistogramLike {
+  /** Records one measurement. */
   record(value: number, attributes?: TelemetryAttributes): void;
 }
 
@@ -44,6 +49,7 @@ export interface HistogramLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface ObservableResultLike {
+  /** Reports the gauge's current value. */
   observe(value: number, attributes?: TelemetryAttributes): void;
 }
 
@@ -53,7 +59,9 @@ export interface ObservableResultLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface ObservableGaugeLike {
+  /** Registers a callback that observes the gauge at each collection. */
   addCallback(callback: (result: ObservableResultLike) => void): void;
+  /** Removes a callback registered with `addCallback`. */
   removeCallback(callback: (result: ObservableResultLike) => void): void;
 }
 
@@ -63,8 +71,11 @@ export interface ObservableGaugeLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface MeterLike {
+  /** Creates a counter. */
   createCounter(name: string, options?: InstrumentOptions): CounterLike;
+  /** Creates a histogram. */
   createHistogram(name: string, options?: InstrumentOptions): HistogramLike;
+  /** Creates an observable gauge. */
   createObservableGauge(name: string, options?: InstrumentOptions): ObservableGaugeLike;
 }
 
@@ -74,6 +85,7 @@ export interface MeterLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface MeterProviderLike {
+  /** The meter of an instrumentation scope. */
   getMeter(name: string, version?: string): MeterLike;
 }
 
@@ -83,8 +95,11 @@ export interface MeterProviderLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface SpanLike {
+  /** Sets an attribute of the span. */
   setAttribute(key: string, value: string | number | boolean): unknown;
+  /** Sets the span's status (OpenTelemetry `SpanStatusCode`). */
   setStatus(status: { code: number; message?: string }): unknown;
+  /** Ends the span. */
   end(): void;
 }
 
@@ -94,6 +109,7 @@ export interface SpanLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface TracerLike {
+  /** Starts a span (OpenTelemetry `SpanKind` in `kind`). */
   startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }): SpanLike;
 }
 
@@ -103,6 +119,7 @@ export interface TracerLike {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface TracerProviderLike {
+  /** The tracer of an instrumentation scope. */
   getTracer(name: string, version?: string): TracerLike;
 }
 

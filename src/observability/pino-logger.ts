@@ -7,9 +7,13 @@ import type { Logger } from "../core/logger.ts";
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface PinoLike {
+  /** Writes a debug line. */
   debug(fields: Record<string, unknown>, message: string): void;
+  /** Writes an info line. */
   info(fields: Record<string, unknown>, message: string): void;
+  /** Writes a warn line. */
   warn(fields: Record<string, unknown>, message: string): void;
+  /** Writes an error line. */
   error(fields: Record<string, unknown>, message: string): void;
 }
 

@@ -21,10 +21,13 @@ export type TlsSide = "server" | "client";
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface HandshakeStartInfo {
+  /** Which side verifies the peer. */
   readonly side: TlsSide;
+  /** The SPIFFE TLS mode of the connection. */
   readonly mode: SpiffeTlsMode;
   /** The peer's IP address, when the socket knows it. */
   readonly remoteAddress: string | undefined;
+  /** The peer's port, when the socket knows it. */
   readonly remotePort: number | undefined;
 }
 
@@ -50,9 +53,11 @@ export interface HandshakeVerifiedInfo extends HandshakeStartInfo {
 export interface HandshakeRefusedInfo extends HandshakeStartInfo {
   /** The stable reason code, e.g. `ERR_X509_SVID_UNTRUSTED`, `ERR_AUTHZ_UNEXPECTED_ID` (the error's name for errors without one). */
   readonly code: string;
+  /** The error the peer was refused with. */
   readonly error: Error;
   /** The peer's SPIFFE ID when it was verified but not authorized. */
   readonly peerId: SpiffeId | undefined;
+  /** How long the verification took, in milliseconds. */
   readonly durationMs: number;
 }
 
@@ -62,9 +67,11 @@ export interface HandshakeRefusedInfo extends HandshakeStartInfo {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface SvidSummary {
+  /** The SVID's SPIFFE ID. */
   readonly id: SpiffeId;
   /** Hex serial number of the leaf certificate. */
   readonly serialNumber: string;
+  /** When the leaf certificate expires. */
   readonly expiresAt: Date;
 }
 
@@ -91,6 +98,7 @@ export interface UpdateRefusedInfo {
   readonly method: string;
   /** `ERR_WORKLOAD_API_BAD_RESPONSE`. */
   readonly code: string;
+  /** The Workload API address the response came from. */
   readonly endpoint: string;
 }
 
@@ -100,12 +108,15 @@ export interface UpdateRefusedInfo {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface StreamErrorInfo {
+  /** The Workload API method, e.g. `FetchX509SVID`. */
   readonly method: string;
   /** The SDK's code, e.g. `ERR_WORKLOAD_API_UNAVAILABLE`. */
   readonly code: string;
   /** The gRPC status the call ended with, when there was one (14 = Unavailable, 7 = PermissionDenied). */
   readonly grpcStatus: number | undefined;
+  /** Whether the SDK retries (with backoff). */
   readonly retrying: boolean;
+  /** The Workload API address. */
   readonly endpoint: string;
 }
 
@@ -120,7 +131,9 @@ export interface WorkloadApiCallInfo {
   readonly service: string;
   /** e.g. `FetchX509SVID`, `FetchJWTSVID`. */
   readonly method: string;
+  /** Whether the method is a server stream. */
   readonly streaming: boolean;
+  /** The Workload API address. */
   readonly endpoint: string;
 }
 
@@ -131,7 +144,9 @@ export interface WorkloadApiCallInfo {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface WorkloadApiCallEndInfo extends WorkloadApiCallInfo {
+  /** The gRPC status the call ended with (0 = OK). */
   readonly grpcStatus: number;
+  /** The error the call failed with, if it failed. */
   readonly error: Error | undefined;
 }
 
@@ -159,12 +174,20 @@ export interface WorkloadApiCallEndInfo extends WorkloadApiCallInfo {
  * ```
  */
 export interface SpiffeTrace {
+  /** A handshake finished and verification starts; the value returned is handed to `handshakeVerified`/`handshakeRefused` as `context`. */
   handshakeStart?(info: HandshakeStartInfo): unknown;
+  /** The peer was verified and authorized. */
   handshakeVerified?(info: HandshakeVerifiedInfo, context: unknown): void;
+  /** The peer was refused. */
   handshakeRefused?(info: HandshakeRefusedInfo, context: unknown): void;
+  /** A source applied an update from the Workload API. */
   sourceUpdated?(info: SourceUpdateInfo): void;
+  /** A malformed Workload API update was dropped (the last good state stays). */
   updateRefused?(info: UpdateRefusedInfo): void;
+  /** A Workload API stream failed. */
   streamError?(info: StreamErrorInfo): void;
+  /** A Workload API call starts; the value returned is handed to `workloadApiCallEnd` as `context`. */
   workloadApiCallStart?(info: WorkloadApiCallInfo): unknown;
+  /** A Workload API call ended. */
   workloadApiCallEnd?(info: WorkloadApiCallEndInfo, context: unknown): void;
 }

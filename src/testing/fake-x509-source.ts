@@ -29,6 +29,12 @@ export class FakeX509Source implements X509SvidSource {
   readonly #bundles = new Map<string, X509Bundle>();
   readonly #listeners = new Set<() => void>();
 
+  /**
+   * Creates a source serving `options.svid` and `options.bundles` until changed.
+   *
+   * @param options `svid`: the SVID to serve (none: `getX509Svid` throws until `setX509Svid`);
+   *   `bundles`: the X.509 bundles to serve, by trust domain.
+   */
   constructor(options: { svid?: X509Svid; bundles?: Iterable<X509Bundle> } = {}) {
     this.#svid = options.svid;
     for (const b of options.bundles ?? []) this.#bundles.set(b.trustDomain.name, b);

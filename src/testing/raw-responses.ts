@@ -26,6 +26,7 @@ export interface RawX509Svid {
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface RawX509SvidResponse {
+  /** `svids`: the X.509-SVIDs, as sent. */
   readonly svids?: readonly RawX509Svid[];
   /** `crl`: DER CRLs. */
   readonly crl?: readonly Uint8Array[];
@@ -40,7 +41,9 @@ export interface RawX509SvidResponse {
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface RawX509BundlesResponse {
+  /** `crl`: DER CRLs. */
   readonly crl?: readonly Uint8Array[];
+  /** `bundles`: SPIFFE ID of the trust domain (`spiffe://td`) → concatenated DER roots. */
   readonly bundles?: Readonly<Record<string, Uint8Array>>;
 }
 
@@ -51,6 +54,7 @@ export interface RawX509BundlesResponse {
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface RawJwtBundlesResponse {
+  /** `bundles`: SPIFFE ID of the trust domain (`spiffe://td`) → JWKS JSON bytes. */
   readonly bundles?: Readonly<Record<string, Uint8Array>>;
 }
 

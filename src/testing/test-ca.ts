@@ -121,6 +121,7 @@ export interface IssuedJwtSvid {
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface TestJwks {
+  /** The public keys, one per JWT signing key of the CA. */
   readonly keys: readonly TestJwk[];
 }
 

@@ -88,7 +88,9 @@ export type GrpcStatusName =
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface RecordedStatus {
+  /** `"OK"` or the gRPC status the call ended with. */
   readonly code: "OK" | GrpcStatusName;
+  /** The status message (`""` for OK). */
   readonly message: string;
 }
 
@@ -98,6 +100,7 @@ export interface RecordedStatus {
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface RecordedCall {
+  /** Which Workload API method was called. */
   readonly method: WorkloadApiMethod;
   /** Request headers, names lowercase (includes `workload.spiffe.io` when sent). */
   readonly headers: Readonly<Record<string, string>>;
@@ -109,5 +112,6 @@ export interface RecordedCall {
   readonly request: Readonly<Record<string, unknown>>;
   /** undefined while a stream is still open. */
   readonly status: RecordedStatus | undefined;
+  /** When the call arrived. */
   readonly startedAt: Date;
 }

@@ -59,6 +59,7 @@ export interface ClientConnectOptions {
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface ClientTlsConfig {
+  /** The SPIFFE TLS mode this configuration implements. */
   readonly mode: SpiffeTlsMode;
   /**
    * Opens a TLS connection and resolves once the server is authenticated: its X.509-SVID

@@ -47,20 +47,25 @@ export interface ServerTlsConfigInit {
 
 /** `node:tls` server options that leave every trust decision to the SDK. */
 export interface ServerTlsOptions {
+  /** The server's private key, PEM (of its current SVID, or of its Web certificate in `"mtls-web"`). */
   readonly key: string;
+  /** The server's certificate chain, PEM, leaf first. */
   readonly cert: string;
   /** `true` in `"mtls"` and `"mtls-web"`: a client certificate is requested. */
   readonly requestCert: boolean;
   /** Always `false`: OpenSSL (or the runtime) never judges the client; the SDK does. */
   readonly rejectUnauthorized: false;
+  /** TLS 1.2 or newer. */
   readonly minVersion: "TLSv1.2";
   /** `SSL_OP_NO_TICKET`: no session resumption, so every connection proves its identity again. */
   readonly secureOptions: number;
+  /** ALPN protocols to offer (e.g. `["h2", "http/1.1"]`), when given. */
   readonly ALPNProtocols?: string[];
 }
 
 /** A server that can present a new certificate to new handshakes (`tls.Server`, `https.Server`, `Http2SecureServer`). */
 export interface PresentingServer {
+  /** Replaces the certificate and key that new handshakes present. */
   setSecureContext(options: SecureContextOptions): void;
 }
 
@@ -73,6 +78,7 @@ export interface PresentingServer {
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface ServerTlsConfig {
+  /** The SPIFFE TLS mode this configuration implements. */
   readonly mode: SpiffeTlsMode;
   /** Options for `tls.createServer`, `https.createServer` or `http2.createSecureServer`, with the certificate of now. */
   readonly options: ServerTlsOptions;

@@ -4,10 +4,17 @@ import { X509SvidError } from "../core/errors/x509-svid-error.ts";
 import type { X509Svid } from "../core/svid/x509/x509-svid.ts";
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
 
-/** The key and certificate chain (leaf first) that `node:tls` presents. */
+/**
+ * The key and certificate chain (leaf first) that `node:tls` presents.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
 export interface TlsCredentials {
+  /** The X.509-SVID they come from. */
   readonly svid: X509Svid;
+  /** Its private key, PEM. */
   readonly key: string;
+  /** Its certificate chain, PEM, leaf first. */
   readonly cert: string;
 }
 

@@ -21,7 +21,9 @@ export type BundleSourceOptions = SourceOptions;
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface BundleSourceUpdate {
+  /** The X.509 bundles, by trust domain name. */
   readonly x509Bundles: ReadonlyMap<string, X509Bundle>;
+  /** The JWT bundles, by trust domain name. */
   readonly jwtBundles: ReadonlyMap<string, JwtBundle>;
 }
 

@@ -31,6 +31,7 @@ export interface JwtSourceOptions extends SourceOptions {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface JwtSourceUpdate {
+  /** The JWT bundles, by trust domain name. */
   readonly bundles: ReadonlyMap<string, JwtBundle>;
 }
 

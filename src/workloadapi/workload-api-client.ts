@@ -132,6 +132,13 @@ export class WorkloadApiClient {
     internalEvents = (client, which, signal) => client.#events(which, signal);
   }
 
+  /**
+   * Creates a client over `options.transport` (the runtime entries default it from
+   * `address` or `SPIFFE_ENDPOINT_SOCKET`).
+   *
+   * @param options The transport (or address), retries, timeouts and logger.
+   * @throws {WorkloadApiError} `ERR_WORKLOAD_API_BAD_REQUEST` when `options` is not an object.
+   */
   constructor(options: WorkloadApiClientOptions = {}) {
     if (typeof options !== "object" || options === null) throw badRequest("options must be an object");
     let text = options.address;

@@ -21,7 +21,9 @@ export type X509SourceOptions = SourceOptions;
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface X509SourceUpdate {
+  /** The SVID the source serves now (the context's default, or the picked one). */
   readonly svid: X509Svid;
+  /** The whole X.509 context of the update: every SVID and the bundles. */
   readonly context: X509Context;
 }
 

@@ -166,6 +166,17 @@ describe("spiffe-ts usage", () => {
     expect((await runCli([])).status).toBe(2);
   });
 
+  test("--version prints the package version (plain and --json), the same as package.json and deno.json", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const deno = JSON.parse(readFileSync(new URL("../../deno.json", import.meta.url), "utf8")) as { version: string };
+    expect(deno.version).toBe(pkg.version);
+    const plain = await runCli(["--version"]);
+    expect({ status: plain.status, stdout: plain.stdout, stderr: plain.stderr }).toEqual({ status: 0, stdout: `spiffe-ts ${pkg.version}\n`, stderr: "" });
+    const json = await runCli(["--version", "--json"]);
+    expect(JSON.parse(json.stdout)).toEqual({ version: pkg.version });
+    expect((await runCli(["--help"])).stdout).toContain("spiffe-ts --version");
+  });
+
   test("unknown command or flag: exit 2 with a hint", async () => {
     const r = await runCli(["x509", "fetc", "--json"]);
     expect(r.status).toBe(2);

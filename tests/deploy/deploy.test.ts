@@ -13,6 +13,7 @@ import { type Command, type ParsedArgs, listFlag, parseCommandArgs, parseDuratio
 import { COMMANDS } from "../../src/cli/main.ts";
 import { isLoopback, parseListenAddress, parseOriginFlag } from "../../src/cli/proxy/listen-address.ts";
 import { peerPolicyOf } from "../../src/cli/proxy/peer-policy.ts";
+import { packageEntries } from "../support/package-entries.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), "utf8");
@@ -365,6 +366,11 @@ describe("deploy/docker", () => {
       for (const m of read(file).matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)) {
         const spec = m[1]!;
         if (spec.startsWith(".")) visit(relative(root, join(root, dirname(file), spec)));
+        else if (packageEntries[spec]) {
+          // the package's own name: Bun resolves it through tsconfig.json `paths` to the sources
+          files.add("tsconfig.json");
+          visit(packageEntries[spec]);
+        }
         else if (!spec.startsWith("node:")) packages.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
       }
     };

@@ -3,52 +3,11 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { COMMON_OPTIONS, parseCommandArgs } from "../../src/cli/command.ts";
 import { COMMANDS } from "../../src/cli/main.ts";
+import { root, shellWords } from "./shell-blocks.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const pages = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
-
-/** Splits a shell line into words: quotes and $(…) are kept whole; stops at a comment. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let depth = 0;
-  let quote: string | undefined;
-  const flush = (): void => {
-    if (word) words.push(word);
-    word = "";
-  };
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-    } else if (c === "$" && line[i + 1] === "(") {
-      depth++;
-      word += "$(";
-      i++;
-    } else if (depth > 0) {
-      if (c === "(") depth++;
-      if (c === ")") depth--;
-      word += c;
-    } else if (c === "#" && word === "") {
-      break;
-    } else if (c === " " || c === "\t") {
-      flush();
-    } else if (c === "&" || c === "|" || c === ";" || c === ")") {
-      flush();
-      words.push(c);
-    } else {
-      word += c;
-    }
-  }
-  flush();
-  return words;
-}
 
 /** The `spiffe-ts` invocations of a shell line: each the words up to `&`, `|`, `;` or `)`. */
 function invocations(line: string): string[][] {

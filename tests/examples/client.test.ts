@@ -46,7 +46,8 @@ describe("examples/client/client.ts against examples/bun-server on examples/dev-
     expect(r.stdout).toContain(`client spiffe://example.org/client → ${serverUrl}, expecting spiffe://example.org/server`);
     expect(r.stdout).toContain("GET  /api/hello    → 200 Hello, spiffe://example.org/client!  (server spiffe://example.org/server)");
     expect(r.stdout).toContain('POST /api/echo     → 200 {"echo":"hello from /client","caller":"spiffe://example.org/client"}');
-    expect(r.stdout).toContain('GET  /api/identity → 200 {"spiffeId":"spiffe://example.org/client","trustDomain":"example.org","path":"/client"}');
+    expect(r.stdout).toMatch(/GET {2}\/api\/echo {5}→ 200 \{"method":"GET","path":"\/api\/echo","query":\{"from":"client"\},"headers":\{.*\},"caller":"spiffe:\/\/example\.org\/client"\}/);
+    expect(r.stdout).toMatch(/GET {2}\/api\/identity → 200 \{"spiffeId":"spiffe:\/\/example\.org\/client","trustDomain":"example\.org","path":"\/client","expiresAt":"\d{4}-\d\d-\d\dT[\d:.]+Z"\}/);
     expect(r.stdout).toContain("all calls succeeded");
   });
 

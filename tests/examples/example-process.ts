@@ -16,6 +16,21 @@ export function repoFile(path: string): string {
   return fileURLToPath(new URL(`../../${path}`, import.meta.url));
 }
 
+/** True when the tests run on Bun. */
+const isBun: boolean = (globalThis as { Bun?: unknown }).Bun !== undefined;
+
+/**
+ * The arguments that run the example `file` on the runtime running the test. The examples import
+ * the package by name (`@spiffe-ts/sdk/node`, …): Bun resolves it to the sources through
+ * tsconfig.json `paths`, Deno through deno.json's name and exports, and Node through the module
+ * hook below (without it Node would load the built dist/ that package.json's exports name).
+ */
+export function exampleArgs(file: string): string[] {
+  if (isDeno) return ["run", "-A", repoFile(file)];
+  if (isBun) return [repoFile(file)];
+  return ["--import", repoFile("tests/support/register-package-source.mjs"), repoFile(file)];
+}
+
 /** A running example: its output so far, waiting for a line, stopping it. */
 export interface ExampleProcess extends WatchedChild {
   /** Sends `signal` and waits for the exit; SIGKILL after 10 s. */
@@ -24,8 +39,7 @@ export interface ExampleProcess extends WatchedChild {
 
 /** Starts `file` (an example's entry point) with `env` added to the environment. */
 export function startExample(file: string, env: Record<string, string>): ExampleProcess {
-  const args = isDeno ? ["run", "-A", repoFile(file)] : [repoFile(file)];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, exampleArgs(file), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const watched = watchChild(child, file);
   const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> => {
     if (!watched.done()) child.kill(signal);

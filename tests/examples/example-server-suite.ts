@@ -65,9 +65,24 @@ export function describeExampleServer(file: string, extra?: (suite: ServerSuite)
       expect(await response.json()).toEqual({ echo: "ping", caller: "spiffe://example.org/client" });
     });
 
-    test("GET /api/identity answers the caller's ID, trust domain and path", async () => {
+    test("GET /api/echo answers the request as the server saw it, with the verified caller", async () => {
+      const response = await client.get(new URL("/api/echo?x=1&y=two", url), { headers: { "x-demo": "yes" } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; caller: string };
+      expect({ method: body.method, path: body.path, query: body.query, demoHeader: body.headers["x-demo"], caller: body.caller }).toEqual({
+        method: "GET",
+        path: "/api/echo",
+        query: { x: "1", y: "two" },
+        demoHeader: "yes",
+        caller: "spiffe://example.org/client",
+      });
+    });
+
+    test("GET /api/identity answers the caller's ID, trust domain, path and the expiry of its X.509-SVID", async () => {
       const response = await client.get(new URL("/api/identity", url));
-      expect(await response.json()).toEqual({ spiffeId: "spiffe://example.org/client", trustDomain: "example.org", path: "/client" });
+      const body = (await response.json()) as { spiffeId: string; trustDomain: string; path: string; expiresAt: string };
+      const callerSvid = sources[0]!.getX509Svid(); // the source of `client`, the first one created
+      expect(body).toEqual({ spiffeId: "spiffe://example.org/client", trustDomain: "example.org", path: "/client", expiresAt: callerSvid.expiresAt.toISOString() });
     });
 
     test("an X-SPIFFE-ID header does not change who the caller is", async () => {

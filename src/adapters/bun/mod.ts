@@ -16,8 +16,10 @@
  *
  * @module
  */
-import type { CreateMtlsClient, CreateSpiffeChannelCredentials, HttpsSpiffe, ServeMtls } from "../shared/entry.ts";
+import type { CreateMtlsClient, CreateSpiffeChannelCredentials, HttpsSpiffe, MtlsClient, MtlsServer, ServeMtls } from "../shared/entry.ts";
 import { createSpiffeChannelCredentialsWith } from "../shared/grpc/channel-credentials.ts";
+import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
+import type { GrpcChannelCredentialsOf, GrpcJsModule, SpiffeChannelCredentialsOptions } from "../shared/entry.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
 import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
@@ -28,7 +30,7 @@ export { enableTelemetry } from "../../observability/enable-telemetry.ts";
 export type { Telemetry, TelemetryOptions } from "../../observability/enable-telemetry.ts";
 
 export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues } from "../shared/entry.ts";
-export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
+export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource, TlsCredentials } from "../shared/entry.ts";
 
 /**
  * Serves a Web `fetch` handler over SPIFFE mTLS (or TLS, or mTLS-web: `mode`), with
@@ -42,7 +44,7 @@ export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectF
  * const server = await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), port: 8443, health: { port: 8080 }, fetch: (request, { peer }) => new Response(`hello ${peer.id}`) });
  * ```
  */
-export const serveMtls: ServeMtls = (options) => serveMtlsWith(bunProfile, options);
+export const serveMtls: ServeMtls = (options): Promise<MtlsServer> => serveMtlsWith(bunProfile, options);
 
 /**
  * Creates an HTTP client over SPIFFE mTLS (or TLS, or mTLS-web: `mode`), with
@@ -58,7 +60,7 @@ export const serveMtls: ServeMtls = (options) => serveMtlsWith(bunProfile, optio
  * await client.close();
  * ```
  */
-export const createMtlsClient: CreateMtlsClient = (options) => createMtlsClientWith(bunProfile, options);
+export const createMtlsClient: CreateMtlsClient = (options): MtlsClient => createMtlsClientWith(bunProfile, options);
 
 // federation (https_spiffe profile)
 export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
@@ -78,7 +80,7 @@ export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
  * });
  * ```
  */
-export const httpsSpiffe: HttpsSpiffe = (options) => httpsSpiffeWith(bunProfile, options);
+export const httpsSpiffe: HttpsSpiffe = (options): HttpsSpiffeProfile => httpsSpiffeWith(bunProfile, options);
 
 /**
  * `@grpc/grpc-js` channel credentials for SPIFFE mTLS, with Bun's fixes (see
@@ -94,4 +96,4 @@ export const httpsSpiffe: HttpsSpiffe = (options) => httpsSpiffeWith(bunProfile,
  * const client = new grpc.Client("greeter.internal:50051", credentials);
  * ```
  */
-export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = (grpc, options) => createSpiffeChannelCredentialsWith(bunProfile, grpc, options);
+export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = <G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> => createSpiffeChannelCredentialsWith(bunProfile, grpc, options);

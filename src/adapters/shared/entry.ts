@@ -94,6 +94,7 @@ export { createServerTlsConfig } from "../../tls/server-tls.ts";
 export type { PresentingServer, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions } from "../../tls/server-tls.ts";
 export { createClientTlsConfig } from "../../tls/client-tls.ts";
 export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from "../../tls/client-tls.ts";
+export type { TlsCredentials } from "../../tls/svid-credentials.ts";
 // federation (https_spiffe profile)
 export type { HttpsSpiffeOptions } from "./https-spiffe.ts";
 // gRPC and Connect

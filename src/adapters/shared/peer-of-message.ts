@@ -13,6 +13,7 @@ import { type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface GrpcServerCall {
+  /** The call's metadata (grpc-js `Metadata`), which carries the verified caller. */
   readonly metadata: object;
 }
 

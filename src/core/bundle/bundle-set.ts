@@ -32,6 +32,8 @@ export class BundleSet<B extends X509Bundle | JwtBundle | SpiffeBundle = X509Bun
   readonly #byName = new Map<string, B>();
 
   /**
+   * Creates a set of bundles, one per trust domain.
+   *
    * @throws {BundleError} `ERR_BUNDLE_DUPLICATE_TRUST_DOMAIN` when two bundles share a trust
    *   domain; `ERR_BUNDLE_INVALID_ARGUMENT` when `bundles` is not an iterable of bundles.
    */

@@ -13,6 +13,14 @@ export class AuthorizationError extends SpiffeError<AuthorizationErrorCode> {
   /** The verified SPIFFE ID that was not authorized. */
   readonly peerId: SpiffeId;
 
+  /**
+   * Creates the error for a refused peer.
+   *
+   * @param code Why the peer was refused.
+   * @param peerId The verified SPIFFE ID that was refused.
+   * @param message What was expected instead.
+   * @param options `cause`: the matcher's error, when a custom matcher threw.
+   */
   constructor(code: AuthorizationErrorCode, peerId: SpiffeId, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.peerId = peerId;

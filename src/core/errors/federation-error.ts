@@ -53,6 +53,13 @@ export class FederationError extends SpiffeError<FederationErrorCode> {
   /** The HTTP status, for `ERR_FEDERATION_HTTP_STATUS`. */
   readonly status: number | undefined;
 
+  /**
+   * Creates the error for a refused argument, an unusable or untrusted bundle endpoint, or a bad bundle.
+   *
+   * @param code Why the federation step failed.
+   * @param message What failed and what to do.
+   * @param options `cause`: the underlying error; `url`: the bundle endpoint; `status`: the HTTP status.
+   */
   constructor(code: FederationErrorCode, message: string, options?: { cause?: unknown; url?: string; status?: number }) {
     super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.url = options?.url;

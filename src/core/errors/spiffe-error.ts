@@ -23,6 +23,13 @@ export class SpiffeError<Code extends string = string> extends Error {
   /** Stable machine-readable code, e.g. `ERR_SPIFFE_ID_WRONG_SCHEME`. */
   readonly code: Code;
 
+  /**
+   * Creates an SDK error with its stable `code`.
+   *
+   * @param code The stable machine-readable code, e.g. `ERR_SPIFFE_ID_WRONG_SCHEME`.
+   * @param message What failed, for people.
+   * @param options `cause`: the underlying error, if any.
+   */
   constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -36,6 +43,10 @@ export class SpiffeError<Code extends string = string> extends Error {
     return kinds;
   }
 
+  /**
+   * `instanceof` for SDK errors: true for instances of this class and its subclasses, also
+   * when they come from another copy of the package (checks the brand of class names).
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== "object" || value === null) return false;

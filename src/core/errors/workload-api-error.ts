@@ -54,6 +54,13 @@ export class WorkloadApiError extends SpiffeError<WorkloadApiErrorCode> {
   /** gRPC status code of the failed call (0-16), when the failure came from a call. */
   readonly grpcStatus: number | undefined;
 
+  /**
+   * Creates the error for a failed Workload API call or address.
+   *
+   * @param code Why the Workload API call or address failed.
+   * @param message What failed and what to do.
+   * @param options `cause`: the underlying (e.g. Connect) error; `grpcStatus`: the call's gRPC status code.
+   */
   constructor(code: WorkloadApiErrorCode, message: string, options?: { cause?: unknown; grpcStatus?: number }) {
     super(code, message, options);
     this.grpcStatus = options?.grpcStatus;

@@ -10,13 +10,21 @@ import { base64UrlDecode, base64UrlEncode } from "./base64url.ts";
  * Exported from `@spiffe-ts/sdk/testing`.
  */
 export interface TestJwk {
+  /** Key type. */
   readonly kty: "EC" | "RSA";
+  /** Key ID, as JWT-SVIDs name it in their `kid` header. */
   readonly kid: string;
+  /** Always `"jwt-svid"` in a SPIFFE bundle. */
   readonly use: "jwt-svid";
+  /** EC: the curve, e.g. `"P-256"`. */
   readonly crv?: string;
+  /** EC: the public point's x coordinate, base64url. */
   readonly x?: string;
+  /** EC: the public point's y coordinate, base64url. */
   readonly y?: string;
+  /** RSA: the modulus, base64url. */
   readonly n?: string;
+  /** RSA: the public exponent, base64url. */
   readonly e?: string;
 }
 

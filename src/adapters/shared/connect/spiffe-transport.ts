@@ -57,6 +57,7 @@ export type SpiffeConnectTransportOptions = SpiffeTransportBaseOptions & Omit<Ex
 export interface SpiffeTransport extends Transport {
   /** Closes the transport's connections (calls in flight fail) and stops following the source. */
   close(): void;
+  /** The same as `close()`, for `using`. */
   [Symbol.dispose](): void;
 }
 

@@ -53,6 +53,7 @@ export interface GrpcMtlsServer {
    * closed after `graceMs` (default 10 000). The grpc-js `Server` itself stays usable.
    */
   close(options?: { readonly graceMs?: number }): Promise<void>;
+  /** The same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -32,9 +32,13 @@ export interface JwtSvidValidateOptions {
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface JwtSvidJson {
+  /** The SPIFFE ID (`sub`). */
   id: string;
+  /** The audience (`aud`). */
   audience: string[];
+  /** When the token expires (`exp`), ISO 8601. */
   expiresAt: string;
+  /** The Workload API's hint for this SVID (`""` when none). */
   hint: string;
 }
 

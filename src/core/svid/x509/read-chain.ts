@@ -18,7 +18,12 @@ export const MAX_CHAIN_CERTIFICATES = 8;
  */
 export const MAX_CHAIN_BYTES = 64 * 1024;
 
-/** Chain input accepted by `X509Svid.parse` and `verifyX509Svid`. */
+/**
+ * Chain input accepted by `X509Svid.parse` and `verifyX509Svid`: PEM text, one DER
+ * certificate or concatenated DER certificates, or DER certificates one per element; leaf first.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export type ChainInput = string | Uint8Array | readonly Uint8Array[];
 
 /**

@@ -14,9 +14,13 @@ export interface X509SvidParseOptions {
 
 /** The JSON form of an {@link X509Svid}: everything but the private key. */
 export interface X509SvidJson {
+  /** The SPIFFE ID, e.g. `spiffe://example.org/web`. */
   id: string;
+  /** The Workload API's hint for this SVID (`""` when none). */
   hint: string;
+  /** When the leaf certificate expires (`notAfter`), ISO 8601. */
   expiresAt: string;
+  /** The leaf certificate's serial number, hexadecimal. */
   serialNumber: string;
   /** The chain as concatenated PEM, leaf first. */
   certificates: string;
