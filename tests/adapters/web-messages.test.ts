@@ -40,7 +40,7 @@ beforeAll(async () => {
         case "/stream-body":
           return new Response(request.body);
         case "/headers":
-          return Response.json({ one: request.headers.get("x-one"), many: request.headers.get("x-many") });
+          return Response.json({ one: request.headers.get("x-one"), many: request.headers.get("x-many"), host: request.headers.get("host"), pseudo: [...request.headers.keys()].filter((k) => k.startsWith(":")) });
         case "/identity":
           return Response.json({
             id: getSpiffeId(request)?.toString() ?? null,
@@ -119,10 +119,10 @@ for (const [name, protocol] of PROTOCOLS) describe(`serveMtls's Request over ${n
     expect(echoed.every((b, i) => b === sent[i])).toBe(true);
   });
 
-  test("headers, repeated ones combined", async () => {
+  test("headers, repeated ones combined; Host present over HTTP/2 too (from :authority), no pseudo-headers", async () => {
     const headers = new Headers([["x-one", "1"], ["x-many", "a"], ["x-many", "b"]]);
     const seen = await (await client().get(url("/headers"), { headers })).json();
-    expect(seen).toEqual({ one: "1", many: "a, b" });
+    expect(seen).toEqual({ one: "1", many: "a, b", host: server.url.host, pseudo: [] });
   });
 
   test("getSpiffeId(request) is the caller, the request is a Request, and a copy of its prototype carries no identity", async () => {

@@ -23,6 +23,8 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
     else headers.push([name, value]);
   }
   const authority = (req.headers[":authority"] ?? req.headers.host) as string | undefined;
+  // HTTP/2 carries the host as :authority (RFC 9113 §8.3.1); handlers read Host, as Bun.serve and Deno.serve give it.
+  if (req.headers.host === undefined && authority !== undefined) headers.push(["host", authority]);
   const host = authority && HOST.test(authority) ? authority : fallbackHost;
   const path = req.url ?? "/";
   let url: URL;
