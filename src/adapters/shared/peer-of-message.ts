@@ -24,7 +24,9 @@ export interface GrpcServerCall {
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface DispatcherResponse {
+  /** The response's status. */
   readonly statusCode: number;
+  /** What the dispatcher passed to the request's handler; the server's identity is bound to it. */
   readonly context: object | undefined;
 }
 

@@ -21,6 +21,13 @@ export class IntegrationError extends SpiffeError<IntegrationErrorCode> {
   /** The library the integration is for, e.g. `"undici"`. */
   readonly library: string;
 
+  /**
+   * Creates the error (the SDK does; applications only read it).
+   *
+   * @param code Why the integration cannot work.
+   * @param library The library it is for, e.g. `"undici"`.
+   * @param message What happened and what to use instead.
+   */
   constructor(code: IntegrationErrorCode, library: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.library = library;

@@ -9,8 +9,11 @@ import { checkCaller, checkMiddlewareOptions, definePeerFields, isRefusal, type 
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface FastifyLike {
+  /** Whether the request property is declared already (the plugin registered in a parent context). */
   hasRequestDecorator(property: "spiffeId" | "spiffePeer"): boolean;
+  /** Declares the request property the plugin sets. */
   decorateRequest(property: "spiffeId" | "spiffePeer", value: null): unknown;
+  /** Runs the plugin's check on every request, before routing. */
   addHook(
     name: "onRequest",
     hook: (request: { readonly raw: IncomingMessage | Http2ServerRequest }, reply: { code(status: number): { header(name: string, value: string): { send(body: unknown): unknown } } }) => Promise<unknown>,

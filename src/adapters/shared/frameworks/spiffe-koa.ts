@@ -8,10 +8,15 @@ import { checkCaller, checkMiddlewareOptions, definePeerFields, isRefusal, type 
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
 export interface KoaContextLike {
+  /** The Node request, whose connection carries the verified caller. */
   readonly req: IncomingMessage | Http2ServerRequest;
+  /** Where the middleware puts `spiffeId` and `spiffePeer`. */
   readonly state: object;
+  /** The response status (set on a refusal). */
   status: number;
+  /** The response body (set on a refusal). */
   body: unknown;
+  /** Sets a response header. */
   set(field: string, value: string): void;
 }
 
