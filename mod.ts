@@ -33,6 +33,8 @@ export { AuthenticationError } from "./src/core/errors/authentication-error.ts";
 export type { AuthenticationErrorCode } from "./src/core/errors/authentication-error.ts";
 export { ConfigError } from "./src/core/errors/config-error.ts";
 export type { ConfigErrorCode } from "./src/core/errors/config-error.ts";
+export { IntegrationError } from "./src/core/errors/integration-error.ts";
+export type { IntegrationErrorCode } from "./src/core/errors/integration-error.ts";
 export type { Logger } from "./src/core/logger.ts";
 
 // SPIFFE IDs

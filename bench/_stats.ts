@@ -38,3 +38,68 @@ export function within<T>(promise: Promise<T>, what: string): Promise<T> {
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** Runs `op` in `conc` loops for `ms`; answers operations per second. */
+export async function throughput(op: () => Promise<void>, conc: number, ms: number): Promise<number> {
+  const end = performance.now() + ms;
+  let count = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (performance.now() < end) {
+        await within(op(), "one request");
+        count++;
+      }
+    }),
+  );
+  return count / ((performance.now() - start) / 1000);
+}
+
+/**
+ * `rounds` interleaved rounds of `roundMs` of figure and baseline (alternating which goes
+ * first), after a warm-up of each; answers [ours, baseline] in ops/s (means over the rounds).
+ */
+export async function pairedThroughput(ours: () => Promise<void>, base: () => Promise<void>, conc: number, rounds: number, roundMs: number): Promise<[number, number]> {
+  await throughput(ours, conc, 200); // warm-up
+  await throughput(base, conc, 200);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      a += await throughput(ours, conc, roundMs);
+      b += await throughput(base, conc, roundMs);
+    } else {
+      b += await throughput(base, conc, roundMs);
+      a += await throughput(ours, conc, roundMs);
+    }
+  }
+  return [a / rounds, b / rounds];
+}
+
+/**
+ * Like {@link pairedThroughput}, for noisy machines: `rounds` back-to-back pairs (alternating
+ * which goes first), each pair giving a ratio; answers the medians of ours, the baseline and
+ * the per-pair ratio (one burst of load elsewhere spoils one pair, not the figure).
+ */
+export async function pairedMedians(ours: () => Promise<void>, base: () => Promise<void>, conc: number, rounds: number, roundMs: number): Promise<{ ours: number; base: number; ratio: number }> {
+  await throughput(ours, conc, 200); // warm-up
+  await throughput(base, conc, 200);
+  const a: number[] = [];
+  const b: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    let x: number;
+    let y: number;
+    if (i % 2 === 0) {
+      x = await throughput(ours, conc, roundMs);
+      y = await throughput(base, conc, roundMs);
+    } else {
+      y = await throughput(base, conc, roundMs);
+      x = await throughput(ours, conc, roundMs);
+    }
+    a.push(x);
+    b.push(y);
+    ratios.push(x / y);
+  }
+  return { ours: median(a), base: median(b), ratio: median(ratios) };
+}

@@ -32,7 +32,7 @@ import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer } fr
 import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { createCa, issueLeaf } from "../tests/support/test-pki.ts";
-import { percentile, WAIT_MS, within } from "./_stats.ts";
+import { pairedThroughput, percentile, WAIT_MS, within } from "./_stats.ts";
 import { ca, caPem, checkOk, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the bench (its fixes included)
 
@@ -59,39 +59,8 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 
 
-/** Runs `op` in `conc` loops for `ms`; answers operations per second. */
-async function throughput(op: () => Promise<void>, conc: number, ms: number): Promise<number> {
-  const end = performance.now() + ms;
-  let count = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (performance.now() < end) {
-        await within(op(), "one request");
-        count++;
-      }
-    }),
-  );
-  return count / ((performance.now() - start) / 1000);
-}
-
-/** Interleaved rounds of figure and baseline; answers [ours, baseline] in ops/s (totals over the rounds). */
-async function paired(ours: () => Promise<void>, base: () => Promise<void>, conc: number, rounds = ROUNDS): Promise<[number, number]> {
-  await throughput(ours, conc, 200); // warm-up
-  await throughput(base, conc, 200);
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      a += await throughput(ours, conc, ROUND_MS);
-      b += await throughput(base, conc, ROUND_MS);
-    } else {
-      b += await throughput(base, conc, ROUND_MS);
-      a += await throughput(ours, conc, ROUND_MS);
-    }
-  }
-  return [a / rounds, b / rounds];
-}
+/** Interleaved rounds of figure and baseline (see `pairedThroughput`). */
+const paired = (ours: () => Promise<void>, base: () => Promise<void>, conc: number, rounds = ROUNDS): Promise<[number, number]> => pairedThroughput(ours, base, conc, rounds, ROUND_MS);
 
 // ---- certificates --------------------------------------------------------------------------
 

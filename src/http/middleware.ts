@@ -20,13 +20,18 @@ export type FetchHandler<Context = unknown> = (request: Request, context: Contex
  */
 export type Middleware = <Context>(next: FetchHandler<Context>) => FetchHandler<Context>;
 
+/** @internal The JSON bodies of the SDK's refusals, without internals: a stable `error` word and a short message. */
+export const REFUSALS = {
+  401: { error: "unauthenticated", message: "this endpoint requires a caller authenticated with a SPIFFE ID" },
+  403: { error: "forbidden", message: "caller is not authorized" },
+} as const;
+
 /** JSON error body without internals: a stable `error` word and a short message. */
 function problem(status: 401 | 403, error: string, message: string): Response {
   return Response.json({ error, message }, { status, headers: { "cache-control": "no-store" } });
 }
 
-const unauthenticated = (): Response =>
-  problem(401, "unauthenticated", "this endpoint requires a caller authenticated with a SPIFFE ID");
+const unauthenticated = (): Response => problem(401, REFUSALS[401].error, REFUSALS[401].message);
 
 /**
  * Applies middleware left to right: the first one sees the request first.
@@ -92,7 +97,7 @@ export function requireAuthorized(authorizer: Authorizer): Middleware {
     try {
       await authorizer(peer.id, peer.certificates);
     } catch (err) {
-      if (err instanceof AuthorizationError) return problem(403, "forbidden", "caller is not authorized");
+      if (err instanceof AuthorizationError) return problem(403, REFUSALS[403].error, REFUSALS[403].message);
       throw err;
     }
     return next(request, context);

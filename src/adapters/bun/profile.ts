@@ -5,4 +5,15 @@ import type { RuntimeProfile } from "../shared/runtime-profile.ts";
  * SDK never uses it for servers). Known: Bun's TLS server stalls some handshakes under many
  * concurrent Bun clients (docs/troubleshooting.md); nothing in the SDK can avoid it.
  */
-export const bunProfile: RuntimeProfile = { name: "bun", clientHttp2ByDefault: true, clientBuffersSmallBodies: true };
+export const bunProfile: RuntimeProfile = {
+  name: "bun",
+  clientHttp2ByDefault: true,
+  clientBuffersSmallBodies: true,
+  /**
+   * Bun 1.4 answers `import "undici"` (and `require`) with a built-in stand-in, not the npm
+   * package: its `Client`/`Agent` never call a `connect` function, so no connection could be
+   * verified; and Bun's global `fetch` ignores `dispatcher`.
+   */
+  undiciDispatcherUnsupported:
+    'Bun replaces the "undici" module with a built-in stand-in whose Agent and Client never call a custom connect, and its fetch ignores `dispatcher`, so no undici connection can be SPIFFE-verified on Bun: use createMtlsClient, or createSpiffeAgent with node:https, axios or got',
+};

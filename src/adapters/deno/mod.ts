@@ -16,21 +16,22 @@
  *
  * @module
  */
-import type { CreateMtlsClient, CreateSpiffeChannelCredentials, HttpsSpiffe, MtlsClient, MtlsServer, ServeMtls } from "../shared/entry.ts";
+import type { CreateMtlsClient, CreateSpiffeChannelCredentials, CreateSpiffeDispatcher, HttpsSpiffe, MtlsClient, MtlsServer, ServeMtls, SpiffeDispatcherLike, SpiffeDispatcherOptions } from "../shared/entry.ts";
 import { createSpiffeChannelCredentialsWith } from "../shared/grpc/channel-credentials.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
 import type { GrpcChannelCredentialsOf, GrpcJsModule, SpiffeChannelCredentialsOptions } from "../shared/entry.ts";
 import { createMtlsClientWith } from "../shared/mtls-client.ts";
 import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
+import { createSpiffeDispatcherWith } from "../shared/spiffe-dispatcher.ts";
 import { denoProfile } from "./profile.ts";
 
 // The OpenTelemetry switch, also here so that a runtime entry alone is enough (the same function as the root's).
 export { enableTelemetry } from "../../observability/enable-telemetry.ts";
 export type { Telemetry, TelemetryOptions } from "../../observability/enable-telemetry.ts";
 
-export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues } from "../shared/entry.ts";
-export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource, TlsCredentials } from "../shared/entry.ts";
+export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeAgent, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues, spiffeExpress, spiffeFastify, spiffeKoa } from "../shared/entry.ts";
+export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectFetchHandlerOptions, ConnectMtlsOptions, CreateMtlsClient, CreateSpiffeChannelCredentials, CreateSpiffeDispatcher, DispatcherResponse, FastifyLike, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, KoaContextLike, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeGrpcMtlsOptions, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeAgent, SpiffeAgentOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeDispatcherLike, SpiffeDispatcherOptions, SpiffeExpressMiddleware, SpiffeFastifyPlugin, SpiffeGrpcTransportOptions, SpiffeKoaMiddleware, SpiffeMiddlewareOptions, SpiffeRequestFields, SpiffeServerTlsOptions, SpiffeTlsMode, SpiffeTransport, SpiffeTransportBaseOptions, TlsClientOptions, TlsCredentials, TlsFetchHandler, TlsRequestContext, UndiciModule, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
 
 /**
  * Serves a Web `fetch` handler over SPIFFE mTLS (or TLS, or mTLS-web: `mode`), with
@@ -97,3 +98,20 @@ export const httpsSpiffe: HttpsSpiffe = (options): HttpsSpiffeProfile => httpsSp
  * ```
  */
 export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = <G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> => createSpiffeChannelCredentialsWith(denoProfile, grpc, options);
+
+/**
+ * Creates an undici `Dispatcher` over SPIFFE mTLS (or TLS, or mTLS-web: `mode`), with
+ * Deno's fixes (see {@link CreateSpiffeDispatcher} for everything it does).
+ *
+ * @example
+ * ```ts
+ * import * as undici from "undici";
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { createSpiffeDispatcher, getPeerId } from "@spiffe-ts/sdk/deno";
+ * const source = await X509Source.create();
+ * const dispatcher = createSpiffeDispatcher({ undici, source, authorizer: authorizeId("spiffe://example.org/server") });
+ * const result = await undici.request("https://server.internal:8443/api/hello", { dispatcher });
+ * console.log(getPeerId(result)?.toString(), await result.body.text());
+ * ```
+ */
+export const createSpiffeDispatcher: CreateSpiffeDispatcher = <A extends SpiffeDispatcherLike = SpiffeDispatcherLike>(options: SpiffeDispatcherOptions<A>): A => createSpiffeDispatcherWith(denoProfile, options);

@@ -5,6 +5,7 @@ import type { ClientOptions, MtlsClient } from "../../http/mtls-client-types.ts"
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
 import type { HttpsSpiffeOptions } from "./https-spiffe.ts";
+import type { SpiffeDispatcherLike, SpiffeDispatcherOptions } from "./spiffe-dispatcher.ts";
 
 /**
  * `serveMtls(options)`: serves a Web `fetch` handler over SPIFFE TLS. By default mutual TLS
@@ -57,6 +58,46 @@ export type CreateMtlsClient = (options: ClientOptions) => MtlsClient;
  */
 export type HttpsSpiffe = (options: HttpsSpiffeOptions) => HttpsSpiffeProfile;
 
+/**
+ * `createSpiffeDispatcher(options)`: an undici `Dispatcher` (an `Agent`) whose connections
+ * are SPIFFE TLS, for `undici.request`, `undici.fetch` and, on Node, the global `fetch`
+ * (`{ dispatcher }`). By default mutual TLS (mode `"mtls"`): every new connection presents
+ * the source's current X.509-SVID, verifies the server's X.509-SVID against the source's
+ * bundle for the server's trust domain (never its host name, never system roots) and
+ * authorizes its SPIFFE ID before undici writes a byte to it. Rotations apply to new
+ * connections. HTTP/1.1, and HTTP/2 with `allowH2: true`. The server's verified ID is read
+ * from an `undici.request` result with `getPeerId(result)` (it travels in `result.context`);
+ * a `fetch` `Response` cannot carry it (the authorizer has accepted the server before the
+ * request was sent). `close()`/`destroy()` also stop following the source.
+ *
+ * undici is an optional peer dependency, and its types are not the SDK's: pass the module
+ * as `undici` and the dispatcher is undici's `Agent` type (without it, the installed
+ * `undici` is loaded and the type is `SpiffeDispatcherLike`). Runtimes: Node (also its global `fetch`) and Deno (use
+ * undici's own `fetch`/`request`: Deno's global `fetch` ignores `dispatcher`, so a request
+ * through it is not SPIFFE TLS and fails against a SPIFFE server). Bun replaces the
+ * `undici` module with a built-in stand-in that never calls a custom `connect`: there it
+ * throws `IntegrationError` `ERR_INTEGRATION_UNSUPPORTED_RUNTIME`.
+ *
+ * Exported (as `createSpiffeDispatcher`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`, identically.
+ *
+ * @example undici.request and fetch on Node
+ * ```ts
+ * import * as undici from "undici";
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { createSpiffeDispatcher, getPeerId } from "@spiffe-ts/sdk/node";
+ * const { fetch, request } = undici;
+ * const source = await X509Source.create();
+ * const dispatcher = createSpiffeDispatcher({ undici, source, authorizer: authorizeId("spiffe://example.org/server"), allowH2: true });
+ * const result = await request("https://server.internal:8443/api/hello", { dispatcher });
+ * console.log(result.statusCode, getPeerId(result)?.toString(), await result.body.text());
+ * console.log(await (await fetch("https://server.internal:8443/api/hello", { dispatcher })).text());
+ * await dispatcher.close();
+ * ```
+ * @throws {IntegrationError} `ERR_INTEGRATION_PEER_DEPENDENCY_MISSING` without undici; `ERR_INTEGRATION_UNSUPPORTED_RUNTIME` on Bun.
+ * @throws {ConfigError} for invalid options; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
+ */
+export type CreateSpiffeDispatcher = <A extends SpiffeDispatcherLike = SpiffeDispatcherLike>(options: SpiffeDispatcherOptions<A>) => A;
+
 export type {
   MtlsFetchHandler,
   MtlsRequestContext,
@@ -87,7 +128,18 @@ export type { AttachSpiffeOptions } from "./attach-spiffe.ts";
 export { createServerTlsOptions } from "./server-tls-options.ts";
 export type { ServerTlsOptionsInit, SpiffeServerTlsOptions } from "./server-tls-options.ts";
 export { getPeerId, getPeerIdentity } from "./peer-of-message.ts";
-export type { PeerMessage } from "./peer-of-message.ts";
+export type { DispatcherResponse, PeerMessage } from "./peer-of-message.ts";
+export { createSpiffeAgent } from "./spiffe-agent.ts";
+export type { SpiffeAgent, SpiffeAgentOptions } from "./spiffe-agent.ts";
+export type { SpiffeDispatcherLike, SpiffeDispatcherOptions, UndiciModule } from "./spiffe-dispatcher.ts";
+export type { SpiffeMiddlewareOptions } from "./frameworks/check-caller.ts";
+export type { SpiffeRequestFields } from "./frameworks/request-fields.ts";
+export { spiffeExpress } from "./frameworks/spiffe-express.ts";
+export type { SpiffeExpressMiddleware } from "./frameworks/spiffe-express.ts";
+export { spiffeFastify } from "./frameworks/spiffe-fastify.ts";
+export type { FastifyLike, SpiffeFastifyPlugin } from "./frameworks/spiffe-fastify.ts";
+export { spiffeKoa } from "./frameworks/spiffe-koa.ts";
+export type { KoaContextLike, SpiffeKoaMiddleware } from "./frameworks/spiffe-koa.ts";
 export { connectMtls } from "./connect-mtls.ts";
 export type { ConnectMtlsOptions } from "./connect-mtls.ts";
 export { createServerTlsConfig } from "../../tls/server-tls.ts";

@@ -1,5 +1,5 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import type { IncomingMessage } from "node:http";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import type { Http2ServerRequest, Http2Session, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { SpiffeId } from "../../core/spiffeid/spiffe-id.ts";
@@ -18,16 +18,42 @@ export interface GrpcServerCall {
 }
 
 /**
- * Anything that carries a connection verified by this SDK: a Node request of a server
- * with `attachSpiffe` (`IncomingMessage`, HTTP/2 `Http2ServerRequest`, `ServerHttp2Stream`,
- * `Http2Session`), a `TLSSocket` from `connectMtls` or `attachSpiffe`, a Web
- * `Request`/`Response` of `serveMtls`/`createMtlsClient`, a grpc-js server call of
- * `serveGrpcMtls`, or the `HandlerContext` of a Connect handler served with
- * `spiffeContextValues` or `createConnectFetchHandler`.
+ * The part of an `undici.request` result (`Dispatcher.ResponseData`) that carries the
+ * server's identity when it came through `createSpiffeDispatcher`: its `context`.
  *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
-export type PeerMessage = IncomingMessage | Http2ServerRequest | ServerHttp2Stream | Http2Session | TLSSocket | Request | Response | GrpcServerCall | HandlerContext;
+export interface DispatcherResponse {
+  /** The response's status. */
+  readonly statusCode: number;
+  /** What the dispatcher passed to the request's handler; the server's identity is bound to it. */
+  readonly context: object | undefined;
+}
+
+/**
+ * Anything that carries a connection verified by this SDK: a Node request of a server
+ * with `attachSpiffe` (`IncomingMessage`, HTTP/2 `Http2ServerRequest`, `ServerHttp2Stream`,
+ * `Http2Session`), a `TLSSocket` from `connectMtls` or `attachSpiffe`, a response
+ * (`IncomingMessage`) or `ClientRequest` of a `createSpiffeAgent` request, the result of
+ * `undici.request` through `createSpiffeDispatcher`, a Web `Request`/`Response` of
+ * `serveMtls`/`createMtlsClient`, a grpc-js server call of `serveGrpcMtls`, or the
+ * `HandlerContext` of a Connect handler served with `spiffeContextValues` or
+ * `createConnectFetchHandler`.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export type PeerMessage =
+  | IncomingMessage
+  | ClientRequest
+  | Http2ServerRequest
+  | ServerHttp2Stream
+  | Http2Session
+  | TLSSocket
+  | DispatcherResponse
+  | Request
+  | Response
+  | GrpcServerCall
+  | HandlerContext;
 
 /**
  * The verified identity of the peer of a Node request, HTTP/2 stream or session, TLS
@@ -51,8 +77,8 @@ export function getPeerIdentity(message: PeerMessage): PeerIdentity | undefined 
     // The identity is bound to the verified TLS socket (a TLSSocket itself, an HTTP/1.1
     // request's socket), to its HTTP/2 session (a request's or stream's session), and to the
     // Web messages the SDK's servers and clients make; for gRPC, to a grpc-js call's
-    // metadata and a Connect handler's context values.
-    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.session) ?? of(m.stream?.session) ?? of(m.metadata) ?? of(m.values);
+    // metadata and a Connect handler's context values; for undici, to a request's context.
+    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.session) ?? of(m.stream?.session) ?? of(m.metadata) ?? of(m.values) ?? of(m.context);
   } catch {
     return undefined; // a closed HTTP/2 session may throw on access: no verified peer
   }
@@ -79,8 +105,9 @@ interface Holder {
   readonly stream?: { readonly session?: object | null } | null;
   readonly metadata?: object | null;
   readonly values?: object | null;
+  readonly context?: unknown;
 }
 
-function of(carrier: object | null | undefined): PeerIdentity | undefined {
+function of(carrier: unknown): PeerIdentity | undefined {
   return typeof carrier === "object" && carrier !== null ? peerIdentityOf(carrier) : undefined;
 }

@@ -23,4 +23,6 @@ export interface RuntimeProfile {
    * end before handing over its Response, as a byte body without a Web stream (see toResponse).
    */
   readonly clientBuffersSmallBodies: boolean;
+  /** Why `createSpiffeDispatcher` cannot work on this runtime; undefined where it does. */
+  readonly undiciDispatcherUnsupported?: string;
 }

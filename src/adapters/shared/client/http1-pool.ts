@@ -46,7 +46,7 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, buff
         release();
         throw clientClosed();
       }
-      return exchangeHttp1((agent ??= new VerifyingAgent(config.pool, tls)), request, signal, done, release, bufferSmallBodies);
+      return exchangeHttp1((agent ??= newAgent(config.pool, tls)), request, signal, done, release, bufferSmallBodies);
     },
     retire() {
       if (agent) retired.add(agent);
@@ -68,6 +68,10 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, buff
       retired.clear();
     },
   };
+}
+
+function newAgent(pool: ClientConfig["pool"], tls: ClientTlsConfig): VerifyingAgent {
+  return new VerifyingAgent(tls, { keepAlive: true, maxFreeSockets: pool.maxIdlePerOrigin, timeout: pool.idleTimeoutMs, scheduling: "lifo" }, pool.maxIdle);
 }
 
 /** True when an agent's per-origin socket or request lists hold anything. */

@@ -1,7 +1,6 @@
-import { Agent as HttpsAgent, type RequestOptions } from "node:https";
+import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from "node:https";
 import type { Duplex } from "node:stream";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
-import type { ClientConfig } from "../options.ts";
 import { closedAfterHandshake } from "./closed-after-handshake.ts";
 
 /**
@@ -14,21 +13,22 @@ type ConnectionCallback = (err: Error | null, socket?: Duplex) => void;
 /**
  * An `https.Agent` whose connections are opened by the client's TLS config: pooled with
  * keep-alive, and handed to `node:https` only after the server was authenticated. It has
- * no `maxSockets`: `createHttp1Pool` limits the requests per origin before they reach
- * it (see `createOriginLimiter`).
+ * no `maxSockets`: its users limit the requests per origin before they reach it
+ * (`createHttp1Pool`, `createSpiffeAgent`; see `createOriginLimiter`).
  */
 export class VerifyingAgent extends HttpsAgent {
   readonly #tls: ClientTlsConfig;
   readonly #maxIdle: number;
 
   /**
-   * @param pool The validated `pool` options: `maxIdlePerOrigin` and `idleTimeoutMs` go to
-   *   the agent, `maxIdle` caps the idle connections of all origins together.
+   * @param tls Opens and authenticates every connection.
+   * @param options The agent's options (without `maxSockets`, see above).
+   * @param maxIdle Caps the idle connections of all origins together. Default: no cap.
    */
-  constructor(pool: ClientConfig["pool"], tls: ClientTlsConfig) {
-    super({ keepAlive: true, maxFreeSockets: pool.maxIdlePerOrigin, timeout: pool.idleTimeoutMs, scheduling: "lifo" });
+  constructor(tls: ClientTlsConfig, options: Omit<AgentOptions, "maxSockets" | "maxTotalSockets">, maxIdle = Number.POSITIVE_INFINITY) {
+    super(options);
     this.#tls = tls;
-    this.#maxIdle = pool.maxIdle;
+    this.#maxIdle = maxIdle;
   }
 
   /**
@@ -41,7 +41,12 @@ export class VerifyingAgent extends HttpsAgent {
    */
   override createConnection(options: Pick<RequestOptions, "host" | "port">, callback: ConnectionCallback): undefined {
     this.#tls.connect(String(options.host ?? "localhost"), Number(options.port ?? 443), { ALPNProtocols: ["http/1.1"] }).then(
-      (socket) => (socket.destroyed ? callback(closedAfterHandshake()) : callback(null, socket)),
+      (socket) => {
+        if (socket.destroyed) return callback(closedAfterHandshake());
+        // As a plain agent's connections (noDelay defaults to true): small requests go out at once.
+        socket.setNoDelay(true);
+        callback(null, socket);
+      },
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
     );
     return undefined;

@@ -1,0 +1,192 @@
+import type { ClientRequest, IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from "node:https";
+import type { Authorizer } from "../../core/authz/authorizer.ts";
+import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
+import { ConfigError } from "../../core/errors/config-error.ts";
+import { IntegrationError } from "../../core/errors/integration-error.ts";
+import type { Logger } from "../../core/logger.ts";
+import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
+import { bindPeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
+import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
+import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
+import { VerifyingAgent } from "./client/verifying-agent.ts";
+import { int } from "./options.ts";
+import { createOriginLimiter, type OriginLimiter } from "./origin-limiter.ts";
+
+/** The method `node:http`'s `ClientRequest` hands each request to its agent with (Node, Bun and Deno; not in @types/node). */
+type AddRequest = (this: HttpsAgent, req: ClientRequest, options: RequestOptions) => void;
+
+function baseAddRequest(): AddRequest {
+  const add = (HttpsAgent.prototype as { addRequest?: unknown }).addRequest;
+  if (typeof add !== "function") throw new ConfigError("agent", "this runtime's https.Agent has no addRequest(): createSpiffeAgent cannot limit its connections");
+  return add as AddRequest;
+}
+
+/**
+ * Options of {@link createSpiffeAgent}: who the agent is and whom it accepts, plus the
+ * usual `https.Agent` pool options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
+ * `checkServerIdentity`, …) are not accepted: the source and the mode decide them.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export interface SpiffeAgentOptions extends Pick<AgentOptions, "keepAliveMsecs" | "maxFreeSockets" | "scheduling" | "timeout"> {
+  /** Default `"mtls"`; `"tls"` presents no SVID, `"mtls-web"` checks the server by Web PKI (see `SpiffeTlsMode`). */
+  readonly mode?: SpiffeTlsMode;
+  /** The client's own X.509-SVID and the bundles servers are verified with; usually an `X509Source`. */
+  readonly source: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
+  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required in `"mtls"` and `"tls"`; refused in `"mtls-web"`. */
+  readonly authorizer?: Authorizer;
+  /** `"mtls-web"` only: Web-PKI roots (PEM) for the server's certificate. Default: the runtime's public roots. */
+  readonly ca?: string | readonly string[];
+  /** Keep connections open for later requests. Default `true` (unlike `https.Agent`). */
+  readonly keepAlive?: boolean;
+  /**
+   * Most connections per origin (host, port and request options, as `https.Agent` groups
+   * them). Unlike a plain agent's `maxSockets`, never exceeded, also under bursts: requests
+   * beyond it wait in order for a connection. Default: no limit.
+   */
+  readonly maxSockets?: number;
+  /** Rotations and loss of the client's own SVID. Silent by default. */
+  readonly logger?: Logger;
+  /** Clock used for SVID verification, for tests. */
+  readonly now?: () => Date;
+}
+
+/**
+ * The `https.Agent` of {@link createSpiffeAgent}. Its TLS connections are SPIFFE
+ * connections: each presents the source's current X.509-SVID (mode `"mtls"`), and is handed
+ * to the request only after the server's X.509-SVID was verified against the bundle of its
+ * trust domain and its ID authorized. `destroy()` also stops following the source.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export interface SpiffeAgent extends HttpsAgent {}
+
+/** The agent behind {@link SpiffeAgent}: a limit per origin in front of the verifying agent. */
+class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
+  readonly #tls: ClientTlsConfig;
+  readonly #limiter: OriginLimiter | undefined;
+  readonly #unwatch: () => void;
+  readonly #add: AddRequest = baseAddRequest();
+  /** Requests are never taken out of the limiter's queue: one closed while waiting passes its slot on when it gets it. */
+  readonly #neverAborted: AbortSignal = new AbortController().signal;
+
+  constructor(tls: ClientTlsConfig, options: Omit<AgentOptions, "maxSockets" | "maxTotalSockets">, maxSockets: number) {
+    super(tls, options);
+    // A client that makes its own TLS connections from the agent's options, instead of asking
+    // the agent for one (Bun's built-in node-fetch does, with the runtime's public roots),
+    // is refused: its connections are not SPIFFE-verified.
+    (this.options as { checkServerIdentity?: () => Error }).checkServerIdentity = () =>
+      new IntegrationError(
+        "ERR_INTEGRATION_UNSUPPORTED_RUNTIME",
+        "https.Agent",
+        "this client ignored the SpiffeAgent's connections and opened its own (Bun's node-fetch does): it cannot verify a SPIFFE server; use node:https, axios, got or createMtlsClient",
+      );
+    this.#tls = tls;
+    this.#limiter = Number.isFinite(maxSockets) ? createOriginLimiter(maxSockets) : undefined;
+    // A rotated (or lost) SVID: idle connections are closed, so that later requests connect
+    // anew and present the current SVID; connections in use finish their requests.
+    this.#unwatch = tls.onCredentialsChange(() => {
+      for (const list of Object.values(this.freeSockets)) for (const socket of list ?? []) socket.destroy();
+    });
+  }
+
+  /**
+   * Called by `node:http`'s `ClientRequest` (not by applications). Binds the server's
+   * verified identity to the request and its response, and hands the request to the pool
+   * once its origin has a free connection slot.
+   */
+  addRequest(req: ClientRequest, options: RequestOptions): void {
+    req.once("socket", (socket) => {
+      const peer = peerIdentityOf(socket);
+      if (peer) bindPeerIdentity(req, peer);
+    });
+    // Before the application's own 'response' listener, which may hand the response on.
+    req.prependOnceListener("response", (res: IncomingMessage) => {
+      const peer = peerIdentityOf(req) ?? (res.socket ? peerIdentityOf(res.socket) : undefined);
+      if (peer) bindPeerIdentity(res, peer);
+    });
+    const add = (): void => this.#add.call(this, req, options);
+    if (!this.#limiter) return add();
+    // 'close' follows the response's end (or the request's failure), and the connection goes
+    // back to the pool ('free') right after it, synchronously; the next request of this
+    // origin is added from a promise callback, later: so it finds that connection free. A
+    // request closed while waiting gives its slot back as soon as it gets one.
+    let closed = false;
+    let release: (() => void) | undefined;
+    req.once("close", () => {
+      closed = true;
+      release?.();
+    });
+    this.#limiter.acquire(this.getName(options), this.#neverAborted).then((granted) => {
+      if (closed) return granted();
+      release = granted;
+      add();
+    });
+  }
+
+  /** Closes every connection and stops following the source. */
+  override destroy(): void {
+    this.#unwatch();
+    this.#tls.close();
+    super.destroy();
+  }
+}
+
+/**
+ * Creates an `https.Agent` for SPIFFE TLS that any client built on `node:https` accepts:
+ * `https.request`, axios (`httpsAgent`), got (`agent: { https }`), node-fetch (`agent`),
+ * and SDKs that take an agent. By default mutual TLS (mode `"mtls"`): every new connection
+ * presents the source's current X.509-SVID, verifies the server's X.509-SVID against the
+ * source's bundle for the server's trust domain (never its host name, never system roots)
+ * and authorizes its SPIFFE ID, before a byte of the request is written. Rotations apply to
+ * new connections (idle ones are closed); the current bundle verifies every new connection.
+ *
+ * Keep-alive is on by default; `maxSockets` is a hard per-origin limit (a plain agent whose
+ * connections take an asynchronous handshake to open overshoots its `maxSockets` under
+ * bursts, this one does not). The server's verified ID is read with `getPeerId(res)` from
+ * the `IncomingMessage`, or from the `ClientRequest` (axios: `response.request`).
+ * `destroy()` closes every connection and stops following the source. HTTP/1.1 only
+ * (for HTTP/2 use `createSpiffeDispatcher` with `allowH2`, or `createMtlsClient`).
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ *
+ * @example https.request
+ * ```ts
+ * import { request } from "node:https";
+ * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
+ * import { createSpiffeAgent, getPeerId } from "@spiffe-ts/sdk/node";
+ * const source = await X509Source.create();
+ * const agent = createSpiffeAgent({ source, authorizer: authorizeId("spiffe://example.org/server"), maxSockets: 4 });
+ * request("https://server.internal:8443/api/hello", { agent }, (res) => {
+ *   console.log(res.statusCode, getPeerId(res)?.toString());
+ *   res.resume();
+ * }).end();
+ * ```
+ * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for an invalid mode, source, authorizer, `ca` or pool option; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
+ */
+export function createSpiffeAgent(options: SpiffeAgentOptions): SpiffeAgent {
+  if (typeof options !== "object" || options === null) throw new ConfigError("options", "createSpiffeAgent needs { source, authorizer }");
+  const given = options as unknown as Record<string, unknown>;
+  for (const key of ["cert", "key", "pfx", "passphrase", "rejectUnauthorized", "checkServerIdentity", "secureContext", "servername", "maxTotalSockets"]) {
+    if (given[key] !== undefined) {
+      throw new ConfigError(key, key === "maxTotalSockets" ? "is not supported: limit connections per origin with maxSockets" : "is decided by the source and the mode, not set on a SPIFFE agent");
+    }
+  }
+  const maxSockets = int("maxSockets", options.maxSockets, Number.POSITIVE_INFINITY, 1, 100_000);
+  if (options.keepAlive !== undefined && typeof options.keepAlive !== "boolean") throw new ConfigError("keepAlive", `must be a boolean, got ${JSON.stringify(options.keepAlive)}`);
+  const pool: Omit<AgentOptions, "maxSockets" | "maxTotalSockets"> = {
+    keepAlive: options.keepAlive ?? true,
+    ...(options.keepAliveMsecs !== undefined ? { keepAliveMsecs: int("keepAliveMsecs", options.keepAliveMsecs, 1000, 1, 86_400_000) } : {}),
+    ...(options.maxFreeSockets !== undefined ? { maxFreeSockets: int("maxFreeSockets", options.maxFreeSockets, 256, 0, 100_000) } : {}),
+    ...(options.timeout !== undefined ? { timeout: int("timeout", options.timeout, 0, 0, 86_400_000) } : {}),
+    ...(options.scheduling !== undefined ? { scheduling: scheduling(options.scheduling) } : {}),
+  };
+  const tls = createClientTlsConfig({ mode: options.mode, source: options.source, authorizer: options.authorizer, ca: options.ca, logger: options.logger, now: options.now });
+  return new SpiffeHttpsAgent(tls, pool, maxSockets);
+}
+
+function scheduling(v: unknown): "fifo" | "lifo" {
+  if (v === "fifo" || v === "lifo") return v;
+  throw new ConfigError("scheduling", `must be "fifo" or "lifo", got ${JSON.stringify(v)}`);
+}

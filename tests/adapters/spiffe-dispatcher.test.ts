@@ -1,0 +1,177 @@
+// createSpiffeDispatcher with undici.request, undici.fetch and the global fetch, over HTTP/1.1
+// and HTTP/2, on the runtime running the test (refused on Bun, see its profile).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as undici from "undici";
+import { authorizeAny, authorizeId, authorizeOneOf, ConfigError, IntegrationError } from "../../mod.ts";
+import { getPeerId } from "../../src/adapters/node/mod.ts";
+import { loadUndici } from "../../src/adapters/shared/spiffe-dispatcher.ts";
+import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
+import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
+import { createPki, type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
+import { type IntegrationServer, sdkErrorIn, startIntegrationServer } from "./integration-server.ts";
+
+const { createSpiffeDispatcher: createWithoutModule } = runtimeEntry; // the entry of the runtime running the test
+/** With the module passed, the dispatcher has undici's own Agent type (what undici.request takes). */
+const createSpiffeDispatcher = (options: Omit<Parameters<typeof createWithoutModule>[0], "undici">) => createWithoutModule({ undici, ...options });
+
+const SERVER_ID = "spiffe://example.org/server";
+const CLIENT_ID = "spiffe://example.org/client";
+
+let pki: Pki;
+let server: IntegrationServer;
+let strangerServer: IntegrationServer;
+beforeAll(async () => {
+  pki = await createPki();
+  server = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeOneOf(CLIENT_ID, "spiffe://example.org/client2"));
+  strangerServer = await startIntegrationServer(await sourceFor(pki.otherRoot, "spiffe://other.org/server", [pki.bundle, pki.otherBundle]), authorizeAny());
+});
+afterAll(async () => {
+  await server?.close();
+  await strangerServer?.close();
+});
+
+const clientSource = (id = CLIENT_ID): Promise<FakeX509Source> => sourceFor(pki.inter, id, [pki.bundle]);
+
+describe("createSpiffeDispatcher on Bun", () => {
+  if (runtime !== "bun") return;
+  test("is refused at creation: Bun's undici is a built-in stand-in that never calls a custom connect (IntegrationError)", async () => {
+    let caught: unknown;
+    try {
+      createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(IntegrationError);
+    expect((caught as IntegrationError).code).toBe("ERR_INTEGRATION_UNSUPPORTED_RUNTIME");
+    expect((caught as IntegrationError).message).toContain("stand-in");
+  });
+
+  test("is refused with the Node entry too: the undici module Bun supplies cannot dispatch (IntegrationError)", async () => {
+    const { createSpiffeDispatcher: nodeEntryDispatcher } = await import("../../src/adapters/node/mod.ts");
+    let caught: unknown;
+    try {
+      nodeEntryDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(IntegrationError);
+    expect((caught as IntegrationError).code).toBe("ERR_INTEGRATION_UNSUPPORTED_RUNTIME");
+  });
+});
+
+describe("createSpiffeDispatcher", () => {
+  if (runtime === "bun") return;
+
+  for (const allowH2 of [false, true]) {
+    const version = allowH2 ? "2.0" : "1.1";
+    test(`undici.request over HTTP/${version}: the server sees the client's ID, getPeerId(result) the server's`, async () => {
+      const dispatcher = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID), allowH2 });
+      try {
+        for (let i = 0; i < 2; i++) {
+          const result = await undici.request(`${server.url}/`, { dispatcher });
+          expect(result.statusCode).toBe(200);
+          expect(await result.body.json()).toEqual({ caller: CLIENT_ID, httpVersion: version });
+          expect(getPeerId(result)?.toString()).toBe(SERVER_ID);
+        }
+      } finally {
+        await dispatcher.close();
+      }
+    });
+  }
+
+  test("undici.fetch reaches the server over SPIFFE mTLS", async () => {
+    const dispatcher = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+    try {
+      const response = await undici.fetch(`${server.url}/`, { dispatcher });
+      expect(await response.json()).toEqual({ caller: CLIENT_ID, httpVersion: "1.1" });
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  if (runtime === "node") {
+    test("Node's global fetch uses it as its dispatcher", async () => {
+      const dispatcher = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+      try {
+        const response = await fetch(`${server.url}/`, { dispatcher } as RequestInit);
+        expect(await response.json()).toEqual({ caller: CLIENT_ID, httpVersion: "1.1" });
+      } finally {
+        await dispatcher.close();
+      }
+    });
+  }
+
+  if (runtime === "deno") {
+    test("Deno's global fetch ignores the dispatcher: its request is not SPIFFE TLS and fails", async () => {
+      const dispatcher = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+      try {
+        const caught = await fetch(`${server.url}/`, { dispatcher } as RequestInit).then(() => undefined, (err: unknown) => err);
+        expect(caught).toBeInstanceOf(Error);
+      } finally {
+        await dispatcher.close();
+      }
+    });
+  }
+
+  test("refuses a server with another ID (AuthorizationError) and one of an untrusted CA (X509SvidError)", async () => {
+    const wrongId = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId("spiffe://example.org/other") });
+    const any = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeAny() });
+    try {
+      const refused = await undici.request(`${server.url}/`, { dispatcher: wrongId }).then(() => undefined, (err: unknown) => err);
+      expect(sdkErrorIn(refused)).toEqual({ name: "AuthorizationError", code: "ERR_AUTHZ_UNEXPECTED_ID" });
+      const untrusted = await undici.request(`${strangerServer.url}/`, { dispatcher: any }).then(() => undefined, (err: unknown) => err);
+      expect(sdkErrorIn(untrusted)?.name).toBe("X509SvidError");
+    } finally {
+      await wrongId.close();
+      await any.close();
+    }
+  });
+
+  test("a client the server does not authorize gets no answer", async () => {
+    const dispatcher = createSpiffeDispatcher({ source: await clientSource("spiffe://example.org/intruder"), authorizer: authorizeId(SERVER_ID) });
+    try {
+      const caught = await undici.request(`${server.url}/`, { dispatcher }).then(() => undefined, (err: unknown) => err);
+      expect(caught).toBeInstanceOf(Error);
+    } finally {
+      await dispatcher.destroy();
+    }
+  });
+
+  test("a rotated SVID is presented by the next connection", async () => {
+    const source = await clientSource();
+    const dispatcher = createSpiffeDispatcher({ source, authorizer: authorizeId(SERVER_ID) });
+    try {
+      const first = await undici.request(`${server.url}/`, { dispatcher, reset: true }); // closes its connection
+      expect(await first.body.json()).toEqual({ caller: CLIENT_ID, httpVersion: "1.1" });
+      source.setX509Svid((await svidFor(pki.inter, "spiffe://example.org/client2")).svid);
+      const second = await undici.request(`${server.url}/`, { dispatcher });
+      expect(await second.body.json()).toEqual({ caller: "spiffe://example.org/client2", httpVersion: "1.1" });
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  test("without the undici package: IntegrationError ERR_INTEGRATION_PEER_DEPENDENCY_MISSING, with the loader's error as cause", () => {
+    const missing = Object.assign(new Error("Cannot find module 'undici'"), { code: "MODULE_NOT_FOUND" });
+    let caught: unknown;
+    try {
+      loadUndici(() => {
+        throw missing;
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(IntegrationError);
+    expect((caught as IntegrationError).code).toBe("ERR_INTEGRATION_PEER_DEPENDENCY_MISSING");
+    expect((caught as IntegrationError).cause).toBe(missing);
+    expect(loadUndici().Agent).toBe(undici.Agent); // installed here: the same module as the test's
+  });
+
+  test("refuses bad options at creation (ConfigError)", async () => {
+    const source = await clientSource();
+    const base = { source, authorizer: authorizeId(SERVER_ID) };
+    for (const extra of [{ allowH2: "yes" }, { connections: 0 }, { keepAliveTimeout: -1 }, { undici: {} }, { authorizer: undefined }]) {
+      expect(() => createSpiffeDispatcher({ ...base, ...extra } as never)).toThrow(ConfigError);
+    }
+  });
+});
