@@ -27,8 +27,7 @@ import { tmpdir } from "node:os";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { X509Source } from "../mod.ts";
-import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer } from "../src/adapters/node/mod.ts";
+import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer, X509Source } from "../src/adapters/node/mod.ts";
 import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { percentile, WAIT_MS, within } from "./_stats.ts";
@@ -54,9 +53,6 @@ function result(line: Record<string, unknown>): void {
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: "mtls", ...line })}`);
 }
 const r2 = (n: number): number => Math.round(n * 100) / 100;
-
-
-
 
 /** Runs `op` in `conc` loops for `ms`; answers operations per second. */
 async function throughput(op: () => Promise<void>, conc: number, ms: number): Promise<number> {

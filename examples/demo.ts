@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authorizeId, getPeerIdentity, getSpiffeId, X509Source } from "../mod.ts";
-import { createMtlsClient, serveMtls } from "../src/adapters/bun/mod.ts";
+import { authorizeId, getPeerIdentity, getSpiffeId } from "../mod.ts";
+import { createMtlsClient, serveMtls, X509Source } from "../src/adapters/bun/mod.ts";
 import { createTestCa, startWorkloadApiServer } from "../src/testing/mod.ts";
 
 const SERVER_ID = "spiffe://example.org/server";

@@ -1,5 +1,8 @@
 /**
- * `@spiffe-ts/sdk/bun`: SPIFFE mTLS server and client for Bun.
+ * `@spiffe-ts/sdk/bun`: everything of `@spiffe-ts/sdk`, plus what needs the runtime, for Bun: the
+ * Workload API client and sources with their default transport (`WorkloadApiClient`,
+ * `X509Source`, `JwtSource`, `BundleSource` connect to `SPIFFE_ENDPOINT_SOCKET` with no
+ * argument), and the SPIFFE mTLS server and client.
  *
  * Same names and options as `@spiffe-ts/sdk/node` and `@spiffe-ts/sdk/deno`: code moves between
  * runtimes by changing this one import.
@@ -8,8 +11,7 @@
  *
  * @example
  * ```ts
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { serveMtls } from "@spiffe-ts/sdk/bun";
+ * import { authorizeMemberOf, serveMtls, X509Source } from "@spiffe-ts/sdk/bun";
  * const source = await X509Source.create();
  * await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), fetch: (req, { peer }) => new Response(`hi ${peer.id}`) });
  * ```
@@ -23,11 +25,29 @@ import { httpsSpiffeWith } from "../shared/https-spiffe.ts";
 import { serveMtlsWith } from "../shared/serve-mtls.ts";
 import { bunProfile } from "./profile.ts";
 
+export * from "../../../mod.ts";
 // The OpenTelemetry switch, also here so that a runtime entry alone is enough (the same function as the root's).
 export { enableTelemetry } from "../../observability/enable-telemetry.ts";
 export type { Telemetry, TelemetryOptions } from "../../observability/enable-telemetry.ts";
 
-export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues } from "../shared/entry.ts";
+export {
+  attachSpiffe,
+  BundleSource,
+  connectMtls,
+  createClientTlsConfig,
+  createConnectFetchHandler,
+  createServerTlsConfig,
+  createServerTlsOptions,
+  createSpiffeConnectTransport,
+  createSpiffeGrpcTransport,
+  getPeerId,
+  getPeerIdentity,
+  JwtSource,
+  serveGrpcMtls,
+  spiffeContextValues,
+  WorkloadApiClient,
+  X509Source,
+} from "../shared/entry.ts";
 export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectFetchHandlerOptions, CreateSpiffeChannelCredentials, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, ServeGrpcMtlsOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeGrpcTransportOptions, SpiffeTransport, SpiffeTransportBaseOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectMtlsOptions, CreateMtlsClient, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeServerTlsOptions, SpiffeTlsMode, TlsClientOptions, TlsFetchHandler, TlsRequestContext, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
 
 /**
@@ -36,8 +56,7 @@ export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ConnectF
  *
  * @example
  * ```ts
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { serveMtls } from "@spiffe-ts/sdk/bun";
+ * import { authorizeMemberOf, serveMtls, X509Source } from "@spiffe-ts/sdk/bun";
  * const source = await X509Source.create();
  * const server = await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), port: 8443, health: { port: 8080 }, fetch: (request, { peer }) => new Response(`hello ${peer.id}`) });
  * ```
@@ -50,8 +69,7 @@ export const serveMtls: ServeMtls = (options) => serveMtlsWith(bunProfile, optio
  *
  * @example
  * ```ts
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createMtlsClient } from "@spiffe-ts/sdk/bun";
+ * import { authorizeId, createMtlsClient, X509Source } from "@spiffe-ts/sdk/bun";
  * const source = await X509Source.create();
  * const client = createMtlsClient({ source, authorizer: authorizeId("spiffe://example.org/server") });
  * console.log(await (await client.get("https://server.internal:8443/api/hello")).text());

@@ -1,6 +1,8 @@
-// What every runtime entry (@spiffe-ts/sdk/node, /bun, /deno) exports besides its two
-// profile-bound functions, and the types of those two functions (documented once here).
-// The entries re-export these names explicitly, so they stay identical across runtimes.
+// What every runtime entry (@spiffe-ts/sdk/node, /bun, /deno) exports besides the root's
+// names and its two profile-bound functions, and the types of those two functions
+// (documented once here). The entries re-export these names explicitly (they take
+// precedence over the root's of the same name: getPeerIdentity, WorkloadApiClient and the
+// sources), so they stay identical across runtimes.
 import type { ClientOptions, MtlsClient } from "../../http/mtls-client-types.ts";
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
@@ -92,6 +94,7 @@ export { connectMtls } from "./connect-mtls.ts";
 export type { ConnectMtlsOptions } from "./connect-mtls.ts";
 export { createServerTlsConfig } from "../../tls/server-tls.ts";
 export type { PresentingServer, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions } from "../../tls/server-tls.ts";
+export { BundleSource, JwtSource, WorkloadApiClient, X509Source } from "./workload-api.ts";
 export { createClientTlsConfig } from "../../tls/client-tls.ts";
 export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from "../../tls/client-tls.ts";
 // federation (https_spiffe profile)
