@@ -13,13 +13,11 @@ import {
   authorizeMemberOf,
   composeMiddleware,
   getPeerIdentity,
-  JwtSource,
   logIdentity,
   requireAuthorized,
   requireJwtSvid,
-  X509Source,
 } from "../../mod.ts"; // "@spiffe-ts/sdk"
-import { type MtlsServer, serveMtls } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno: the same)
+import { JwtSource, type MtlsServer, serveMtls, X509Source } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno: the same)
 import { env, exitWith, jsonLogger, listenAddress, onShutdown } from "../shared/config.ts";
 
 const address = listenAddress("SERVER_ADDRESS", "0.0.0.0:8443");

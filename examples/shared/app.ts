@@ -17,9 +17,9 @@ import {
   requireAuthentication,
   requireSpiffeId,
   type ServeMtlsOptions,
-  X509Source,
 } from "../../mod.ts"; // "@spiffe-ts/sdk"
 import { env, exitWith, jsonLogger, listenAddress, onShutdown } from "./config.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts"; // "@spiffe-ts/sdk/node" (or /bun, /deno)
 
 /** `serveMtls` of any runtime entry (`@spiffe-ts/sdk/bun`, `/node` or `/deno`): they are interchangeable. */
 export type ServeMtls = (options: ServeMtlsOptions) => Promise<MtlsServer>;
