@@ -36,7 +36,11 @@ try {
   await runAndRecord("chromium", runInChromium);
 } finally {
   await stopEsbuild();
-  rmSync(work, { recursive: true, force: true });
+  try {
+    rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch (err) {
+    console.log(`note: could not remove ${work} (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 let passed = 0;
@@ -204,7 +208,9 @@ window.spiffeResults = fetch("./fixtures.json").then((r) => r.json()).then(async
       }
     }
   } finally {
+    const exited = browser.exitCode !== null || browser.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => browser.once("exit", () => resolve()));
     browser.kill("SIGKILL");
+    await exited;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
