@@ -1,12 +1,14 @@
 /**
- * `@spiffe-ts/sdk`: SPIFFE identities for TypeScript services on Node.js, Bun and Deno.
+ * `@spiffe-ts/sdk`: SPIFFE identities for TypeScript services on Node.js, Bun and Deno,
+ * and in browsers and edge workers.
  *
- * This entry holds SPIFFE IDs, trust bundles, X.509-SVID verification, authorizers,
- * errors, request identity and middleware (all Web APIs only, from `src/core` and
- * `src/http`), and the Workload API client and sources (which reach the agent over
- * `node:http2`, available on all three runtimes). Runtime adapters live in
- * `@spiffe-ts/sdk/node`, `@spiffe-ts/sdk/bun` and `@spiffe-ts/sdk/deno`; test helpers in
- * `@spiffe-ts/sdk/testing`.
+ * This entry uses Web APIs only (no `node:*`, `Bun` or `Deno`, directly or through a
+ * dependency): SPIFFE IDs, trust bundles, X.509-SVID and JWT-SVID verification, authorizers,
+ * errors, request identity and middleware, and the transport-agnostic Workload API client
+ * and sources (given a Connect `Transport` or a client). The runtime entries
+ * `@spiffe-ts/sdk/node`, `@spiffe-ts/sdk/bun` and `@spiffe-ts/sdk/deno` re-export all of it
+ * and add the default Workload API transport (so `X509Source.create()` needs no argument
+ * there) and the mTLS servers and clients; test helpers live in `@spiffe-ts/sdk/testing`.
  *
  * @example Verify a peer's X.509-SVID chain
  * ```ts
@@ -95,6 +97,8 @@ export type { X509SourceOptions, X509SourceUpdate } from "./src/workloadapi/x509
 export { BundleSource } from "./src/workloadapi/bundle-source.ts";
 export type { BundleSourceOptions, BundleSourceUpdate } from "./src/workloadapi/bundle-source.ts";
 export type { SourceOptions } from "./src/workloadapi/source-options.ts";
+export type { WorkloadApiClientLike } from "./src/workloadapi/workload-api-client-like.ts";
+export type { WorkloadApiConnection, WorkloadApiTransportFactory } from "./src/workloadapi/workload-api-transport.ts";
 
 // authorization
 export { adaptMatcher, authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf } from "./src/core/authz/authorizer.ts";

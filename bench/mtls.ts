@@ -27,8 +27,7 @@ import { tmpdir } from "node:os";
 import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { X509Source } from "../mod.ts";
-import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer } from "../src/adapters/node/mod.ts";
+import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer, X509Source } from "../src/adapters/node/mod.ts";
 import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { createCa, issueLeaf } from "../tests/support/test-pki.ts";
@@ -55,9 +54,6 @@ function result(line: Record<string, unknown>): void {
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: "mtls", ...line })}`);
 }
 const r2 = (n: number): number => Math.round(n * 100) / 100;
-
-
-
 
 /** Interleaved rounds of figure and baseline (see `pairedThroughput`). */
 const paired = (ours: () => Promise<void>, base: () => Promise<void>, conc: number, rounds = ROUNDS): Promise<[number, number]> => pairedThroughput(ours, base, conc, rounds, ROUND_MS);

@@ -17,9 +17,9 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpiffeWorkloadAPI } from "../gen/workload_pb.ts";
-import { X509Source } from "../mod.ts";
 import { createTestCa, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { percentile, WAIT_MS, within } from "./_stats.ts";
+import { X509Source } from "../src/adapters/node/mod.ts";
 
 const CREATE_N = 200; // p99 needs more than 50 samples to be more than the single slowest one
 const ROTATE_N = 400;
@@ -81,7 +81,6 @@ function firstSerial(der: Uint8Array): string {
 }
 
 // ---- helpers -------------------------------------------------------------------------------
-
 
 function report(name: string, value: number, baselineName: string, baseline: number): void {
   const line = {

@@ -9,8 +9,8 @@
 // once both listeners accept connections and the SDK has its first X.509-SVID. Logs: stderr.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { authorizeAny, JwtSource, JwtSvid, JwtSvidError, SpiffeError, WorkloadApiClient, WorkloadApiError, X509Source } from "@spiffe-ts/sdk";
-import { attachSpiffe, connectMtls, createServerTlsOptions, getPeerId } from "@spiffe-ts/sdk/node";
+import { authorizeAny, JwtSvid, JwtSvidError, SpiffeError, WorkloadApiError } from "@spiffe-ts/sdk";
+import { attachSpiffe, connectMtls, createServerTlsOptions, getPeerId, JwtSource, WorkloadApiClient, X509Source } from "@spiffe-ts/sdk/node";
 
 const log = (message: string, fields: Record<string, unknown> = {}): void => console.error(JSON.stringify({ harness: message, ...fields }));
 const runtime = (globalThis as { Bun?: unknown }).Bun ? "bun" : (globalThis as { Deno?: unknown }).Deno ? "deno" : "node";

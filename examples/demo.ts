@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authorizeId, getSpiffeId, X509Source } from "@spiffe-ts/sdk";
-import { createMtlsClient, getPeerIdentity, serveMtls } from "@spiffe-ts/sdk/bun";
+import { authorizeId, getSpiffeId } from "@spiffe-ts/sdk";
+import { createMtlsClient, getPeerIdentity, serveMtls, X509Source } from "@spiffe-ts/sdk/bun";
 import { createTestCa, startWorkloadApiServer } from "@spiffe-ts/sdk/testing";
 
 const SERVER_ID = "spiffe://example.org/server";

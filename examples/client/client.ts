@@ -7,8 +7,8 @@
 //   EXPECTED_SERVER_ID      the server's SPIFFE ID; empty = any ID of the client's own trust domain
 //   INTERVAL_SECONDS        repeat the calls every N seconds until SIGTERM (e.g. in Kubernetes); default: once
 // Exit status: 0 when every call succeeded, 1 otherwise, 2 for bad configuration.
-import { authorizeId, authorizeMemberOf, getSpiffeId, X509Source } from "@spiffe-ts/sdk";
-import { createMtlsClient, type MtlsClient } from "@spiffe-ts/sdk/node"; // or /bun, /deno: the same API
+import { authorizeId, authorizeMemberOf, getSpiffeId } from "@spiffe-ts/sdk";
+import { createMtlsClient, type MtlsClient, X509Source } from "@spiffe-ts/sdk/node"; // or /bun, /deno: the same API
 import { env, exitWith, fail, jsonLogger, onShutdown } from "../shared/config.ts";
 
 const serverUrl = env("SERVER_URL") ?? "https://127.0.0.1:8443";

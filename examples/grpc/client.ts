@@ -7,8 +7,8 @@
 //   EXPECTED_SERVER_ID      the server's SPIFFE ID; empty = any ID of the client's own trust domain
 // Exit status: 0 when the call succeeded, 1 otherwise, 2 for bad configuration.
 import { ConnectError, createClient } from "@connectrpc/connect";
-import { type Authorizer, authorizeId, authorizeMemberOf, type SpiffeId, SpiffeError, X509Source } from "@spiffe-ts/sdk";
-import { createSpiffeGrpcTransport } from "@spiffe-ts/sdk/node"; // or /bun, /deno
+import { type Authorizer, authorizeId, authorizeMemberOf, type SpiffeId, SpiffeError } from "@spiffe-ts/sdk";
+import { createSpiffeGrpcTransport, X509Source } from "@spiffe-ts/sdk/node"; // or /bun, /deno
 import { env, exitWith, fail, jsonLogger } from "../shared/config.ts";
 import { GreeterService } from "./gen/greeter_pb.ts";
 

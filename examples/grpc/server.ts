@@ -9,8 +9,8 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createSecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { type Authorizer, authorizeId, authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
-import { attachSpiffe, createServerTlsOptions, getPeerId, spiffeContextValues } from "@spiffe-ts/sdk/node"; // or /bun, /deno
+import { type Authorizer, authorizeId, authorizeMemberOf } from "@spiffe-ts/sdk";
+import { attachSpiffe, createServerTlsOptions, getPeerId, spiffeContextValues, X509Source } from "@spiffe-ts/sdk/node"; // or /bun, /deno
 import { env, exitWith, jsonLogger, listenAddress, onShutdown } from "../shared/config.ts";
 import { GreeterService } from "./gen/greeter_pb.ts";
 

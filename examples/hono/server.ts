@@ -8,8 +8,8 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { X509Certificate } from "node:crypto";
-import { authorizeId, authorizeMemberOf, logIdentity, type PeerIdentity, X509Source } from "@spiffe-ts/sdk";
-import { getPeerIdentity, type MtlsServer, serveMtls } from "@spiffe-ts/sdk/bun"; // or /node, /deno: the same API
+import { authorizeId, authorizeMemberOf, logIdentity, type PeerIdentity } from "@spiffe-ts/sdk";
+import { getPeerIdentity, type MtlsServer, serveMtls, X509Source } from "@spiffe-ts/sdk/bun"; // or /node, /deno: the same API
 import { exitWith, jsonLogger, onShutdown, readServerConfig } from "../shared/config.ts";
 
 type Env = { Variables: { peer: PeerIdentity } };

@@ -9,8 +9,8 @@
 //   EXPECTED_SERVER_ID      the server's SPIFFE ID (required): the only server accepted
 //   AUDIENCE                the audience of the JWT-SVID; default: EXPECTED_SERVER_ID
 // Exit status: 0 when the call succeeded, 1 otherwise, 2 for bad configuration.
-import { authorizeId, BundleSource, getSpiffeId, JwtSource } from "@spiffe-ts/sdk";
-import { createMtlsClient, type MtlsClient } from "@spiffe-ts/sdk/node"; // or /bun, /deno: the same API
+import { authorizeId, getSpiffeId } from "@spiffe-ts/sdk";
+import { BundleSource, createMtlsClient, JwtSource, type MtlsClient } from "@spiffe-ts/sdk/node"; // or /bun, /deno: the same API
 import { env, exitWith, fail } from "../shared/config.ts";
 
 const serverUrl = env("SERVER_URL") ?? "https://127.0.0.1:8443";

@@ -8,8 +8,8 @@
 //   AUDIENCE                the audience tokens must name; default: the server's own SPIFFE ID
 //   ALLOWED_CLIENT_ID       the one caller allowed; empty = any ID of the server's trust domain
 //   HEALTH_ADDRESS          plain-HTTP /healthz and /readyz, host:port (default 0.0.0.0:8080; "off" = none)
-import { authorizeId, authorizeMemberOf, composeMiddleware, JwtSource, logIdentity, requireAuthorized, requireJwtSvid, X509Source } from "@spiffe-ts/sdk";
-import { getPeerIdentity, type MtlsServer, serveMtls } from "@spiffe-ts/sdk/node"; // or /bun, /deno: the same API
+import { authorizeId, authorizeMemberOf, composeMiddleware, logIdentity, requireAuthorized, requireJwtSvid } from "@spiffe-ts/sdk";
+import { getPeerIdentity, JwtSource, type MtlsServer, serveMtls, X509Source } from "@spiffe-ts/sdk/node"; // or /bun, /deno: the same API
 import { env, exitWith, jsonLogger, listenAddress, onShutdown } from "../shared/config.ts";
 
 const address = listenAddress("SERVER_ADDRESS", "0.0.0.0:8443");

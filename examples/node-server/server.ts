@@ -10,8 +10,8 @@
 //   HEALTH_ADDRESS          plain-HTTP /healthz and /readyz for probes, host:port (default 0.0.0.0:8080; "off" = none)
 //   LOG_LEVEL               "debug" also logs refused handshakes
 import { X509Certificate } from "node:crypto";
-import { authorizeId, authorizeMemberOf, composeMiddleware, logIdentity, requireAuthentication, X509Source } from "@spiffe-ts/sdk";
-import { type MtlsFetchHandler, type MtlsServer, serveMtls } from "@spiffe-ts/sdk/node"; // /bun and /deno export the same API
+import { authorizeId, authorizeMemberOf, composeMiddleware, logIdentity, requireAuthentication } from "@spiffe-ts/sdk";
+import { type MtlsFetchHandler, type MtlsServer, serveMtls, X509Source } from "@spiffe-ts/sdk/node"; // /bun and /deno export the same API
 import { exitWith, jsonLogger, onShutdown, readServerConfig } from "../shared/config.ts";
 
 const ROUTES = ["/api/hello", "/api/echo", "/api/identity"];

@@ -2,7 +2,7 @@
 import { ConfigError } from "../core/errors/config-error.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
-import { WorkloadApiClient } from "../workloadapi/workload-api-client.ts";
+import { WorkloadApiClient } from "../adapters/shared/workload-api.ts";
 import { CliError, EXIT, type Io, type ParsedArgs, parseDuration, stringFlag } from "./command.ts";
 
 /** The client for `--address` (or SPIFFE_ENDPOINT_SOCKET) and the call timeout from `--timeout`. */

@@ -65,7 +65,7 @@ const DEFAULT_REFRESH_HINT_SECONDS = 300;
  *
  * @example Serve the workload's own trust domain bundle with Deno.serve
  * ```ts
- * import { BundleSource, createBundleEndpointHandler } from "@spiffe-ts/sdk";
+ * import { BundleSource, createBundleEndpointHandler } from "@spiffe-ts/sdk/deno";
  * const source = await BundleSource.create();
  * const handler = createBundleEndpointHandler({ trustDomain: "example.org", source });
  * Deno.serve({ port: 8443, cert, key }, handler); // https_web: a Web-PKI certificate

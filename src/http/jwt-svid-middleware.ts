@@ -40,7 +40,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  *
  * @example
  * ```ts
- * import { composeMiddleware, getSpiffeId, JwtSource, requireJwtSvid, requireTrustDomain } from "@spiffe-ts/sdk";
+ * import { composeMiddleware, getSpiffeId, JwtSource, requireJwtSvid, requireTrustDomain } from "@spiffe-ts/sdk/node";
  * const source = await JwtSource.create();
  * const handler = composeMiddleware(
  *   requireJwtSvid({ source, audience: "spiffe://example.org/api" }),

@@ -27,7 +27,7 @@ export interface PinoLike {
  * @example
  * ```ts
  * import pino from "pino";
- * import { fromPino, X509Source } from "@spiffe-ts/sdk";
+ * import { fromPino, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create({ logger: fromPino(pino().child({ component: "spiffe" })) });
  * ```
  */

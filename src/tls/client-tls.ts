@@ -102,8 +102,7 @@ function contextOf(credentials: TlsCredentials | undefined): SecureContext {
  *
  * @example A TLS client that authenticates the server's SVID and presents none (go-spiffe's `TLSClientConfig`)
  * ```ts
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createClientTlsConfig, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { authorizeId, createClientTlsConfig, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const tls = createClientTlsConfig({ mode: "tls", source, authorizer: authorizeId("spiffe://example.org/db") });
  * const socket = await tls.connect("db.internal", 5433);

@@ -114,8 +114,7 @@ export interface ServerTlsConfig {
  * @example A TLS server for JWT-SVID callers (go-spiffe's `TLSServerConfig`)
  * ```ts
  * import { createServer } from "node:https";
- * import { X509Source } from "@spiffe-ts/sdk";
- * import { createServerTlsConfig } from "@spiffe-ts/sdk/node";
+ * import { createServerTlsConfig, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const tls = createServerTlsConfig({ mode: "tls", source });
  * const server = createServer(tls.options, (req, res) => res.end("hello"));

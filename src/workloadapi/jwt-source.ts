@@ -1,12 +1,13 @@
 import type { JwtBundle } from "../core/bundle/jwt-bundle.ts";
+import { toTrustDomain } from "../core/bundle/bundle-args.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
-import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
+import { isSpiffeIdLike } from "../core/spiffeid/spiffe-id-like.ts";
+import type { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import type { JwtSvid } from "../core/svid/jwt/jwt-svid.ts";
-import { LiveState } from "./live-state.ts";
-import { type SourceOptions, sourceClient, waitForFirst } from "./source-options.ts";
-import { UpdateHub } from "./update-hub.ts";
-import type { FetchJwtSvidOptions, WorkloadApiClient } from "./workload-api-client.ts";
+import type { SourceOptions } from "./source-options.ts";
+import { SourceWatcher, type WatcherSpec } from "./source-watcher.ts";
+import type { FetchJwtSvidOptions } from "./workload-api-client.ts";
 
 /** Cached tokens kept at most (least recently fetched dropped first). */
 const MAX_CACHED_SVIDS = 64;
@@ -51,67 +52,50 @@ interface CacheEntry {
  * source, audience)` and to `requireJwtSvid`, and a JWT-SVID source for the `jwtSvid`
  * option of `createMtlsClient`.
  *
- * Exported from `@spiffe-ts/sdk`.
+ * Exported from `@spiffe-ts/sdk` (where `create` needs a `client` or `transport`) and, with the
+ * default transport (`SPIFFE_ENDPOINT_SOCKET`), from `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
  *
  * @example
  * ```ts
- * import { JwtSource, JwtSvid } from "@spiffe-ts/sdk";
+ * import { JwtSource, JwtSvid } from "@spiffe-ts/sdk/node";
  * await using source = await JwtSource.create({ timeoutMs: 30_000, cacheJwtSvids: true });
  * const mine = await source.fetchJwtSvid({ audience: "spiffe://example.org/api" });
  * // on the receiving side:
  * const peer = await JwtSvid.parseAndValidate(receivedToken, source, "spiffe://example.org/api");
  * ```
  */
+const SPEC: WatcherSpec<"jwtBundles", JwtSourceUpdate> = {
+  name: "JwtSource",
+  streams: ["jwtBundles"],
+  toUpdate: ({ jwtBundles }) => ({ bundles: jwtBundles }),
+  missing: { jwtBundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "JWT bundles" } },
+};
+
 export class JwtSource {
-  readonly #client: WorkloadApiClient;
-  readonly #owned: boolean;
-  readonly #state: LiveState<ReadonlyMap<string, JwtBundle>>;
-  readonly #hub = new UpdateHub<JwtSourceUpdate>();
+  readonly #watcher: SourceWatcher<"jwtBundles", JwtSourceUpdate>;
   readonly #cache: Map<string, CacheEntry> | undefined;
   readonly #now: () => Date;
-  #closed = false;
 
-  private constructor(client: WorkloadApiClient, owned: boolean, options: JwtSourceOptions) {
-    this.#client = client;
-    this.#owned = owned;
+  /** Use {@link JwtSource.create}. */
+  protected constructor(watcher: SourceWatcher<"jwtBundles", JwtSourceUpdate>, options: JwtSourceOptions) {
+    this.#watcher = watcher;
     this.#cache = options.cacheJwtSvids === true ? new Map() : undefined;
     this.#now = options.now ?? (() => new Date());
-    const onError = options.onError;
-    this.#state = new LiveState<ReadonlyMap<string, JwtBundle>>(client, "jwtBundles", {
-      onValue: (bundles) => {
-        this.#cache?.clear();
-        this.#hub.emit({ bundles });
-      },
-      onError: (error) => {
-        try {
-          onError?.(error);
-        } catch {
-          // the caller's problem
-        }
-      },
-    });
+    if (this.#cache) watcher.onUpdate(() => this.#cache?.clear());
   }
 
   /**
    * Connects to the Workload API and resolves once the first JWT bundles arrived.
    *
+   * @throws {ConfigError} as `X509Source.create`.
    * @throws {WorkloadApiError} as `X509Source.create`; `ERR_WORKLOAD_API_BAD_REQUEST` when
    *   `cacheJwtSvids` is not a boolean.
    */
   static async create(options: JwtSourceOptions = {}): Promise<JwtSource> {
-    const { client, owned } = sourceClient(options, "JwtSource.create");
-    if (options.cacheJwtSvids !== undefined && typeof options.cacheJwtSvids !== "boolean") {
-      if (owned) await client.close();
+    if (typeof options === "object" && options !== null && options.cacheJwtSvids !== undefined && typeof options.cacheJwtSvids !== "boolean") {
       throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", "JwtSource.create: cacheJwtSvids must be a boolean");
     }
-    const source = new JwtSource(client, owned, options);
-    try {
-      await waitForFirst(source.#state.ready, "JwtSource.create", options, () => source.#state.lastError);
-    } catch (err) {
-      await source.close();
-      throw err;
-    }
-    return source;
+    return new this(await SourceWatcher.start(options, SPEC), options);
   }
 
   /**
@@ -124,13 +108,14 @@ export class JwtSource {
    *   `WorkloadApiClient.fetchJwtSvid`.
    */
   async fetchJwtSvid(options: FetchJwtSvidOptions): Promise<JwtSvid> {
-    this.#ensureOpen("fetchJwtSvid");
+    this.#watcher.ensureOpen("fetchJwtSvid");
     const key = this.#cache ? cacheKey(options) : undefined;
-    if (key === undefined) return this.#client.fetchJwtSvid(options);
+    const client = this.#watcher.client;
+    if (key === undefined) return client.fetchJwtSvid(options);
     const cache = this.#cache!;
     const hit = cache.get(key);
     if (hit && this.#now().getTime() < hit.refreshAt) return hit.svid;
-    const entry: CacheEntry = { svid: this.#client.fetchJwtSvid(options), refreshAt: Infinity };
+    const entry: CacheEntry = { svid: client.fetchJwtSvid(options), refreshAt: Infinity };
     cache.delete(key);
     cache.set(key, entry);
     while (cache.size > MAX_CACHED_SVIDS) cache.delete(cache.keys().next().value!);
@@ -153,8 +138,8 @@ export class JwtSource {
    * @throws {SpiffeIdError} if `trustDomain` is not a valid trust domain name.
    */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle | undefined {
-    const td = trustDomain instanceof TrustDomain ? trustDomain : TrustDomain.parse(trustDomain);
-    return this.getJwtBundles().get(td.name);
+    const name = toTrustDomain(trustDomain).name;
+    return this.#watcher.current("jwtBundles", "getJwtBundleForTrustDomain").get(name);
   }
 
   /**
@@ -163,47 +148,28 @@ export class JwtSource {
    * @throws {WorkloadApiError} as {@link JwtSource.getJwtBundleForTrustDomain}.
    */
   getJwtBundles(): ReadonlyMap<string, JwtBundle> {
-    this.#ensureOpen("getJwtBundles");
-    const value = this.#state.value;
-    if (value === undefined) {
-      const last = this.#state.lastError;
-      throw new WorkloadApiError(
-        "ERR_WORKLOAD_API_NO_BUNDLE",
-        `JwtSource: the Workload API currently grants this workload no JWT bundles${last ? ` (${last.code}: ${last.message})` : ""}`,
-        last ? { cause: last, grpcStatus: last.grpcStatus } : undefined,
-      );
-    }
-    return value;
+    return this.#watcher.current("jwtBundles", "getJwtBundles");
   }
 
   /** Calls `listener` after every accepted update; returns the unsubscribe function. */
   onUpdate(listener: (update: JwtSourceUpdate) => void): () => void {
-    if (typeof listener !== "function") throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", "onUpdate: listener must be a function");
-    return this.#hub.subscribe(listener);
+    return this.#watcher.onUpdate(listener);
   }
 
   /** Iterates over the updates accepted after this call; ends on close or when `signal` aborts. */
   updates(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<JwtSourceUpdate, void, undefined> {
-    return this.#hub.iterate(options?.signal);
+    return this.#watcher.updates(options);
   }
 
   /** Stops watching, forgets cached tokens and (unless a client was passed in) closes the connection. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#cache?.clear();
-    this.#state.stop(new WorkloadApiError("ERR_WORKLOAD_API_CLOSED", "the JwtSource was closed"));
-    this.#hub.close();
-    if (this.#owned) await this.#client.close();
+    await this.#watcher.close();
   }
 
   /** Same as {@link JwtSource.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #ensureOpen(what: string): void {
-    if (this.#closed) throw new WorkloadApiError("ERR_WORKLOAD_API_CLOSED", `JwtSource.${what}: the source is closed`);
   }
 }
 
@@ -215,8 +181,8 @@ function cacheKey(options: FetchJwtSvidOptions): string | undefined {
   if (!Array.isArray(list) || !list.every((a) => typeof a === "string")) return undefined;
   let sub = "";
   if (subject !== undefined) {
-    if (subject instanceof SpiffeId) sub = subject.toString();
-    else if (typeof subject === "string" && SpiffeId.canParse(subject)) sub = SpiffeId.parse(subject).toString();
+    const text = typeof subject === "string" ? subject : isSpiffeIdLike(subject) ? subject.toString() : undefined;
+    if (text !== undefined && SpiffeId.canParse(text)) sub = SpiffeId.parse(text).toString();
     else return undefined;
   }
   return JSON.stringify([[...new Set(list)].sort(), sub]);

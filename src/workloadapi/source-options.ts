@@ -1,15 +1,20 @@
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { WorkloadApiClient, type WorkloadApiClientOptions } from "./workload-api-client.ts";
+import { isWorkloadApiClientLike, type WorkloadApiClientLike } from "./workload-api-client-like.ts";
 
 /**
- * Options of `X509Source.create` and `BundleSource.create`: the client options (used when
- * no `client` is given) plus how long to wait for the first update.
+ * Options of `X509Source.create`, `JwtSource.create` and `BundleSource.create`: the client
+ * options (used when no `client` is given: from `@spiffe-ts/sdk` that needs `transport`, the
+ * runtime entries default it) plus how long to wait for the first update.
  *
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface SourceOptions extends WorkloadApiClientOptions {
-  /** Use this client instead of creating one; the source then does not close it. */
-  readonly client?: WorkloadApiClient;
+  /**
+   * Use this client instead of creating one; the source then does not close it. Any object
+   * with the client's methods ({@link WorkloadApiClientLike}) will do.
+   */
+  readonly client?: WorkloadApiClientLike;
   /**
    * Give up waiting for the first update after this many ms (`ERR_WORKLOAD_API_TIMEOUT`,
    * naming the last problem, e.g. "no identity": the workload is not registered yet).
@@ -23,7 +28,7 @@ export interface SourceOptions extends WorkloadApiClientOptions {
 }
 
 /** The client a source uses, and whether the source owns (closes) it (internal). */
-export function sourceClient(options: SourceOptions, what: string): { client: WorkloadApiClient; owned: boolean } {
+export function sourceClient(options: SourceOptions, what: string): { client: WorkloadApiClientLike; owned: boolean } {
   if (typeof options !== "object" || options === null) throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: options must be an object`);
   const { timeoutMs, onError } = options;
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
@@ -31,7 +36,9 @@ export function sourceClient(options: SourceOptions, what: string): { client: Wo
   }
   if (onError !== undefined && typeof onError !== "function") throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: onError must be a function`);
   if (options.client !== undefined) {
-    if (!(options.client instanceof WorkloadApiClient)) throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: client must be a WorkloadApiClient`);
+    if (!isWorkloadApiClientLike(options.client)) {
+      throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: client must be a WorkloadApiClient (an object with watchX509Context, watchX509Bundles, watchJwtBundles, fetchJwtSvid and close)`);
+    }
     return { client: options.client, owned: false };
   }
   return { client: new WorkloadApiClient(options), owned: true };

@@ -4,7 +4,7 @@ import { WorkloadApiError, type WorkloadApiErrorCode } from "../core/errors/work
 import { type BackoffOptions, createBackoff } from "./backoff.ts";
 import { reportStreamError, reportUpdateRefused, reportWatchUpdate } from "../observability/workload-api-events.ts";
 import type { RateLimitedLogger } from "./logger.ts";
-import { toWorkloadApiError, type WorkloadApiConnection } from "./transport.ts";
+import { type OpenTransport, toWorkloadApiError } from "./workload-api-transport.ts";
 
 /** What a watch reports (internal): a new value, or a problem (with whether it retries). */
 export type WatchEvent<T> =
@@ -35,7 +35,7 @@ const FATAL: ReadonlySet<WorkloadApiErrorCode> = new Set([
  */
 export async function* watchEvents<R, T>(
   spec: WatchSpec<R, T>,
-  connection: WorkloadApiConnection,
+  connection: Pick<OpenTransport, "endpoint" | "address">,
   signal: AbortSignal,
   backoffOptions: BackoffOptions | undefined,
   log: RateLimitedLogger,

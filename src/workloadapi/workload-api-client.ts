@@ -1,16 +1,27 @@
-import type { JWTBundlesResponse, X509BundlesResponse, X509SVIDResponse } from "../../gen/workload_pb.ts";
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { type JWTBundlesResponse, SpiffeWorkloadAPI, type X509BundlesResponse, type X509SVIDResponse } from "../../gen/workload_pb.ts";
 import type { JwtBundle } from "../core/bundle/jwt-bundle.ts";
 import type { X509Bundle } from "../core/bundle/x509-bundle.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
+import { toSpiffeId } from "../core/spiffeid/spiffe-id-like.ts";
 import { parseWorkloadApiAddress, type WorkloadApiAddress } from "../core/workloadapi/endpoint-address.ts";
 import { type BackoffOptions, createBackoff } from "./backoff.ts";
 import type { JwtSvid } from "../core/svid/jwt/jwt-svid.ts";
 import { fingerprintJwtBundlesResponse, toJwtBundles, toJwtSvids, type ValidatedJwtSvid } from "./jwt-svids.ts";
 import type { Logger } from "../core/logger.ts";
 import { type RateLimitedLogger, rateLimitLogger } from "./logger.ts";
-import { connectWorkloadApi, readProcessEnv, toWorkloadApiError, type WorkloadApiConnection } from "./transport.ts";
+import {
+  describeAddress,
+  isConnectTransport,
+  type OpenTransport,
+  readProcessEnv,
+  toWorkloadApiError,
+  type WorkloadApiTransportFactory,
+  withSecurityHeader,
+} from "./workload-api-transport.ts";
 import { type WatchEvent, watchEvents, type WatchSpec } from "./watch.ts";
 import {
   bad,
@@ -31,7 +42,18 @@ export const SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET";
  * Exported (as a type) from `@spiffe-ts/sdk`.
  */
 export interface WorkloadApiClientOptions {
-  /** Endpoint address, `unix:///path` or `tcp://IP:port`. Default: `SPIFFE_ENDPOINT_SOCKET` from `env`. */
+  /**
+   * How calls reach the Workload API: a Connect `Transport` (gRPC over HTTP/2, used as given;
+   * `address` then only names it in messages), or a {@link WorkloadApiTransportFactory} that
+   * opens one to `address`. Required from `@spiffe-ts/sdk`; the runtime entries
+   * (`@spiffe-ts/sdk/node`, `/bun`, `/deno`) default it to gRPC over `node:http2` to a Unix
+   * socket or TCP. The client adds the `workload.spiffe.io: true` header to every call.
+   */
+  readonly transport?: Transport | WorkloadApiTransportFactory;
+  /**
+   * Endpoint address, `unix:///path` or `tcp://IP:port`, for a transport factory. Default:
+   * `SPIFFE_ENDPOINT_SOCKET` from `env`.
+   */
   readonly address?: string;
   /** Environment to read `SPIFFE_ENDPOINT_SOCKET` from when `address` is not given. Default: the process environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -88,13 +110,15 @@ export interface FetchJwtSvidOptions extends WorkloadApiCallOptions {
 type Which = "x509" | "x509Bundles" | "jwtBundles";
 type ValueOf<W extends Which> = W extends "x509" ? X509Context : W extends "x509Bundles" ? ReadonlyMap<string, X509Bundle> : ReadonlyMap<string, JwtBundle>;
 
-let internalEvents: <W extends Which>(client: WorkloadApiClient, which: W, signal: AbortSignal) => AsyncGenerator<WatchEvent<ValueOf<W>>, void, undefined>;
-
 /**
  * A client of the SPIFFE Workload API (a SPIRE agent or any conforming server), over a Unix
  * socket or TCP, on Node.js, Bun and Deno alike. Every call carries the
  * `workload.spiffe.io: true` security header; responses are validated (an SVID must match
  * its key and chain to the bundle sent with it) before you see them.
+ *
+ * The client is transport-agnostic (Web APIs only): from `@spiffe-ts/sdk` it needs the
+ * `transport` option; the runtime entries (`@spiffe-ts/sdk/node`, `/bun`, `/deno`) export a
+ * `WorkloadApiClient` that connects to `address` or `SPIFFE_ENDPOINT_SOCKET` by default.
  *
  * One-shot `fetch*` calls do not retry. `watch*` streams reconnect with exponential backoff
  * after failures (never after `InvalidArgument`), skip identical consecutive updates, and
@@ -104,56 +128,55 @@ let internalEvents: <W extends Which>(client: WorkloadApiClient, which: W, signa
  * (or `--allow-net=IP:port` for TCP; `--allow-env` when the address comes from
  * `SPIFFE_ENDPOINT_SOCKET`).
  *
- * Exported from `@spiffe-ts/sdk`.
+ * Exported from `@spiffe-ts/sdk` (needs `transport`) and, defaulting the transport, from
+ * `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
  *
  * @example
  * ```ts
- * import { WorkloadApiClient } from "@spiffe-ts/sdk";
+ * import { WorkloadApiClient } from "@spiffe-ts/sdk/node";
  * await using client = new WorkloadApiClient({ address: "unix:///run/spire/agent.sock" });
  * const { defaultSvid, bundles } = await client.fetchX509Context();
  * const jwt = await client.fetchJwtSvid({ audience: "api.example.org" });
  * ```
  *
+ * @throws {ConfigError} from the constructor: `ERR_CONFIG_INVALID_OPTION` (option
+ *   `"transport"`) when no transport was given (import a runtime entry or pass one) or it is
+ *   neither a Connect `Transport` nor a function.
  * @throws {WorkloadApiError} from the constructor: an `ERR_WORKLOAD_API_ADDRESS_*` code when
- *   the address (or `SPIFFE_ENDPOINT_SOCKET`) is missing or invalid, `ERR_WORKLOAD_API_BAD_REQUEST`
- *   for invalid options.
+ *   a transport factory has no valid address (or `SPIFFE_ENDPOINT_SOCKET`),
+ *   `ERR_WORKLOAD_API_BAD_REQUEST` for invalid options.
  */
 export class WorkloadApiClient {
-  /** The parsed endpoint address. */
-  readonly address: WorkloadApiAddress;
-  readonly #connection: WorkloadApiConnection;
+  /** The parsed endpoint address; `undefined` when a Connect `Transport` was given without one. */
+  readonly address: WorkloadApiAddress | undefined;
+  readonly #connection: OpenTransport;
+  readonly #rpc: Client<typeof SpiffeWorkloadAPI>;
   readonly #closed = new AbortController();
   readonly #log: RateLimitedLogger;
   readonly #backoff: BackoffOptions | undefined;
   readonly #picker: X509SvidPicker | undefined;
   readonly #now: () => Date;
 
-  static {
-    internalEvents = (client, which, signal) => client.#events(which, signal);
-  }
-
   /**
    * Creates a client over `options.transport` (the runtime entries default it from
    * `address` or `SPIFFE_ENDPOINT_SOCKET`).
    *
    * @param options The transport (or address), retries, timeouts and logger.
+   * @throws {ConfigError} option `transport` when it is missing (import the client from a runtime entry) or not a Connect transport.
    * @throws {WorkloadApiError} `ERR_WORKLOAD_API_BAD_REQUEST` when `options` is not an object.
    */
   constructor(options: WorkloadApiClientOptions = {}) {
     if (typeof options !== "object" || options === null) throw badRequest("options must be an object");
-    let text = options.address;
-    if (text === undefined) {
-      if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) throw badRequest("env must be an object");
-      text = options.env ? options.env[SPIFFE_ENDPOINT_SOCKET] : readProcessEnv(SPIFFE_ENDPOINT_SOCKET);
-      if (text === undefined || text === "") {
-        throw new WorkloadApiError(
-          "ERR_WORKLOAD_API_ADDRESS_MISSING",
-          `no Workload API address: pass the address option or set ${SPIFFE_ENDPOINT_SOCKET} (e.g. "unix:///run/spire/sockets/agent.sock" or "tcp://127.0.0.1:8081")`,
-        );
-      }
+    const { transport } = options;
+    if (transport === undefined) {
+      throw new ConfigError(
+        "transport",
+        "no Workload API transport: import WorkloadApiClient, X509Source, JwtSource or BundleSource from a runtime entry (@spiffe-ts/sdk/node, /bun or /deno), which connects to SPIFFE_ENDPOINT_SOCKET or the address option, or pass a Connect transport",
+      );
     }
-    if (typeof text !== "string") throw badRequest(`address must be a string, got ${typeof text}`);
-    this.address = parseWorkloadApiAddress(text);
+    if (typeof transport !== "function" && !isConnectTransport(transport)) {
+      throw new ConfigError("transport", `must be a Connect Transport or a function opening one, got ${transport === null ? "null" : typeof transport}`);
+    }
     if (options.picker !== undefined && typeof options.picker !== "function") throw badRequest("picker must be a function");
     if (options.now !== undefined && typeof options.now !== "function") throw badRequest("now must be a function returning a Date");
     createBackoff(options.backoff); // validates
@@ -161,7 +184,14 @@ export class WorkloadApiClient {
     this.#picker = options.picker;
     this.#now = options.now ?? (() => new Date());
     this.#log = rateLimitLogger(options.logger);
-    this.#connection = connectWorkloadApi(this.address);
+    if (typeof transport === "function") {
+      this.address = resolveAddress(options);
+      this.#connection = openFactory(transport, this.address);
+    } else {
+      this.address = options.address === undefined ? undefined : resolveAddress(options);
+      this.#connection = { transport, endpoint: this.address ? describeAddress(this.address) : "the given transport", address: this.address, close: () => {} };
+    }
+    this.#rpc = createClient(SpiffeWorkloadAPI, withSecurityHeader(this.#connection.transport));
   }
 
   /** The endpoint as text: `unix:///path` or `tcp://IP:port`. */
@@ -183,7 +213,7 @@ export class WorkloadApiClient {
    *   `ERR_WORKLOAD_API_CLOSED`, `ERR_WORKLOAD_API_RUNTIME_PERMISSION`.
    */
   async fetchX509Context(options: WorkloadApiCallOptions = {}): Promise<X509Context> {
-    const resp = await this.#first("FetchX509SVID", options, (o) => this.#connection.rpc.fetchX509SVID({}, o));
+    const resp = await this.#first("FetchX509SVID", options, (o) => this.#rpc.fetchX509SVID({}, o));
     return toX509Context(resp, { now: this.#now, picker: this.#picker });
   }
 
@@ -212,7 +242,7 @@ export class WorkloadApiClient {
    * @throws {WorkloadApiError} as {@link WorkloadApiClient.fetchX509Context}.
    */
   async fetchX509Bundles(options: WorkloadApiCallOptions = {}): Promise<ReadonlyMap<string, X509Bundle>> {
-    const resp = await this.#first("FetchX509Bundles", options, (o) => this.#connection.rpc.fetchX509Bundles({}, o));
+    const resp = await this.#first("FetchX509Bundles", options, (o) => this.#rpc.fetchX509Bundles({}, o));
     return toX509Bundles(resp);
   }
 
@@ -263,12 +293,12 @@ export class WorkloadApiClient {
     let spiffeId = "";
     if (options.subject !== undefined) {
       try {
-        spiffeId = (options.subject instanceof SpiffeId ? options.subject : SpiffeId.parse(options.subject)).toString();
+        spiffeId = toSpiffeId(options.subject).toString();
       } catch (err) {
         throw badRequest(`subject is not a SPIFFE ID (${err instanceof SpiffeError ? err.code : typeof options.subject})`, err);
       }
     }
-    const resp = await this.#unary("FetchJWTSVID", options, (o) => this.#connection.rpc.fetchJWTSVID({ audience: [...audience], spiffeId }, o));
+    const resp = await this.#unary("FetchJWTSVID", options, (o) => this.#rpc.fetchJWTSVID({ audience: [...audience], spiffeId }, o));
     return toJwtSvids(resp, audience);
   }
 
@@ -278,7 +308,7 @@ export class WorkloadApiClient {
    * @throws {WorkloadApiError} as {@link WorkloadApiClient.fetchX509Context}.
    */
   async fetchJwtBundles(options: WorkloadApiCallOptions = {}): Promise<ReadonlyMap<string, JwtBundle>> {
-    const resp = await this.#first("FetchJWTBundles", options, (o) => this.#connection.rpc.fetchJWTBundles({}, o));
+    const resp = await this.#first("FetchJWTBundles", options, (o) => this.#rpc.fetchJWTBundles({}, o));
     return toJwtBundles(resp);
   }
 
@@ -308,7 +338,7 @@ export class WorkloadApiClient {
   async validateJwtSvid(token: string, audience: string, options: WorkloadApiCallOptions = {}): Promise<ValidatedJwtSvid> {
     if (typeof token !== "string" || token === "") throw badRequest("token must be a non-empty string");
     if (typeof audience !== "string" || audience === "") throw badRequest("audience must be a non-empty string");
-    const resp = await this.#unary("ValidateJWTSVID", options, (o) => this.#connection.rpc.validateJWTSVID({ svid: token, audience }, o));
+    const resp = await this.#unary("ValidateJWTSVID", options, (o) => this.#rpc.validateJWTSVID({ svid: token, audience }, o));
     if (resp.spiffeId === "") throw bad("the validation response has an empty spiffe_id");
     let id: SpiffeId;
     try {
@@ -374,7 +404,7 @@ export class WorkloadApiClient {
   }
 
   #spec<W extends Which>(which: W): WatchSpec<unknown, ValueOf<W>> {
-    const rpc = this.#connection.rpc;
+    const rpc = this.#rpc;
     const specs: { [K in Which]: WatchSpec<never, ValueOf<K>> } = {
       x509: {
         method: "FetchX509SVID",
@@ -432,9 +462,35 @@ export class WorkloadApiClient {
   }
 }
 
-/** The internal event stream of a client's watch, for the sources (not exported from the package). */
-export function clientEvents<W extends Which>(client: WorkloadApiClient, which: W, signal: AbortSignal): AsyncGenerator<WatchEvent<ValueOf<W>>, void, undefined> {
-  return internalEvents(client, which, signal);
+/** The address of a transport factory: the option, else `SPIFFE_ENDPOINT_SOCKET` from `env` or the process. */
+function resolveAddress(options: WorkloadApiClientOptions): WorkloadApiAddress {
+  let text = options.address;
+  if (text === undefined) {
+    if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) throw badRequest("env must be an object");
+    text = options.env ? options.env[SPIFFE_ENDPOINT_SOCKET] : readProcessEnv(SPIFFE_ENDPOINT_SOCKET);
+    if (text === undefined || text === "") {
+      throw new WorkloadApiError(
+        "ERR_WORKLOAD_API_ADDRESS_MISSING",
+        `no Workload API address: pass the address option or set ${SPIFFE_ENDPOINT_SOCKET} (e.g. "unix:///run/spire/sockets/agent.sock" or "tcp://127.0.0.1:8081")`,
+      );
+    }
+  }
+  if (typeof text !== "string") throw badRequest(`address must be a string, got ${typeof text}`);
+  return parseWorkloadApiAddress(text);
+}
+
+/** Opens the factory's connection to `address`. */
+function openFactory(factory: WorkloadApiTransportFactory, address: WorkloadApiAddress): OpenTransport {
+  const connection = factory(address);
+  if (typeof connection !== "object" || connection === null || !isConnectTransport(connection.transport)) {
+    throw new ConfigError("transport", "the transport factory must return { transport, endpoint, close? } with a Connect Transport");
+  }
+  return {
+    transport: connection.transport,
+    endpoint: typeof connection.endpoint === "string" ? connection.endpoint : describeAddress(address),
+    address,
+    close: () => connection.close?.(),
+  };
 }
 
 function checkWatchOptions(options: WorkloadApiWatchOptions): WorkloadApiWatchOptions {

@@ -1,11 +1,9 @@
 import type { X509Bundle } from "../core/bundle/x509-bundle.ts";
-import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
-import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
+import { toTrustDomain } from "../core/bundle/bundle-args.ts";
+import type { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import type { X509Svid } from "../core/svid/x509/x509-svid.ts";
-import { LiveState } from "./live-state.ts";
-import { type SourceOptions, sourceClient, waitForFirst } from "./source-options.ts";
-import { UpdateHub } from "./update-hub.ts";
-import type { WorkloadApiClient } from "./workload-api-client.ts";
+import type { SourceOptions } from "./source-options.ts";
+import { SourceWatcher, type WatcherSpec } from "./source-watcher.ts";
 import type { X509Context } from "./x509-context.ts";
 
 /**
@@ -35,42 +33,38 @@ export interface X509SourceUpdate {
  * It is both an X.509-SVID source and an X.509 bundle source, so it can be passed to
  * `verifyX509Svid(chain, source)` and to the mTLS adapters.
  *
- * Exported from `@spiffe-ts/sdk`.
+ * Exported from `@spiffe-ts/sdk` (where `create` needs a `client` or `transport`) and, with the
+ * default transport (`SPIFFE_ENDPOINT_SOCKET`), from `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
  *
  * @example
  * ```ts
- * import { X509Source, verifyX509Svid } from "@spiffe-ts/sdk";
+ * import { X509Source, verifyX509Svid } from "@spiffe-ts/sdk/node";
  * await using source = await X509Source.create({ timeoutMs: 30_000 });
  * source.getX509Svid().id.toString(); // "spiffe://example.org/web"
  * const { id } = await verifyX509Svid(peerChain, source);
  * const stop = source.onUpdate(({ svid }) => console.log("rotated", svid.expiresAt));
  * ```
  */
-export class X509Source {
-  readonly #client: WorkloadApiClient;
-  readonly #owned: boolean;
-  readonly #state: LiveState<X509Context>;
-  readonly #hub = new UpdateHub<X509SourceUpdate>();
-  #closed = false;
+const SPEC: WatcherSpec<"x509Context", X509SourceUpdate> = {
+  name: "X509Source",
+  streams: ["x509Context"],
+  toUpdate: ({ x509Context }) => ({ svid: x509Context.defaultSvid, context: x509Context }),
+  missing: { x509Context: { code: "ERR_WORKLOAD_API_NO_IDENTITY", what: "X.509-SVID" } },
+};
 
-  private constructor(client: WorkloadApiClient, owned: boolean, onError: ((e: WorkloadApiError) => void) | undefined) {
-    this.#client = client;
-    this.#owned = owned;
-    this.#state = new LiveState<X509Context>(client, "x509", {
-      onValue: (context) => this.#hub.emit({ svid: context.defaultSvid, context }),
-      onError: (error) => {
-        try {
-          onError?.(error);
-        } catch {
-          // the caller's problem
-        }
-      },
-    });
+export class X509Source {
+  readonly #watcher: SourceWatcher<"x509Context", X509SourceUpdate>;
+
+  /** Use {@link X509Source.create}. */
+  protected constructor(watcher: SourceWatcher<"x509Context", X509SourceUpdate>) {
+    this.#watcher = watcher;
   }
 
   /**
    * Connects to the Workload API and resolves once the first X.509 context arrived.
    *
+   * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` (option `"transport"`) from
+   *   `@spiffe-ts/sdk` without `client` or `transport` (import it from a runtime entry).
    * @throws {WorkloadApiError} an `ERR_WORKLOAD_API_ADDRESS_*` code (bad or missing address),
    *   `ERR_WORKLOAD_API_TIMEOUT` (no SVID within `timeoutMs`; the message names the last
    *   problem, e.g. PermissionDenied when the workload is not registered),
@@ -78,20 +72,12 @@ export class X509Source {
    *   `ERR_WORKLOAD_API_RUNTIME_PERMISSION`, `ERR_WORKLOAD_API_BAD_REQUEST`.
    */
   static async create(options: X509SourceOptions = {}): Promise<X509Source> {
-    const { client, owned } = sourceClient(options, "X509Source.create");
-    const source = new X509Source(client, owned, options.onError);
-    try {
-      await waitForFirst(source.#state.ready, "X509Source.create", options, () => source.#state.lastError);
-    } catch (err) {
-      await source.close();
-      throw err;
-    }
-    return source;
+    return new this(await SourceWatcher.start(options, SPEC));
   }
 
   /** True while the source holds an SVID (false after PermissionDenied, and after close). */
   get healthy(): boolean {
-    return !this.#closed && this.#state.value !== undefined;
+    return this.#watcher.healthy;
   }
 
   /**
@@ -101,7 +87,7 @@ export class X509Source {
    *   while the agent grants no identity.
    */
   getX509Svid(): X509Svid {
-    return this.#context("getX509Svid").defaultSvid;
+    return this.#watcher.current("x509Context", "getX509Svid").defaultSvid;
   }
 
   /**
@@ -110,7 +96,7 @@ export class X509Source {
    * @throws {WorkloadApiError} as {@link X509Source.getX509Svid}.
    */
   getX509Context(): X509Context {
-    return this.#context("getX509Context");
+    return this.#watcher.current("x509Context", "getX509Context");
   }
 
   /**
@@ -120,46 +106,27 @@ export class X509Source {
    * @throws {SpiffeIdError} if `trustDomain` is not a valid trust domain name.
    */
   getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle | undefined {
-    const td = trustDomain instanceof TrustDomain ? trustDomain : TrustDomain.parse(trustDomain);
-    return this.#context("getX509BundleForTrustDomain").bundles.get(td.name);
+    const context = this.#watcher.current("x509Context", "getX509BundleForTrustDomain");
+    return context.bundles.get(toTrustDomain(trustDomain).name);
   }
 
   /** Calls `listener` after every accepted update; returns the unsubscribe function. */
   onUpdate(listener: (update: X509SourceUpdate) => void): () => void {
-    if (typeof listener !== "function") throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", "onUpdate: listener must be a function");
-    return this.#hub.subscribe(listener);
+    return this.#watcher.onUpdate(listener);
   }
 
   /** Iterates over the updates accepted after this call; ends on close or when `signal` aborts. */
   updates(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<X509SourceUpdate, void, undefined> {
-    return this.#hub.iterate(options?.signal);
+    return this.#watcher.updates(options);
   }
 
   /** Stops watching and (unless a client was passed in) closes the connection. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#state.stop(new WorkloadApiError("ERR_WORKLOAD_API_CLOSED", "the X509Source was closed"));
-    this.#hub.close();
-    if (this.#owned) await this.#client.close();
+    await this.#watcher.close();
   }
 
   /** Same as {@link X509Source.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #context(what: string): X509Context {
-    if (this.#closed) throw new WorkloadApiError("ERR_WORKLOAD_API_CLOSED", `X509Source.${what}: the source is closed`);
-    const value = this.#state.value;
-    if (value === undefined) {
-      const last = this.#state.lastError;
-      throw new WorkloadApiError(
-        "ERR_WORKLOAD_API_NO_IDENTITY",
-        `X509Source.${what}: the Workload API currently grants this workload no X.509-SVID${last ? ` (${last.code}: ${last.message})` : ""}`,
-        last ? { cause: last, grpcStatus: last.grpcStatus } : undefined,
-      );
-    }
-    return value;
   }
 }

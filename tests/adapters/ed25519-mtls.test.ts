@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type TLSSocket } from "node:tls";
 import * as pkijs from "pkijs";
-import { authorizeId, getPeerIdentity, getSpiffeId, X509Bundle, X509Source, X509Svid } from "../../mod.ts";
+import { authorizeId, getPeerIdentity, getSpiffeId, X509Bundle, X509Svid } from "../../mod.ts";
 import type { MtlsServer } from "../../src/adapters/node/mod.ts";
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createTestCa, type TestCa } from "../../src/testing/test-ca.ts";
@@ -19,6 +19,7 @@ import { startWorkloadApiServer } from "../../src/testing/workload-api-server.ts
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
 import { createCa, issueLeaf, type TestCa as PkiCa } from "../support/test-pki.ts";
 import { waitUntil } from "../support/wait-until.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts";
 
 const { connectMtls, createMtlsClient, getPeerId, serveMtls } = runtimeEntry;
 

@@ -7,13 +7,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { authorizeAny, authorizeId, getPeerIdentity, X509Source } from "../../mod.ts";
-
+import { authorizeAny, authorizeId, getPeerIdentity } from "../../mod.ts";
 import { createTestCa, startWorkloadApiServer, type WorkloadApiServer } from "../../src/testing/mod.ts";
 import { readCertificate } from "../../src/core/lib/certificate.ts";
 import { isDeno } from "../examples/example-process.ts";
 import { type RunningCli, runCli, startCli } from "./cli-process.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const PROXY_SERVER_ID = "spiffe://example.org/proxy-server";

@@ -2,10 +2,10 @@
 // hono): started as a child process against development Workload APIs, called with the
 // SDK's own mTLS client, probed on its health port, stopped with SIGTERM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { authorizeId, getSpiffeId, type MtlsClient, X509Source } from "../../mod.ts";
-
+import { authorizeId, getSpiffeId, type MtlsClient } from "../../mod.ts";
 import { type Agents, type ExampleProcess, isDeno, startAgents, startExample } from "./example-process.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts";
 const { createMtlsClient } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 export interface ServerSuite {

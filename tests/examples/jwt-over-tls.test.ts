@@ -2,9 +2,10 @@
 // client (mode "tls" + jwtSvid) as child processes on the test's runtime, against development
 // Workload APIs (one per workload, one test CA), plus callers the example does not cover.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { authorizeId, BundleSource, getSpiffeId, JwtSource, type MtlsClient } from "../../mod.ts";
+import { authorizeId, getSpiffeId, type MtlsClient } from "../../mod.ts";
 import { type Agents, type ExampleProcess, isDeno, runExample, startAgents, startExample } from "./example-process.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
+import { BundleSource, JwtSource } from "../../src/adapters/node/mod.ts";
 const { createMtlsClient } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const SERVER = "examples/jwt-over-tls/server.ts";

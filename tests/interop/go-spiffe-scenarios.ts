@@ -3,10 +3,11 @@
 // the go-spiffe server, the go-spiffe client → our serveMtls (refusals both ways), and JWT-SVIDs
 // both ways. Each file sets up its Workload API and declares these inside its own describe.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { authorizeId, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, type X509Source } from "../../mod.ts";
+import { authorizeId, getSpiffeId, JwtSvid } from "../../mod.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { type GoProcess, runGo, startGo } from "./go-program.ts";
+import { JwtSource, WorkloadApiClient, type X509Source } from "../../src/adapters/node/mod.ts";
 
 const { createMtlsClient, serveMtls } = runtimeEntry;
 

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { X509Source } from "../../mod.ts";
 import { runtime } from "../support/runtime-entry.ts";
 import { createTestCa, startWorkloadApiServer, type TestCa, type WorkloadApiServer } from "../../src/testing/mod.ts";
 import { buildGoProgram, goSpiffeVersion, goVersion, runGo } from "./go-program.ts";
 import { goSpiffeScenarios, type GoWorkload, type TsWorkload } from "./go-spiffe-scenarios.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts";
 
 const TD = "spiffe://example.org";
 const GO_WORKLOADS: readonly GoWorkload[] = ["go-server", "go-client", "go-intruder"];

@@ -5,11 +5,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Authorizer, type Logger, type SpiffeId, type WorkloadApiError, X509Source } from "../../mod.ts";
+import { type Authorizer, type Logger, type SpiffeId, type WorkloadApiError } from "../../mod.ts";
 import { hex } from "../adapters/mtls-fixtures.ts";
 import type { MtlsServer, ServeMtlsOptions } from "../../src/adapters/node/mod.ts";
 import { createTestCa, startWorkloadApiServer, type TestCa, type WorkloadApiServer, type WorkloadApiServerOptions } from "../../src/testing/mod.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 /** `short` (CI: a few seconds per scenario) or `full` (the issue's numbers). */

@@ -6,10 +6,11 @@ import { Console } from "node:console";
 import { Writable } from "node:stream";
 import pino from "pino";
 import winston from "winston";
-import { addSpiffeTrace, authorizeId, createAuditLog, fromPino, type Logger, WorkloadApiClient } from "../../mod.ts";
+import { addSpiffeTrace, authorizeId, createAuditLog, fromPino, type Logger } from "../../mod.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { CLIENT_ID, createTlsPki, REFUSED_ID, SERVER_ID, sourceOf, type TlsPki } from "../tls/tls-fixtures.ts";
+import { WorkloadApiClient } from "../../src/adapters/node/mod.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry;
 
 /** A stream that keeps what is written to it, line by line. */

@@ -15,8 +15,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 let dir: string;
 
 const PROBE = `
-import { addSpiffeTrace, authorizeAny, enableTelemetry, X509Source } from "./mod.ts";
-import { createMtlsClient, serveMtls } from "./src/adapters/${runtime}/mod.ts";
+import { addSpiffeTrace, authorizeAny, enableTelemetry } from "./mod.ts";
+import { createMtlsClient, serveMtls, X509Source } from "./src/adapters/${runtime}/mod.ts";
 import { createTestCa, startWorkloadApiServer } from "./src/testing/mod.ts";
 
 const report = {};

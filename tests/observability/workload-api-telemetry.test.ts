@@ -2,10 +2,11 @@
 // updates and the gauges, a rotation and the first handshake with the new SVID, a malformed
 // response, an agent restart (stream errors, reconnects), and client spans per call.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { authorizeAny, WorkloadApiClient, X509Source } from "../../mod.ts";
+import { authorizeAny } from "../../mod.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { delay, FAST_BACKOFF, type Fixture, startFixture, waitFor } from "../workloadapi/support.ts";
 import { type MemoryTelemetry, memoryTelemetry } from "./otel-memory.ts";
+import { WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry;
 
 const WEB = "spiffe://example.org/web";

@@ -13,13 +13,11 @@ import {
   FederationError,
   fetchBundle,
   getSpiffeId,
-  JwtSource,
   JwtSvid,
   SpiffeBundle,
-  WorkloadApiClient,
-  X509Source,
   X509Svid,
 } from "../../mod.ts";
+import { JwtSource, WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createTestCa } from "../../src/testing/mod.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";

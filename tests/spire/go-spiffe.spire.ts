@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { WorkloadApiClient, X509Source } from "../../mod.ts";
 import { runtime } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { buildGoProgram, goSpiffeVersion, goVersion, runGo } from "../interop/go-program.ts";
 import { goSpiffeScenarios, type GoWorkload, type TsWorkload } from "../interop/go-spiffe-scenarios.ts";
 import { type Spire, SPIRE_VERSION, spireBinDir, startSpire } from "./spire-harness.ts";
+import { WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 
 const TD = "spiffe://example.org";
 const GO_WORKLOADS: readonly GoWorkload[] = ["go-server", "go-client", "go-intruder"];

@@ -2,10 +2,11 @@
 // that runs the test. Run with `npm run test:spire` (builds SPIRE first; Bun, Node and Deno).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { realpathSync } from "node:fs";
-import { authorizeId, getSpiffeId, JwtSource, JwtSvid, WorkloadApiClient, X509Source } from "../../mod.ts";
+import { authorizeId, getSpiffeId, JwtSvid } from "../../mod.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { type Spire, SPIRE_VERSION, spireBinDir, startSpire } from "./spire-harness.ts";
+import { JwtSource, WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 
 const { createMtlsClient, serveMtls } = runtimeEntry;
 const TD = "spiffe://example.org";

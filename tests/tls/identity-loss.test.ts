@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { authorizeAny, authorizeId, WorkloadApiError, X509Source, X509SvidError } from "../../mod.ts";
+import { authorizeAny, authorizeId, WorkloadApiError, X509SvidError } from "../../mod.ts";
 import type { MtlsServer, ServeMtlsOptions } from "../../src/adapters/node/mod.ts";
 import type { X509BundleSourceLike } from "../../src/core/bundle/x509-bundle-source.ts";
 import type { X509SvidSource } from "../../src/core/svid/x509/x509-svid-source.ts";
@@ -35,6 +35,7 @@ import {
   sourceOf,
   type TlsPki,
 } from "./tls-fixtures.ts";
+import { X509Source } from "../../src/adapters/node/mod.ts";
 const { attachSpiffe, createMtlsClient, serveMtls, connectMtls, createServerTlsConfig, createServerTlsOptions, createClientTlsConfig, getPeerIdentity } = runtimeEntry;
 
 let pki: TlsPki;

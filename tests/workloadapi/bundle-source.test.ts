@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { WorkloadApiError } from "../../src/core/errors/workload-api-error.ts";
 import { verifyX509Svid } from "../../src/core/svid/x509/verify-x509-svid.ts";
-import { BundleSource, type BundleSourceUpdate } from "../../src/workloadapi/bundle-source.ts";
+import { type BundleSourceUpdate } from "../../src/workloadapi/bundle-source.ts";
 import { errorLog, FAST_BACKOFF, startFixture, waitFor } from "./support.ts";
+import { BundleSource } from "../../src/adapters/node/mod.ts";
 
 function syncCode(fn: () => unknown): string {
   try {

@@ -6,11 +6,10 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { WorkloadApiError } from "../../src/core/errors/workload-api-error.ts";
 import type { Logger } from "../../src/core/logger.ts";
 import { createTestCa, rawX509SvidResponse, type TestCa } from "../../src/testing/mod.ts";
-import { WorkloadApiClient } from "../../src/workloadapi/workload-api-client.ts";
 import type { X509Context } from "../../src/workloadapi/x509-context.ts";
-import { X509Source } from "../../src/workloadapi/x509-source.ts";
 import { encodeX509SvidResponse, grpcFrame, type RawGrpcStep, startRawGrpcStub } from "./raw-grpc-stub.ts";
 import { delay, waitFor } from "./support.ts";
+import { WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 
 const BACKOFF = { initialDelayMs: 10, maxDelayMs: 50, jitter: 0 } as const;
 const ID = "spiffe://example.org/web";

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { JwtBundle, JwtSource, type JwtSourceUpdate, JwtSvid, JwtSvidError, WorkloadApiError } from "../../mod.ts";
+import { JwtBundle, type JwtSourceUpdate, JwtSvid, JwtSvidError, WorkloadApiError } from "../../mod.ts";
 import { createTestCa } from "../../src/testing/mod.ts";
 import { errorLog, FAST_BACKOFF, startFixture, waitFor } from "./support.ts";
+import { JwtSource } from "../../src/adapters/node/mod.ts";
 
 const AUD = "spiffe://example.org/api";
 

@@ -8,10 +8,10 @@ import { X509Bundle } from "../../src/core/bundle/x509-bundle.ts";
 import { WorkloadApiError } from "../../src/core/errors/workload-api-error.ts";
 import { SpiffeId } from "../../src/core/spiffeid/spiffe-id.ts";
 import { startWorkloadApiServer } from "../../src/testing/mod.ts";
-import { WorkloadApiClient } from "../../src/workloadapi/workload-api-client.ts";
 import type { X509Context } from "../../src/workloadapi/x509-context.ts";
 import { currentRuntimeCommand, delay, errorLog, FAST_BACKOFF, type Fixture, startFixture, waitFor } from "./support.ts";
 import { rejectionOf } from "../support/rejection.ts";
+import { WorkloadApiClient } from "../../src/adapters/node/mod.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -166,7 +166,7 @@ describe("WorkloadApiClient: addresses and connection errors", () => {
     try {
       expect(f.server.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
       await using c = new WorkloadApiClient({ address: f.server.address });
-      expect(c.address.kind).toBe("tcp");
+      expect(c.address?.kind).toBe("tcp");
       expect((await c.fetchX509Context()).defaultSvid.id.toString()).toBe("spiffe://example.org/web");
       expect(f.server.calls.every((call) => call.headers["workload.spiffe.io"] === "true")).toBe(true);
     } finally {
@@ -189,7 +189,7 @@ describe("WorkloadApiClient: addresses and connection errors", () => {
     const f = await startFixture();
     try {
       const script = join(f.dir, "perm.ts");
-      const client = JSON.stringify(join(root, "src/workloadapi/workload-api-client.ts"));
+      const client = JSON.stringify(join(root, "src/adapters/deno/mod.ts"));
       writeFileSync(script, `import { WorkloadApiClient } from ${client};\nconst c = new WorkloadApiClient({ address: ${JSON.stringify(f.server.address)} });\ntry { await c.fetchX509Context(); console.log("OK"); } catch (e) { console.log(e.code + " " + e.message); }\nawait c.close();\ntry { new WorkloadApiClient(); } catch (e) { console.log("env " + e.code + " " + e.message); }\n`);
       const out = await runChild([join(root, "node_modules/.bin/deno"), "run", `--config=${join(root, "deno.json")}`, "--allow-read", script], 30_000);
       expect(out.stdout).toContain("ERR_WORKLOAD_API_RUNTIME_PERMISSION");
@@ -205,7 +205,7 @@ describe("WorkloadApiClient: addresses and connection errors", () => {
     const f = await startFixture();
     try {
       const script = join(f.dir, "exit.ts");
-      const mod = JSON.stringify(join(root, "src/workloadapi/x509-source.ts"));
+      const mod = JSON.stringify(join(root, "src/adapters/node/mod.ts"));
       writeFileSync(
         script,
         `import { X509Source } from ${mod};\nconst s = await X509Source.create({ address: ${JSON.stringify(f.server.address)}, timeoutMs: 10000 });\nconsole.log(s.getX509Svid().id.toString());\nawait s.close();\n`,

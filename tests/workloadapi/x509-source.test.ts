@@ -3,10 +3,10 @@ import { WorkloadApiError } from "../../src/core/errors/workload-api-error.ts";
 import { verifyX509Svid } from "../../src/core/svid/x509/verify-x509-svid.ts";
 import { createTestCa, rawX509SvidResponse, type RawX509SvidResponse } from "../../src/testing/mod.ts";
 import { concatBytes } from "../../src/testing/lib/concat-bytes.ts";
-import { WorkloadApiClient } from "../../src/workloadapi/workload-api-client.ts";
-import { X509Source, type X509SourceUpdate } from "../../src/workloadapi/x509-source.ts";
+import { type X509SourceUpdate } from "../../src/workloadapi/x509-source.ts";
 import { delay, errorLog, FAST_BACKOFF, startFixture, waitFor } from "./support.ts";
 import { rejectionOf } from "../support/rejection.ts";
+import { WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 
 function syncCode(fn: () => unknown): string {
   try {

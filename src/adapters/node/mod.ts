@@ -1,13 +1,15 @@
 /**
- * `@spiffe-ts/sdk/node`: SPIFFE mTLS server and client for Node.js (20+).
+ * `@spiffe-ts/sdk/node`: everything of `@spiffe-ts/sdk`, plus what needs the runtime, for Node.js (20+): the
+ * Workload API client and sources with their default transport (`WorkloadApiClient`,
+ * `X509Source`, `JwtSource`, `BundleSource` connect to `SPIFFE_ENDPOINT_SOCKET` with no
+ * argument), and the SPIFFE mTLS server and client.
  *
  * Built on `node:tls`, `node:http` and `node:http2`, which expose the peer's certificate
  * chain so that the SDK's core can verify it as an X.509-SVID.
  *
  * @example
  * ```ts
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { serveMtls } from "@spiffe-ts/sdk/node";
+ * import { authorizeMemberOf, serveMtls, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), fetch: (req, { peer }) => new Response(`hi ${peer.id}`) });
  * ```
@@ -24,11 +26,33 @@ import { serveMtlsWith } from "../shared/serve-mtls.ts";
 import { createSpiffeDispatcherWith } from "../shared/spiffe-dispatcher.ts";
 import { nodeProfile } from "./profile.ts";
 
+export * from "../../../mod.ts";
 // The OpenTelemetry switch, also here so that a runtime entry alone is enough (the same function as the root's).
 export { enableTelemetry } from "../../observability/enable-telemetry.ts";
 export type { Telemetry, TelemetryOptions } from "../../observability/enable-telemetry.ts";
 
-export { attachSpiffe, connectMtls, createClientTlsConfig, createConnectFetchHandler, createServerTlsConfig, createServerTlsOptions, createSpiffeAgent, createSpiffeConnectTransport, createSpiffeGrpcTransport, getPeerId, getPeerIdentity, serveGrpcMtls, spiffeContextValues, spiffeExpress, spiffeFastify, spiffeKoa } from "../shared/entry.ts";
+export {
+  attachSpiffe,
+  BundleSource,
+  connectMtls,
+  createClientTlsConfig,
+  createConnectFetchHandler,
+  createServerTlsConfig,
+  createServerTlsOptions,
+  createSpiffeAgent,
+  createSpiffeConnectTransport,
+  createSpiffeGrpcTransport,
+  getPeerId,
+  getPeerIdentity,
+  JwtSource,
+  serveGrpcMtls,
+  spiffeContextValues,
+  spiffeExpress,
+  spiffeFastify,
+  spiffeKoa,
+  WorkloadApiClient,
+  X509Source,
+} from "../shared/entry.ts";
 export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectFetchHandlerOptions, ConnectMtlsOptions, CreateMtlsClient, CreateSpiffeChannelCredentials, CreateSpiffeDispatcher, DispatcherResponse, FastifyLike, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, KoaContextLike, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeGrpcMtlsOptions, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeAgent, SpiffeAgentOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeDispatcherLike, SpiffeDispatcherOptions, SpiffeExpressMiddleware, SpiffeFastifyPlugin, SpiffeGrpcTransportOptions, SpiffeKoaMiddleware, SpiffeMiddlewareOptions, SpiffeRequestFields, SpiffeServerTlsOptions, SpiffeTlsMode, SpiffeTransport, SpiffeTransportBaseOptions, TlsClientOptions, TlsCredentials, TlsFetchHandler, TlsRequestContext, UndiciModule, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
 
 /**
@@ -37,8 +61,7 @@ export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ClientTl
  *
  * @example
  * ```ts
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { serveMtls } from "@spiffe-ts/sdk/node";
+ * import { authorizeMemberOf, serveMtls, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const server = await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), port: 8443, health: { port: 8080 }, fetch: (request, { peer }) => new Response(`hello ${peer.id}`) });
  * ```
@@ -51,8 +74,7 @@ export const serveMtls: ServeMtls = (options): Promise<MtlsServer> => serveMtlsW
  *
  * @example
  * ```ts
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createMtlsClient } from "@spiffe-ts/sdk/node";
+ * import { authorizeId, createMtlsClient, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const client = createMtlsClient({ source, authorizer: authorizeId("spiffe://example.org/server") });
  * console.log(await (await client.get("https://server.internal:8443/api/hello")).text());
@@ -88,8 +110,8 @@ export const httpsSpiffe: HttpsSpiffe = (options): HttpsSpiffeProfile => httpsSp
  * @example
  * ```ts
  * import * as grpc from "@grpc/grpc-js";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeChannelCredentials } from "@spiffe-ts/sdk/node";
+ * import { authorizeId } from "@spiffe-ts/sdk";
+ * import { createSpiffeChannelCredentials, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const credentials = createSpiffeChannelCredentials(grpc, { source, authorizer: authorizeId("spiffe://example.org/greeter") });
  * const client = new grpc.Client("greeter.internal:50051", credentials);
@@ -104,8 +126,8 @@ export const createSpiffeChannelCredentials: CreateSpiffeChannelCredentials = <G
  * @example
  * ```ts
  * import * as undici from "undici";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeDispatcher, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { authorizeId } from "@spiffe-ts/sdk";
+ * import { createSpiffeDispatcher, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const dispatcher = createSpiffeDispatcher({ undici, source, authorizer: authorizeId("spiffe://example.org/server") });
  * const result = await undici.request("https://server.internal:8443/api/hello", { dispatcher });

@@ -70,8 +70,7 @@ type ServerInternals = TlsServer & Record<string, unknown>;
  * @example HTTP/2 (and HTTP/1.1) with `node:http2`
  * ```ts
  * import { createSecureServer } from "node:http2";
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { attachSpiffe, createServerTlsOptions, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { attachSpiffe, authorizeMemberOf, createServerTlsOptions, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const options = createServerTlsOptions(source, authorizeMemberOf("example.org"));
  * const server = createSecureServer({ ...options, allowHTTP1: true }, (req, res) => res.end(`hello ${getPeerId(req)}`));

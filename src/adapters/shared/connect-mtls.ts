@@ -45,8 +45,7 @@ export interface ConnectMtlsOptions {
  *
  * @example
  * ```ts
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { connectMtls, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { authorizeId, connectMtls, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const socket = await connectMtls("db.internal", 5433, { source, authorizer: authorizeId("spiffe://example.org/db") });
  * console.log(`connected to ${getPeerId(socket)}`);

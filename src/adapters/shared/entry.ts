@@ -1,6 +1,8 @@
-// What every runtime entry (@spiffe-ts/sdk/node, /bun, /deno) exports besides its two
-// profile-bound functions, and the types of those two functions (documented once here).
-// The entries re-export these names explicitly, so they stay identical across runtimes.
+// What every runtime entry (@spiffe-ts/sdk/node, /bun, /deno) exports besides the root's
+// names and its two profile-bound functions, and the types of those two functions
+// (documented once here). The entries re-export these names explicitly (they take
+// precedence over the root's of the same name: getPeerIdentity, WorkloadApiClient and the
+// sources), so they stay identical across runtimes.
 import type { ClientOptions, MtlsClient } from "../../http/mtls-client-types.ts";
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
@@ -83,8 +85,8 @@ export type HttpsSpiffe = (options: HttpsSpiffeOptions) => HttpsSpiffeProfile;
  * @example undici.request and fetch on Node
  * ```ts
  * import * as undici from "undici";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeDispatcher, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { authorizeId } from "@spiffe-ts/sdk";
+ * import { createSpiffeDispatcher, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const { fetch, request } = undici;
  * const source = await X509Source.create();
  * const dispatcher = createSpiffeDispatcher({ undici, source, authorizer: authorizeId("spiffe://example.org/server"), allowH2: true });
@@ -144,6 +146,7 @@ export { connectMtls } from "./connect-mtls.ts";
 export type { ConnectMtlsOptions } from "./connect-mtls.ts";
 export { createServerTlsConfig } from "../../tls/server-tls.ts";
 export type { PresentingServer, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions } from "../../tls/server-tls.ts";
+export { BundleSource, JwtSource, WorkloadApiClient, X509Source } from "./workload-api.ts";
 export { createClientTlsConfig } from "../../tls/client-tls.ts";
 export type { ClientConnectOptions, ClientTlsConfig, ClientTlsConfigInit } from "../../tls/client-tls.ts";
 export type { TlsCredentials } from "../../tls/svid-credentials.ts";

@@ -59,8 +59,7 @@ export interface SpiffeServerTlsOptions {
  * ```ts
  * import { createServer } from "node:https";
  * import express from "express";
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { attachSpiffe, createServerTlsOptions, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { attachSpiffe, authorizeMemberOf, createServerTlsOptions, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const app = express().get("/", (req, res) => res.send(`hello ${getPeerId(req)}`));
  * const options = createServerTlsOptions(source, authorizeMemberOf("example.org"));

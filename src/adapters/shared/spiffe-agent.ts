@@ -154,8 +154,8 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
  * @example https.request
  * ```ts
  * import { request } from "node:https";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeAgent, getPeerId } from "@spiffe-ts/sdk/node";
+ * import { authorizeId } from "@spiffe-ts/sdk";
+ * import { createSpiffeAgent, getPeerId, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const agent = createSpiffeAgent({ source, authorizer: authorizeId("spiffe://example.org/server"), maxSockets: 4 });
  * request("https://server.internal:8443/api/hello", { agent }, (res) => {

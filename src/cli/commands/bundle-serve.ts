@@ -7,7 +7,7 @@ import type { WorkloadApiError } from "../../core/errors/workload-api-error.ts";
 import { TrustDomain } from "../../core/spiffeid/trust-domain.ts";
 import { createBundleEndpointHandler } from "../../federation/bundle-endpoint-handler.ts";
 import type { MtlsServer } from "../../http/serve-mtls-types.ts";
-import { BundleSource } from "../../workloadapi/bundle-source.ts";
+import { BundleSource } from "../../adapters/shared/workload-api.ts";
 import { CliError, type Command, EXIT, parseDuration, stringFlag } from "../command.ts";
 import { parseListenAddress } from "../proxy/listen-address.ts";
 import { proxyEvents } from "../proxy/proxy-events.ts";

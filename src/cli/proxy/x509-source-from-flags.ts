@@ -1,8 +1,7 @@
 // The proxies' X509Source: `--address`/SPIFFE_ENDPOINT_SOCKET, `--timeout` for the first SVID,
 // `--hint` to pick one of several SVIDs (SPIRE sends one per matching entry).
 import type { WorkloadApiError } from "../../core/errors/workload-api-error.ts";
-import { X509Source } from "../../workloadapi/x509-source.ts";
-import { WorkloadApiClient } from "../../workloadapi/workload-api-client.ts";
+import { WorkloadApiClient, X509Source } from "../../adapters/shared/workload-api.ts";
 import { CliError, EXIT, type Io, type ParsedArgs, parseDuration, stringFlag } from "../command.ts";
 import { toCliError } from "../workload-api.ts";
 import type { ProxyEvents } from "./proxy-events.ts";

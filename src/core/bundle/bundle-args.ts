@@ -4,12 +4,20 @@ import { SpiffeError } from "../errors/spiffe-error.ts";
 import { TrustDomain } from "../spiffeid/trust-domain.ts";
 
 /**
- * A `TrustDomain` as is, or a string parsed with `TrustDomain.parse`.
+ * A `TrustDomain` as is, a trust domain of another copy of the SDK (an object with a string
+ * `name` and an `idString` method) re-parsed from its name, or a string parsed with
+ * `TrustDomain.parse`.
  *
  * @throws {SpiffeIdError} if the string is not a valid trust domain.
  */
 export function toTrustDomain(td: TrustDomain | string): TrustDomain {
-  return td instanceof TrustDomain ? td : TrustDomain.parse(td);
+  if (td instanceof TrustDomain) return td;
+  return TrustDomain.parse(isTrustDomainLike(td) ? td.name : td);
+}
+
+/** True for an object shaped like a `TrustDomain` (from this or another copy of the SDK). */
+export function isTrustDomainLike(value: unknown): value is Pick<TrustDomain, "name" | "idString"> {
+  return typeof value === "object" && value !== null && typeof (value as TrustDomain).name === "string" && typeof (value as TrustDomain).idString === "function";
 }
 
 /**
@@ -18,7 +26,7 @@ export function toTrustDomain(td: TrustDomain | string): TrustDomain {
  * so a lookup with a wrong type finds nothing instead of throwing.
  */
 export function lookupName(td: unknown): string | undefined {
-  if (td instanceof TrustDomain) return td.name;
+  if (td instanceof TrustDomain || isTrustDomainLike(td)) return td.name;
   return typeof td === "string" ? td : undefined;
 }
 

@@ -1,6 +1,7 @@
 import { BundleError } from "../errors/bundle-error.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
-import { JwtBundle } from "./jwt-bundle.ts";
+import { adoptJwtBundle } from "./adopt-bundle.ts";
+import type { JwtBundle } from "./jwt-bundle.ts";
 import { type BundleKind, lookupBundle } from "./lookup-bundle.ts";
 
 /**
@@ -44,6 +45,7 @@ export type JwtBundleSourceLike = JwtBundleSource | GenericJwtBundleSource;
  * Looks up the JWT bundle of `trustDomain` in `source`. Only a bundle of exactly that trust
  * domain is returned: a source that has none, hands back another trust domain's bundle,
  * throws, or returns something that is not a `JwtBundle` gives an error, never a fallback.
+ * A `JwtBundle` of another copy of the SDK is re-built from its JWK Set and accepted.
  *
  * @throws {BundleError} `ERR_BUNDLE_NOT_FOUND` (with the source's error as `cause`), or
  *   `ERR_BUNDLE_INVALID_ARGUMENT` when `source` has neither lookup method.
@@ -55,7 +57,7 @@ export function resolveJwtBundle(source: JwtBundleSourceLike, trustDomain: Trust
 const JWT_BUNDLES: BundleKind<JwtBundle> = {
   label: "JWT",
   typeName: "JwtBundle",
-  isBundle: (value): value is JwtBundle => value instanceof JwtBundle,
+  adopt: adoptJwtBundle,
   method: "getJwtBundleForTrustDomain",
   error: (problem, message, cause) =>
     new BundleError(problem === "badSource" ? "ERR_BUNDLE_INVALID_ARGUMENT" : "ERR_BUNDLE_NOT_FOUND", message, cause === undefined ? undefined : { cause }),

@@ -9,8 +9,11 @@ export interface BundleKind<B extends { readonly trustDomain: TrustDomain }> {
   readonly label: string;
   /** Name of the wanted bundle class (`X509Bundle`, `JwtBundle`), for messages. */
   readonly typeName: string;
-  /** True for an instance of the wanted bundle class. */
-  readonly isBundle: (value: unknown) => value is B;
+  /**
+   * `value` as the wanted bundle class: itself, a re-built copy of one of another copy of
+   * the SDK, or undefined when it is not one.
+   */
+  readonly adopt: (value: unknown) => B | undefined;
   /** The specific getter, e.g. `getX509BundleForTrustDomain`. */
   readonly method: string;
   /** The error to throw: `notFound` for a missing/bad bundle, `badSource` for a source of the wrong shape. */
@@ -36,14 +39,15 @@ export function lookupBundle<B extends { readonly trustDomain: TrustDomain }>(ki
   if (found === undefined || found === null) {
     throw kind.error("notFound", `no ${kind.label} bundle for trust domain "${trustDomain.name}"`);
   }
-  if (!kind.isBundle(found)) {
+  const bundle = kind.adopt(found);
+  if (bundle === undefined) {
     swallowRejection(found);
     throw kind.error("notFound", `the bundle source returned something that is not a ${kind.typeName} for trust domain "${trustDomain.name}"`);
   }
-  if (!found.trustDomain.equals(trustDomain)) {
-    throw kind.error("notFound", `the bundle source returned the bundle of "${found.trustDomain.name}" when asked for "${trustDomain.name}"`);
+  if (!bundle.trustDomain.equals(trustDomain)) {
+    throw kind.error("notFound", `the bundle source returned the bundle of "${bundle.trustDomain.name}" when asked for "${trustDomain.name}"`);
   }
-  return found;
+  return bundle;
 }
 
 /** The lookup to call on `source`; a source of the wrong shape is a programming error. */
@@ -55,7 +59,7 @@ function lookupFunction<B extends { readonly trustDomain: TrustDomain }>(kind: B
   if (typeof generic === "function") {
     return (td) => {
       const found: unknown = generic.call(s, td);
-      if (kind.isBundle(found) || typeof found !== "object" || found === null) return found;
+      if (kind.adopt(found) !== undefined || typeof found !== "object" || found === null) return found;
       const nested = (found as Record<string, unknown>)[kind.method];
       return typeof nested === "function" ? nested.call(found, td) : found;
     };

@@ -1,5 +1,6 @@
 import { X509SvidError } from "../errors/x509-svid-error.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
+import { adoptX509Bundle } from "./adopt-bundle.ts";
 import { type BundleKind, lookupBundle } from "./lookup-bundle.ts";
 import { X509Bundle } from "./x509-bundle.ts";
 
@@ -44,7 +45,8 @@ export type X509BundleSourceLike = X509BundleSource | GenericX509BundleSource;
 /**
  * Looks up the X.509 bundle of `trustDomain` in `source`. Only a bundle of exactly that
  * trust domain is returned: a source that hands back another trust domain's bundle, throws,
- * or returns something that is not an `X509Bundle` gives an error, never a fallback.
+ * or returns something that is not an `X509Bundle` gives an error, never a fallback. An
+ * `X509Bundle` of another copy of the SDK is re-built from its authorities and accepted.
  *
  * @throws {X509SvidError} `ERR_X509_SVID_NO_BUNDLE` (with the source's error as `cause`).
  */
@@ -55,7 +57,7 @@ export function resolveX509Bundle(source: X509BundleSourceLike, trustDomain: Tru
 const X509_BUNDLES: BundleKind<X509Bundle> = {
   label: "X.509",
   typeName: "X509Bundle",
-  isBundle: (value): value is X509Bundle => value instanceof X509Bundle,
+  adopt: adoptX509Bundle,
   method: "getX509BundleForTrustDomain",
   error: (problem, message, cause) =>
     new X509SvidError(problem === "badSource" ? "ERR_X509_SVID_INVALID_ARGUMENT" : "ERR_X509_SVID_NO_BUNDLE", message, cause === undefined ? undefined : { cause }),

@@ -3,7 +3,8 @@ import { bytesEqual, copyBytes, isBytes } from "../lib/bytes.ts";
 import { type CertificateInfo, readCertificate } from "../lib/certificate.ts";
 import { splitDerSequences } from "../lib/der.ts";
 import { decodePem, encodePem, looksLikePem } from "../lib/pem.ts";
-import { TrustDomain } from "../spiffeid/trust-domain.ts";
+import type { TrustDomain } from "../spiffeid/trust-domain.ts";
+import { toTrustDomain } from "./bundle-args.ts";
 
 /** Inputs above this size are refused before parsing (a real bundle is a few KiB). */
 export const MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
@@ -100,10 +101,6 @@ export class X509Bundle {
 /** @internal The parsed authorities (cached once per bundle), for verification. */
 export function parsedAuthoritiesOf(bundle: X509Bundle): readonly CertificateInfo[] {
   return parsedAuthorities.get(bundle) ?? [];
-}
-
-function toTrustDomain(td: TrustDomain | string): TrustDomain {
-  return td instanceof TrustDomain ? td : TrustDomain.parse(td);
 }
 
 function dedupe(infos: CertificateInfo[]): CertificateInfo[] {

@@ -39,7 +39,7 @@ export type WorkloadApiErrorCode =
  *
  * @example Telling "not registered yet" apart from "agent down"
  * ```ts
- * import { WorkloadApiClient, WorkloadApiError } from "@spiffe-ts/sdk";
+ * import { WorkloadApiClient, WorkloadApiError } from "@spiffe-ts/sdk/node";
  * const client = new WorkloadApiClient();
  * try {
  *   await client.fetchX509Context();

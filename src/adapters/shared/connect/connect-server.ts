@@ -18,8 +18,7 @@ import { getPeerIdentity, type PeerMessage } from "../peer-of-message.ts";
  * ```ts
  * import { connectNodeAdapter } from "@connectrpc/connect-node";
  * import { createSecureServer } from "node:http2";
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { attachSpiffe, createServerTlsOptions, getPeerId, spiffeContextValues } from "@spiffe-ts/sdk/node";
+ * import { attachSpiffe, authorizeMemberOf, createServerTlsOptions, getPeerId, spiffeContextValues, X509Source } from "@spiffe-ts/sdk/node";
  * import { GreeterService } from "./gen/greeter_pb.ts";
  * const source = await X509Source.create();
  * const tls = createServerTlsOptions(source, authorizeMemberOf("example.org"), { ALPNProtocols: ["h2"] });
@@ -58,8 +57,7 @@ export type ConnectFetchHandlerOptions = Omit<ConnectRouterOptions, "grpc"> & { 
  *
  * @example
  * ```ts
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { createConnectFetchHandler, getPeerId, serveMtls } from "@spiffe-ts/sdk/node";
+ * import { authorizeMemberOf, createConnectFetchHandler, getPeerId, serveMtls, X509Source } from "@spiffe-ts/sdk/node";
  * import { GreeterService } from "./gen/greeter_pb.ts";
  * const source = await X509Source.create();
  * const fetch = createConnectFetchHandler((router) => router.service(GreeterService, { greet: (req, context) => ({ greeting: `hello ${getPeerId(context)}` }) }));

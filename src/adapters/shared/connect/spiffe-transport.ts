@@ -75,8 +75,7 @@ export interface SpiffeTransport extends Transport {
  * @example
  * ```ts
  * import { createClient } from "@connectrpc/connect";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeGrpcTransport } from "@spiffe-ts/sdk/node";
+ * import { authorizeId, createSpiffeGrpcTransport, X509Source } from "@spiffe-ts/sdk/node";
  * import { GreeterService } from "./gen/greeter_pb.ts";
  * const source = await X509Source.create();
  * const transport = createSpiffeGrpcTransport({ baseUrl: "https://greeter.internal:8443", source, authorizer: authorizeId("spiffe://example.org/greeter") });
@@ -99,8 +98,7 @@ export function createSpiffeGrpcTransport(options: SpiffeGrpcTransportOptions): 
  * @example
  * ```ts
  * import { createClient } from "@connectrpc/connect";
- * import { authorizeId, X509Source } from "@spiffe-ts/sdk";
- * import { createSpiffeConnectTransport } from "@spiffe-ts/sdk/node";
+ * import { authorizeId, createSpiffeConnectTransport, X509Source } from "@spiffe-ts/sdk/node";
  * import { GreeterService } from "./gen/greeter_pb.ts";
  * const source = await X509Source.create();
  * const transport = createSpiffeConnectTransport({ baseUrl: "https://greeter.internal:8443", source, authorizer: authorizeId("spiffe://example.org/greeter") });

@@ -70,8 +70,7 @@ export interface GrpcMtlsServer {
  * @example
  * ```ts
  * import * as grpc from "@grpc/grpc-js";
- * import { authorizeMemberOf, X509Source } from "@spiffe-ts/sdk";
- * import { getPeerId, serveGrpcMtls } from "@spiffe-ts/sdk/node";
+ * import { authorizeMemberOf, getPeerId, serveGrpcMtls, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create();
  * const server = new grpc.Server();
  * // server.addService(GreeterService, { greet: (call, callback) => callback(null, { text: `hello ${getPeerId(call)}` }) });

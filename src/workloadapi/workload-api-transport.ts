@@ -1,48 +1,49 @@
-// The one place outside the adapters that touches runtime modules: a Connect-ES gRPC
-// transport over node:http2 (Node, Bun and Deno alike) to a Unix socket or TCP endpoint,
+// What the Workload API client needs from a transport (Web APIs only: the transport itself is
+// given, a Connect `Transport` or a factory; the runtime entries supply one over node:http2),
 // plus the mapping of transport failures to WorkloadApiError.
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import * as net from "node:net";
-import { SpiffeWorkloadAPI } from "../../gen/workload_pb.ts";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import type { WorkloadApiAddress } from "../core/workloadapi/endpoint-address.ts";
-import { reportWorkloadApiCalls } from "../observability/workload-api-events.ts";
 
-/** The generated Workload API client type (internal: never part of the public API). */
-export type WorkloadApiRpcClient = Client<typeof SpiffeWorkloadAPI>;
-
-/** An open transport to one Workload API endpoint (internal). */
+/**
+ * An open Connect transport to one Workload API endpoint, as a
+ * {@link WorkloadApiTransportFactory} returns it.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
 export interface WorkloadApiConnection {
-  readonly rpc: WorkloadApiRpcClient;
-  /** The endpoint, for messages: `unix:///path` or `tcp://host:port`. */
+  /** The Connect transport the calls go over (gRPC, HTTP/2). */
+  readonly transport: Transport;
+  /** The endpoint, for messages and logs (e.g. `unix:///run/spire/agent.sock`). */
   readonly endpoint: string;
-  readonly address: WorkloadApiAddress;
-  /** Ends the HTTP/2 session and every call on it, so the process can exit. */
+  /** Ends the connection and every call on it, so the process can exit (called by `client.close()`). */
+  close?(): void;
+}
+
+/**
+ * Opens (preferably lazily: nothing should connect before the first call) a
+ * {@link WorkloadApiConnection} to the endpoint at `address`. The runtime entries
+ * (`@spiffe-ts/sdk/node`, `/bun`, `/deno`) supply one over `node:http2` to a Unix socket or TCP.
+ *
+ * Exported (as a type) from `@spiffe-ts/sdk`.
+ */
+export type WorkloadApiTransportFactory = (address: WorkloadApiAddress) => WorkloadApiConnection;
+
+/** What the client keeps of its transport (internal). */
+export interface OpenTransport {
+  readonly transport: Transport;
+  readonly endpoint: string;
+  /** Known when the client resolved an address (for runtime-permission hints). */
+  readonly address: WorkloadApiAddress | undefined;
   close(): void;
 }
 
 /** The security header every Workload API request carries (Workload Endpoint spec §3). */
 export const SECURITY_HEADER = "workload.spiffe.io";
 
-const addSecurityHeader: Interceptor = (next) => (req) => {
-  req.header.set(SECURITY_HEADER, "true");
-  return next(req);
-};
-
-/** Opens (lazily: nothing connects before the first call) a transport to `address`. */
-export function connectWorkloadApi(address: WorkloadApiAddress): WorkloadApiConnection {
-  const endpoint = describeAddress(address);
-  const createConnection = address.kind === "unix" ? (): net.Socket => net.connect(address.path) : (): net.Socket => net.connect(address.port, address.host);
-  const baseUrl = address.kind === "unix" ? "http://localhost" : `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`;
-  const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000 }, { createConnection });
-  const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors: [addSecurityHeader, reportWorkloadApiCalls(endpoint)] });
-  return {
-    rpc: createClient(SpiffeWorkloadAPI, transport),
-    endpoint,
-    address,
-    close: () => sessionManager.abort(new ConnectError("Workload API client closed", Code.Canceled)),
-  };
+/** True when `value` has the methods of a Connect `Transport` (a structural check). */
+export function isConnectTransport(value: unknown): value is Transport {
+  return typeof value === "object" && value !== null && typeof (value as Transport).unary === "function" && typeof (value as Transport).stream === "function";
 }
 
 /**
@@ -75,7 +76,7 @@ export function describeAddress(address: WorkloadApiAddress): string {
  * Turns whatever a call threw into a WorkloadApiError (the original kept as `cause`).
  * `aborted` tells whether the caller's own signal ended the call.
  */
-export function toWorkloadApiError(err: unknown, what: string, connection: WorkloadApiConnection, aborted: boolean): WorkloadApiError {
+export function toWorkloadApiError(err: unknown, what: string, connection: Pick<OpenTransport, "endpoint" | "address">, aborted: boolean): WorkloadApiError {
   if (err instanceof WorkloadApiError) return err;
   const ce = ConnectError.from(err);
   const status = ce.code;
@@ -83,8 +84,9 @@ export function toWorkloadApiError(err: unknown, what: string, connection: Workl
   const at = connection.endpoint;
   const opts = { cause: err, grpcStatus: status };
   if (isDenoPermission(detail)) {
-    const socket = connection.address.kind === "unix" ? connection.address.path : undefined;
-    const flags = socket ? `--allow-read --allow-write=${socket} --allow-net=unix:${socket}` : `--allow-read --allow-net=${connection.address.kind === "tcp" ? `${connection.address.host}:${connection.address.port}` : ""}`;
+    const address = connection.address;
+    const flags =
+      address === undefined ? "the permissions your transport needs" : address.kind === "unix" ? `--allow-read --allow-write=${address.path} --allow-net=unix:${address.path}` : `--allow-read --allow-net=${address.host}:${address.port}`;
     return new WorkloadApiError("ERR_WORKLOAD_API_RUNTIME_PERMISSION", `${what}: the runtime refused access to the Workload API at ${at} (${detail}); on Deno, run with ${flags}`, opts);
   }
   if (!statusFromServer(ce) && isMalformedStream(status, detail)) {
@@ -133,4 +135,17 @@ function isMalformedStream(status: Code, detail: string): boolean {
 
 function isDenoPermission(detail: string): boolean {
   return /^Requires \w+ access to /.test(detail) || /^NotCapable\b/.test(detail);
+}
+
+/** `transport` with the Workload API security header on every call (whatever built the transport). */
+export function withSecurityHeader(transport: Transport): Transport {
+  const withHeader = (header: HeadersInit | undefined): Headers => {
+    const out = new Headers(header);
+    out.set(SECURITY_HEADER, "true");
+    return out;
+  };
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) => transport.unary(method, signal, timeoutMs, withHeader(header), input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) => transport.stream(method, signal, timeoutMs, withHeader(header), input, contextValues),
+  };
 }
