@@ -39,6 +39,8 @@ beforeAll(async () => {
           return Response.json({ text: await request.text(), bodyUsed: request.bodyUsed });
         case "/stream-body":
           return new Response(request.body);
+        case "/body-info":
+          return Response.json({ length: request.headers.get("content-length"), type: request.headers.get("content-type"), chunked: request.headers.get("transfer-encoding"), text: await request.text() });
         case "/headers":
           return Response.json({ one: request.headers.get("x-one"), many: request.headers.get("x-many"), host: request.headers.get("host"), pseudo: [...request.headers.keys()].filter((k) => k.startsWith(":")) });
         case "/identity":
@@ -117,6 +119,20 @@ for (const [name, protocol] of PROTOCOLS) describe(`serveMtls's Request over ${n
     const echoed = new Uint8Array(await (await client().post(url("/stream-body"), sent)).arrayBuffer());
     expect(echoed.byteLength).toBe(sent.byteLength);
     expect(echoed.every((b, i) => b === sent[i])).toBe(true);
+  });
+
+  test("a body complete before sending (string, bytes, form parameters) arrives whole with its Content-Type (HTTP/1.1: with its Content-Length, not chunked)", async () => {
+    const sent = [
+      ["string", "héllo", "6", "text/plain;charset=UTF-8"],
+      ["bytes", new TextEncoder().encode("bytes!").subarray(1, 5), "4", null],
+      ["form", new URLSearchParams({ a: "1", b: "x y" }), "9", "application/x-www-form-urlencoded;charset=UTF-8"],
+    ] as const;
+    for (const [kind, body, length, type] of sent) {
+      const seen = await (await client().fetch(url("/body-info"), { method: "POST", body })).json();
+      const text = typeof body === "string" ? body : body instanceof URLSearchParams ? body.toString() : new TextDecoder().decode(body);
+      // HTTP/1.1: one write with its Content-Length (no chunked end written after it); HTTP/2 frames the body itself.
+      expect({ kind, ...seen }).toEqual({ kind, length: protocol === "h1" ? length : null, type, chunked: null, text });
+    }
   });
 
   test("headers, repeated ones combined; Host present over HTTP/2 too (from :authority), no pseudo-headers", async () => {

@@ -23,6 +23,7 @@ export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: Ab
   request.headers.forEach((value, name) => {
     if (name !== "set-cookie") headers[name] = value;
   });
+  if (request.bytes) headers["content-length"] = String(request.bytes.byteLength);
   return new Promise((resolve, fail) => {
     const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
     let req: ReturnType<typeof httpsRequest>;
@@ -56,6 +57,6 @@ export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: Ab
       release();
     });
     if (request.body) pipeBody(request.body, req, signal, (err) => cancelRequest(req, err));
-    else req.end();
+    else req.end(request.bytes); // head and a complete body in one write
   });
 }

@@ -7,7 +7,15 @@ export interface OutgoingRequest {
   /** As given on the fast path (one of the plain upper-case methods), else normalized by `Request`. */
   readonly method: string;
   readonly headers: Headers;
+  /** A body that is produced while it is sent (a stream); null when there is none or `bytes` holds it. */
   readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * A body complete before sending (a string, bytes or form parameters): sent with its
+   * Content-Length in the same write as the head. Written in pieces, the head, body and
+   * chunked-encoding end of a small request wait on each other's ACK (Nagle's algorithm
+   * against the server's delayed ACK): ~40 ms per request on Node and Deno.
+   */
+  readonly bytes?: Uint8Array;
 }
 
 /** `RequestInit` with `duplex`, which a streamed body needs and the DOM typings do not list yet. */
@@ -33,6 +41,32 @@ export function outgoingRequest(input: string | URL | Request, init: RequestInit
     }
   }
   const requestInit: StreamingRequestInit = { ...init, signal, ...(init.body ? { duplex: "half" } : {}) };
-  const request = new Request(input, requestInit);
+  const request = new Request(input, requestInit); // validates, and sets the body's default Content-Type
+  const bytes = completeBody(init.body);
+  if (bytes && bytes.byteLength <= ONE_WRITE_MAX_BYTES) {
+    // Not every runtime puts the body's default type into request.headers (Bun adds it when it sends).
+    const type = defaultContentType(init.body);
+    if (type && !request.headers.has("content-type")) request.headers.set("content-type", type);
+    return { url: new URL(request.url), method: request.method, headers: request.headers, body: null, bytes };
+  }
   return { url: new URL(request.url), method: request.method, headers: request.headers, body: request.body };
+}
+
+/** Complete bodies up to this size go in one write with the head; larger ones stream (Nagle only delays small writes). */
+const ONE_WRITE_MAX_BYTES = 64 * 1024;
+
+/** The Content-Type the Fetch standard gives a body of this kind ("extract a body"), if any. */
+function defaultContentType(body: RequestInit["body"]): string | undefined {
+  if (typeof body === "string") return "text/plain;charset=UTF-8";
+  if (body instanceof URLSearchParams) return "application/x-www-form-urlencoded;charset=UTF-8";
+  return undefined;
+}
+
+/** The bytes of a body whose whole content is known now, as `Request` would send them; undefined for streams, blobs and form data. */
+function completeBody(body: RequestInit["body"]): Uint8Array | undefined {
+  if (typeof body === "string") return new TextEncoder().encode(body);
+  if (body instanceof URLSearchParams) return new TextEncoder().encode(body.toString());
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  return undefined;
 }
