@@ -17,7 +17,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     BUN_RUNTIME_TRANSPILER_CACHE_PATH=0
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
+COPY package.json mod.ts ./
 COPY src/ ./src/
 COPY gen/ ./gen/
 # The image's unprivileged "bun" user, numeric so that Kubernetes runAsNonRoot can verify it.
