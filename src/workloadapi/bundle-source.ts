@@ -25,6 +25,16 @@ export interface BundleSourceUpdate {
   readonly jwtBundles: ReadonlyMap<string, JwtBundle>;
 }
 
+const SPEC: WatcherSpec<"x509Bundles" | "jwtBundles", BundleSourceUpdate> = {
+  name: "BundleSource",
+  streams: ["x509Bundles", "jwtBundles"],
+  toUpdate: ({ x509Bundles, jwtBundles }) => ({ x509Bundles, jwtBundles }),
+  missing: {
+    x509Bundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "X.509 bundles" },
+    jwtBundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "JWT bundles" },
+  },
+};
+
 /**
  * The live X.509 and JWT bundles of every trust domain the workload trusts, from the
  * Workload API's bundle streams (`FetchX509Bundles`, `FetchJWTBundles`). For workloads that
@@ -44,16 +54,6 @@ export interface BundleSourceUpdate {
  * const { id } = await verifyX509Svid(peerChain, bundles);
  * ```
  */
-const SPEC: WatcherSpec<"x509Bundles" | "jwtBundles", BundleSourceUpdate> = {
-  name: "BundleSource",
-  streams: ["x509Bundles", "jwtBundles"],
-  toUpdate: ({ x509Bundles, jwtBundles }) => ({ x509Bundles, jwtBundles }),
-  missing: {
-    x509Bundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "X.509 bundles" },
-    jwtBundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "JWT bundles" },
-  },
-};
-
 export class BundleSource {
   readonly #watcher: SourceWatcher<"x509Bundles" | "jwtBundles", BundleSourceUpdate>;
 

@@ -42,6 +42,13 @@ interface CacheEntry {
   refreshAt: number;
 }
 
+const SPEC: WatcherSpec<"jwtBundles", JwtSourceUpdate> = {
+  name: "JwtSource",
+  streams: ["jwtBundles"],
+  toUpdate: ({ jwtBundles }) => ({ bundles: jwtBundles }),
+  missing: { jwtBundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "JWT bundles" } },
+};
+
 /**
  * The workload's JWT-SVIDs and the live JWT bundles of every trust domain it trusts, from
  * the Workload API (`FetchJWTSVID`, `FetchJWTBundles` streamed). A bad bundle response is
@@ -64,13 +71,6 @@ interface CacheEntry {
  * const peer = await JwtSvid.parseAndValidate(receivedToken, source, "spiffe://example.org/api");
  * ```
  */
-const SPEC: WatcherSpec<"jwtBundles", JwtSourceUpdate> = {
-  name: "JwtSource",
-  streams: ["jwtBundles"],
-  toUpdate: ({ jwtBundles }) => ({ bundles: jwtBundles }),
-  missing: { jwtBundles: { code: "ERR_WORKLOAD_API_NO_BUNDLE", what: "JWT bundles" } },
-};
-
 export class JwtSource {
   readonly #watcher: SourceWatcher<"jwtBundles", JwtSourceUpdate>;
   readonly #cache: Map<string, CacheEntry> | undefined;

@@ -23,10 +23,15 @@ import type { X509Context } from "./x509-context.ts";
  * ```
  */
 export interface WorkloadApiClientLike {
+  /** The workload's X.509 context (SVIDs and bundles), once now and on every change. */
   watchX509Context(options: WorkloadApiWatchOptions): AsyncIterable<X509Context>;
+  /** The X.509 bundles by trust domain name, once now and on every change. */
   watchX509Bundles(options: WorkloadApiWatchOptions): AsyncIterable<ReadonlyMap<string, X509Bundle>>;
+  /** The JWT bundles by trust domain name, once now and on every change. */
   watchJwtBundles(options: WorkloadApiWatchOptions): AsyncIterable<ReadonlyMap<string, JwtBundle>>;
+  /** A JWT-SVID for the given audience (and subject, if any). */
   fetchJwtSvid(options: FetchJwtSvidOptions): Promise<JwtSvid>;
+  /** Releases the connection; the sources call it only for clients they created. */
   close(): Promise<void>;
 }
 

@@ -25,6 +25,13 @@ export interface X509SourceUpdate {
   readonly context: X509Context;
 }
 
+const SPEC: WatcherSpec<"x509Context", X509SourceUpdate> = {
+  name: "X509Source",
+  streams: ["x509Context"],
+  toUpdate: ({ x509Context }) => ({ svid: x509Context.defaultSvid, context: x509Context }),
+  missing: { x509Context: { code: "ERR_WORKLOAD_API_NO_IDENTITY", what: "X.509-SVID" } },
+};
+
 /**
  * The workload's live X.509-SVID and X.509 bundles, kept up to date from the Workload API:
  * rotations are picked up as they happen, a bad response is discarded (the last good state
@@ -45,13 +52,6 @@ export interface X509SourceUpdate {
  * const stop = source.onUpdate(({ svid }) => console.log("rotated", svid.expiresAt));
  * ```
  */
-const SPEC: WatcherSpec<"x509Context", X509SourceUpdate> = {
-  name: "X509Source",
-  streams: ["x509Context"],
-  toUpdate: ({ x509Context }) => ({ svid: x509Context.defaultSvid, context: x509Context }),
-  missing: { x509Context: { code: "ERR_WORKLOAD_API_NO_IDENTITY", what: "X.509-SVID" } },
-};
-
 export class X509Source {
   readonly #watcher: SourceWatcher<"x509Context", X509SourceUpdate>;
 

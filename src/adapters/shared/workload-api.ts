@@ -29,6 +29,9 @@ function withDefaultTransport<O extends WorkloadApiClientOptions>(options: O): O
  */
 export class WorkloadApiClient extends WebWorkloadApiClient {
   /**
+   * A client of the Workload API at `options.address` (default `SPIFFE_ENDPOINT_SOCKET`)
+   * over this runtime's node:http2 transport, unless `options.transport` is given.
+   *
    * @throws {WorkloadApiError} an `ERR_WORKLOAD_API_ADDRESS_*` code when the address (or
    *   `SPIFFE_ENDPOINT_SOCKET`) is missing or invalid, `ERR_WORKLOAD_API_BAD_REQUEST` for
    *   invalid options.
