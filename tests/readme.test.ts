@@ -1,34 +1,17 @@
 // Every ```ts block of README.md runs as written (imports of the package name are pointed
 // at this checkout), against a development Workload API found through SPIFFE_ENDPOINT_SOCKET.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createTestCa, startWorkloadApiServer, type WorkloadApiServer } from "../src/testing/mod.ts";
+import { useDevAgentForEnv } from "./support/dev-agent-env.ts";
 import { packageEntries } from "./support/package-entries.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const entries = packageEntries;
 const blocks = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
-let dir = "";
-let agent: WorkloadApiServer;
-let previous: string | undefined;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "spiffe-ts-readme-"));
-  agent = await startWorkloadApiServer({ socketPath: join(dir, "agent.sock"), ca: await createTestCa({ trustDomain: "example.org" }), workloads: [{ id: "spiffe://example.org/web" }] });
-  previous = process.env.SPIFFE_ENDPOINT_SOCKET;
-  process.env.SPIFFE_ENDPOINT_SOCKET = agent.address;
-});
-
-afterAll(async () => {
-  if (previous === undefined) delete process.env.SPIFFE_ENDPOINT_SOCKET;
-  else process.env.SPIFFE_ENDPOINT_SOCKET = previous;
-  await agent?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+useDevAgentForEnv("spiffe-ts-readme-");
 
 describe("README.md", () => {
   test("has runnable TypeScript examples", () => {

@@ -3,13 +3,12 @@
 // "./gen/greeter_pb.ts" at examples/grpc/gen), against a development Workload API found
 // through SPIFFE_ENDPOINT_SOCKET, and prints what its `console.log(...); // expected`
 // comments say. On Deno, the grpc-js example is refused as the page says.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "../../mod.ts";
-import { createTestCa, startWorkloadApiServer, type WorkloadApiServer } from "../../src/testing/mod.ts";
+import { useDevAgentForEnv } from "../support/dev-agent-env.ts";
 import { packageEntries } from "../support/package-entries.ts";
 import { runtime } from "../support/runtime-entry.ts";
 
@@ -29,23 +28,7 @@ function runnable(code: string): string {
     .replace(/from "\.\/gen\/greeter_pb\.ts"/g, `from ${JSON.stringify(pathToFileURL(join(root, "examples/grpc/gen/greeter_pb.ts")).href)}`);
 }
 
-let dir = "";
-let agent: WorkloadApiServer;
-let previous: string | undefined;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "spiffe-ts-grpc-docs-"));
-  agent = await startWorkloadApiServer({ socketPath: join(dir, "agent.sock"), ca: await createTestCa({ trustDomain: "example.org" }), workloads: [{ id: "spiffe://example.org/web" }] });
-  previous = process.env.SPIFFE_ENDPOINT_SOCKET;
-  process.env.SPIFFE_ENDPOINT_SOCKET = agent.address;
-});
-
-afterAll(async () => {
-  if (previous === undefined) delete process.env.SPIFFE_ENDPOINT_SOCKET;
-  else process.env.SPIFFE_ENDPOINT_SOCKET = previous;
-  await agent?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+useDevAgentForEnv("spiffe-ts-grpc-docs-");
 
 describe(DOC, () => {
   test("has an example per integration (grpc-js, Connect gRPC, Connect on serveMtls)", () => {
