@@ -31,9 +31,17 @@ const work = mkdtempSync(join(tmpdir(), "spiffe-ts-test-"));
 const totals = { passed: 0, failed: 0 };
 const lines = [];
 
+/**
+ * Runs a command; returns its exit status, or a string saying why it has none (killed by the
+ * timeout, by a signal, or not started at all), so a stage's summary line says what happened.
+ */
 function run(cmd, cmdArgs, opts = {}) {
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit", env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 600_000 });
-  return r.error ? 127 : (r.status ?? 1);
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit", env: { ...process.env, ...opts.env }, timeout: timeoutMs });
+  if (r.error?.code === "ETIMEDOUT") return `killed after its ${timeoutMs / 1000} s timeout`;
+  if (r.error) return `could not start ${cmd}: ${r.error.message}`;
+  if (r.signal) return `killed by ${r.signal}`;
+  return r.status ?? 1;
 }
 
 function record(stage, passed, failed, note = "") {
@@ -83,8 +91,9 @@ function stage(name, cmd, cmdArgs, junit, opts) {
   console.log(`\n=== ${name} ===`);
   const code = run(cmd, cmdArgs, opts);
   const counts = countJunit(junit);
-  if (!counts) return record(name, 0, 1, `no results, exit code ${code}`);
-  if (code !== 0 && counts.failed === 0) return record(name, counts.passed, 1, `runner exited with code ${code}`);
+  const exit = typeof code === "number" ? `exit code ${code}` : code;
+  if (!counts) return record(name, 0, 1, `no results, ${exit}`);
+  if (code !== 0 && counts.failed === 0) return record(name, counts.passed, 1, `runner ${typeof code === "number" ? `exited with code ${code}` : code}`);
   record(name, counts.passed, counts.failed);
 }
 
