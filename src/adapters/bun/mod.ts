@@ -33,29 +33,11 @@ export * from "../../../mod.ts";
 export { enableTelemetry } from "../../observability/enable-telemetry.ts";
 export type { Telemetry, TelemetryOptions } from "../../observability/enable-telemetry.ts";
 
-export {
-  attachSpiffe,
-  BundleSource,
-  connectMtls,
-  createClientTlsConfig,
-  createConnectFetchHandler,
-  createServerTlsConfig,
-  createServerTlsOptions,
-  createSpiffeAgent,
-  createSpiffeConnectTransport,
-  createSpiffeGrpcTransport,
-  getPeerId,
-  getPeerIdentity,
-  JwtSource,
-  serveGrpcMtls,
-  spiffeContextValues,
-  spiffeExpress,
-  spiffeFastify,
-  spiffeKoa,
-  WorkloadApiClient,
-  X509Source,
-} from "../shared/entry.ts";
-export type { AttachSpiffeOptions, ClientConnectOptions, ClientOptions, ClientTlsConfig, ClientTlsConfigInit, ConnectFetchHandlerOptions, ConnectMtlsOptions, CreateMtlsClient, CreateSpiffeChannelCredentials, CreateSpiffeDispatcher, DispatcherResponse, FastifyLike, GrpcChannelCredentialsOf, GrpcJsModule, GrpcMtlsServer, GrpcServerCall, KoaContextLike, MtlsClient, MtlsClientBaseOptions, MtlsClientOptions, MtlsClientPoolOptions, MtlsFetchHandler, MtlsRequestBody, MtlsRequestContext, MtlsRequestInit, MtlsServer, MtlsServerTimeouts, MtlsWebClientOptions, PeerMessage, PresentingServer, ServeGrpcMtlsOptions, ServeMtls, ServeMtlsOptions, ServeMtlsWebOptions, ServeOptions, ServeOptionsBase, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions, ServerTlsOptionsInit, ServeTlsOptions, SpiffeAgent, SpiffeAgentOptions, SpiffeChannelCredentialsOptions, SpiffeConnectTransportOptions, SpiffeDispatcherLike, SpiffeDispatcherOptions, SpiffeExpressMiddleware, SpiffeFastifyPlugin, SpiffeGrpcTransportOptions, SpiffeKoaMiddleware, SpiffeMiddlewareOptions, SpiffeRequestFields, SpiffeServerTlsOptions, SpiffeTlsMode, SpiffeTransport, SpiffeTransportBaseOptions, TlsClientOptions, TlsCredentials, TlsFetchHandler, TlsRequestContext, UndiciModule, WebCertificate, WebCertificateSource } from "../shared/entry.ts";
+// Every runtime-bound name (documented once, in ../shared/entry.ts). The explicit line below
+// wins over both `export *`s for the names the root also has: the runtime's versions default
+// the Workload API transport and read peers from node:* sockets.
+export * from "../shared/entry.ts";
+export { BundleSource, getPeerIdentity, JwtSource, WorkloadApiClient, X509Source } from "../shared/entry.ts";
 
 /**
  * Serves a Web `fetch` handler over SPIFFE mTLS (or TLS, or mTLS-web: `mode`), with
@@ -86,7 +68,6 @@ export const serveMtls: ServeMtls = (options): Promise<MtlsServer> => serveMtlsW
 export const createMtlsClient: CreateMtlsClient = (options): MtlsClient => createMtlsClientWith(bunProfile, options);
 
 // federation (https_spiffe profile)
-export type { HttpsSpiffe, HttpsSpiffeOptions } from "../shared/entry.ts";
 
 /**
  * The `https_spiffe` bundle endpoint profile for `fetchBundle`, `watchBundle` and

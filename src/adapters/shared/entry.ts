@@ -1,8 +1,9 @@
 // What every runtime entry (@spiffe-ts/sdk/node, /bun, /deno) exports besides the root's
-// names and its two profile-bound functions, and the types of those two functions
-// (documented once here). The entries re-export these names explicitly (they take
-// precedence over the root's of the same name: getPeerIdentity, WorkloadApiClient and the
-// sources), so they stay identical across runtimes.
+// names and its profile-bound functions, and the types of those functions (documented once
+// here). Each entry does `export * from` this file, plus one explicit line for the names the
+// root also has (getPeerIdentity, WorkloadApiClient and the sources), which takes precedence
+// over both `export *`s; so the entries stay identical across runtimes and a new name is
+// added here once, not in three export lists.
 import type { ClientOptions, MtlsClient } from "../../http/mtls-client-types.ts";
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
