@@ -50,6 +50,8 @@ export type { JwtBundleKey } from "./src/core/bundle/jwt-bundle.ts";
 export { SpiffeBundle } from "./src/core/bundle/spiffe-bundle.ts";
 export type { SpiffeBundleDocument, SpiffeBundleParts } from "./src/core/bundle/spiffe-bundle.ts";
 export { BundleSet } from "./src/core/bundle/bundle-set.ts";
+export { combineSources } from "./src/core/bundle/combine-sources.ts";
+export type { CombinedBundleSource, CombinedSource, CombineSourcesInit } from "./src/core/bundle/combine-sources.ts";
 export type { GenericJwtBundleSource, JwtBundleSource, JwtBundleSourceLike } from "./src/core/bundle/jwt-bundle-source.ts";
 export type { IgnoredJwk } from "./src/core/bundle/jwk-set.ts";
 export type { PublicJwk } from "./src/core/bundle/public-jwk.ts";

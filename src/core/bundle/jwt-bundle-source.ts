@@ -2,7 +2,7 @@ import { BundleError } from "../errors/bundle-error.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import { adoptJwtBundle } from "./adopt-bundle.ts";
 import type { JwtBundle } from "./jwt-bundle.ts";
-import { type BundleKind, lookupBundle } from "./lookup-bundle.ts";
+import { type BundleKind, lookupBundle, lookupFunction } from "./lookup-bundle.ts";
 
 /**
  * Where JWT-SVID validation finds the JWT authorities of a trust domain: a `JwtBundle`, a
@@ -52,6 +52,16 @@ export type JwtBundleSourceLike = JwtBundleSource | GenericJwtBundleSource;
  */
 export function resolveJwtBundle(source: JwtBundleSourceLike, trustDomain: TrustDomain): JwtBundle {
   return lookupBundle(JWT_BUNDLES, source, trustDomain);
+}
+
+/**
+ * The raw JWT bundle lookup of `source` (its answer unchecked: callers pass it through
+ * the resolve function, which checks it). Internal: for sources that combine others.
+ *
+ * @throws the kind's "bad source" error when `source` has no JWT bundle getter.
+ */
+export function jwtBundleLookup(source: unknown): (trustDomain: TrustDomain) => unknown {
+  return lookupFunction(JWT_BUNDLES, source);
 }
 
 const JWT_BUNDLES: BundleKind<JwtBundle> = {

@@ -50,8 +50,11 @@ export function lookupBundle<B extends { readonly trustDomain: TrustDomain }>(ki
   return bundle;
 }
 
-/** The lookup to call on `source`; a source of the wrong shape is a programming error. */
-function lookupFunction<B extends { readonly trustDomain: TrustDomain }>(kind: BundleKind<B>, source: unknown): (td: TrustDomain) => unknown {
+/**
+ * The lookup to call on `source` for the kind (its raw answer, unchecked); a source of the
+ * wrong shape is a programming error (`kind.error("badSource")`).
+ */
+export function lookupFunction<B extends { readonly trustDomain: TrustDomain }>(kind: BundleKind<B>, source: unknown): (td: TrustDomain) => unknown {
   const s = (typeof source === "object" || typeof source === "function") && source !== null ? (source as Record<string, unknown>) : undefined;
   const specific = s?.[kind.method];
   if (typeof specific === "function") return (td) => specific.call(s, td);

@@ -1,7 +1,7 @@
 import { X509SvidError } from "../errors/x509-svid-error.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import { adoptX509Bundle } from "./adopt-bundle.ts";
-import { type BundleKind, lookupBundle } from "./lookup-bundle.ts";
+import { type BundleKind, lookupBundle, lookupFunction } from "./lookup-bundle.ts";
 import { X509Bundle } from "./x509-bundle.ts";
 
 /**
@@ -52,6 +52,16 @@ export type X509BundleSourceLike = X509BundleSource | GenericX509BundleSource;
  */
 export function resolveX509Bundle(source: X509BundleSourceLike, trustDomain: TrustDomain): X509Bundle {
   return lookupBundle(X509_BUNDLES, source, trustDomain);
+}
+
+/**
+ * The raw X509 bundle lookup of `source` (its answer unchecked: callers pass it through
+ * the resolve function, which checks it). Internal: for sources that combine others.
+ *
+ * @throws the kind's "bad source" error when `source` has no X509 bundle getter.
+ */
+export function x509BundleLookup(source: unknown): (trustDomain: TrustDomain) => unknown {
+  return lookupFunction(X509_BUNDLES, source);
 }
 
 const X509_BUNDLES: BundleKind<X509Bundle> = {
