@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from "node:https";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
@@ -11,7 +12,7 @@ import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
 import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
 import { VerifyingAgent } from "./client/verifying-agent.ts";
 import { int } from "./options.ts";
-import { createOriginLimiter, type OriginLimiter } from "./origin-limiter.ts";
+import { onRotation, type RotatingSource } from "./client/on-rotation.ts";
 
 /** The method `node:http`'s `ClientRequest` hands each request to its agent with (Node, Bun and Deno; not in @types/node). */
 type AddRequest = (this: HttpsAgent, req: ClientRequest, options: RequestOptions) => void;
@@ -62,16 +63,27 @@ export interface SpiffeAgentOptions extends Pick<AgentOptions, "keepAliveMsecs" 
  */
 export interface SpiffeAgent extends HttpsAgent {}
 
-/** The agent behind {@link SpiffeAgent}: a limit per origin in front of the verifying agent. */
+/** Requests of one origin: how many hold a connection slot, and those waiting for one, in order. */
+interface OriginSlots {
+  active: number;
+  readonly waiting: (() => void)[];
+}
+
+/**
+ * The agent behind {@link SpiffeAgent}: a limit per origin in front of the verifying agent,
+ * and connections that live only as long as the identity and trust they were made with.
+ */
 class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
   readonly #tls: ClientTlsConfig;
-  readonly #limiter: OriginLimiter | undefined;
+  readonly #maxSockets: number;
+  readonly #origins = new Map<string, OriginSlots>();
   readonly #unwatch: () => void;
   readonly #add: AddRequest = baseAddRequest();
-  /** Requests are never taken out of the limiter's queue: one closed while waiting passes its slot on when it gets it. */
-  readonly #neverAborted: AbortSignal = new AbortController().signal;
+  /** Bumped by every rotation; each connection remembers the one it was opened in. */
+  #generation = 0;
+  readonly #openedIn = new WeakMap<object, number>();
 
-  constructor(tls: ClientTlsConfig, options: Omit<AgentOptions, "maxSockets" | "maxTotalSockets">, maxSockets: number) {
+  constructor(tls: ClientTlsConfig, source: RotatingSource, options: Omit<AgentOptions, "maxSockets" | "maxTotalSockets">, maxSockets: number) {
     super(tls, options);
     // A client that makes its own TLS connections from the agent's options, instead of asking
     // the agent for one (Bun's built-in node-fetch does, with the runtime's public roots),
@@ -83,12 +95,31 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
         "this client ignored the SpiffeAgent's connections and opened its own (Bun's node-fetch does): it cannot verify a SPIFFE server; use node:https, axios, got or createMtlsClient",
       );
     this.#tls = tls;
-    this.#limiter = Number.isFinite(maxSockets) ? createOriginLimiter(maxSockets) : undefined;
-    // A rotated (or lost) SVID: idle connections are closed, so that later requests connect
-    // anew and present the current SVID; connections in use finish their requests.
-    this.#unwatch = tls.onCredentialsChange(() => {
+    this.#maxSockets = maxSockets;
+    // A rotated (or lost) SVID, or a bundle update: idle connections are closed now, and
+    // connections in use when their request ends (keepSocketAlive), so that later requests
+    // connect anew, presenting the current SVID and verified with the current bundles.
+    this.#unwatch = onRotation(tls, source, () => {
+      this.#generation++;
       for (const list of Object.values(this.freeSockets)) for (const socket of list ?? []) socket.destroy();
     });
+    // A connection back in the pool goes straight to the next waiting request of its origin
+    // (this listener runs after the base agent's, which pooled it), as a plain agent hands a
+    // freed socket to its queue.
+    if (Number.isFinite(maxSockets)) this.on("free", (_socket: unknown, options: RequestOptions) => this.#drain(this.getName(options)));
+  }
+
+  override createConnection(options: Pick<RequestOptions, "host" | "port">, callback: (err: Error | null, socket?: Duplex) => void): undefined {
+    const generation = this.#generation; // the SVID and bundles this connection is made with
+    return super.createConnection(options, (err, socket) => {
+      if (socket) this.#openedIn.set(socket, generation);
+      callback(err, socket);
+    });
+  }
+
+  /** A connection opened before the last rotation is closed when its request ends, not pooled. */
+  override keepSocketAlive(socket: Duplex): boolean {
+    return this.#openedIn.get(socket) === this.#generation && super.keepSocketAlive(socket);
   }
 
   /**
@@ -97,32 +128,54 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
    * once its origin has a free connection slot.
    */
   addRequest(req: ClientRequest, options: RequestOptions): void {
-    req.once("socket", (socket) => {
-      const peer = peerIdentityOf(socket);
-      if (peer) bindPeerIdentity(req, peer);
-    });
     // Before the application's own 'response' listener, which may hand the response on.
     req.prependOnceListener("response", (res: IncomingMessage) => {
-      const peer = peerIdentityOf(req) ?? (res.socket ? peerIdentityOf(res.socket) : undefined);
-      if (peer) bindPeerIdentity(res, peer);
+      const peer = res.socket ? peerIdentityOf(res.socket) : undefined;
+      if (!peer) return;
+      bindPeerIdentity(req, peer);
+      bindPeerIdentity(res, peer);
     });
-    const add = (): void => this.#add.call(this, req, options);
-    if (!this.#limiter) return add();
-    // 'close' follows the response's end (or the request's failure), and the connection goes
-    // back to the pool ('free') right after it, synchronously; the next request of this
-    // origin is added from a promise callback, later: so it finds that connection free. A
-    // request closed while waiting gives its slot back as soon as it gets one.
-    let closed = false;
-    let release: (() => void) | undefined;
+    if (this.#maxSockets === Number.POSITIVE_INFINITY) return this.#add.call(this, req, options);
+    const name = this.getName(options);
+    let slots = this.#origins.get(name);
+    if (!slots) this.#origins.set(name, (slots = { active: 0, waiting: [] }));
+    const origin = slots;
+    let state: "waiting" | "active" | "done" = "waiting";
+    const start = (): void => {
+      state = "active";
+      this.#add.call(this, req, options);
+    };
+    // 'close' follows the response's end (or the request's failure). The connection comes
+    // back to the pool ('free') right after it, in the same turn: the next request gets it
+    // there; when none comes back (an error, no keep-alive), a microtask later.
     req.once("close", () => {
-      closed = true;
-      release?.();
+      if (state === "active") {
+        origin.active--;
+        if (origin.waiting.length) queueMicrotask(() => this.#drain(name));
+        else if (origin.active === 0) this.#origins.delete(name);
+      } else if (state === "waiting") {
+        const i = origin.waiting.indexOf(start); // closed before it got a slot
+        if (i !== -1) origin.waiting.splice(i, 1);
+      }
+      state = "done";
     });
-    this.#limiter.acquire(this.getName(options), this.#neverAborted).then((granted) => {
-      if (closed) return granted();
-      release = granted;
-      add();
-    });
+    if (origin.active < this.#maxSockets) {
+      origin.active++;
+      start();
+    } else {
+      origin.waiting.push(start);
+    }
+  }
+
+  /** Starts the waiting requests of `name` that fit within the limit. */
+  #drain(name: string): void {
+    const origin = this.#origins.get(name);
+    if (!origin) return;
+    while (origin.active < this.#maxSockets && origin.waiting.length) {
+      origin.active++;
+      origin.waiting.shift()!();
+    }
+    if (origin.active === 0 && !origin.waiting.length) this.#origins.delete(name);
   }
 
   /** Closes every connection and stops following the source. */
@@ -139,8 +192,10 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
  * and SDKs that take an agent. By default mutual TLS (mode `"mtls"`): every new connection
  * presents the source's current X.509-SVID, verifies the server's X.509-SVID against the
  * source's bundle for the server's trust domain (never its host name, never system roots)
- * and authorizes its SPIFFE ID, before a byte of the request is written. Rotations apply to
- * new connections (idle ones are closed); the current bundle verifies every new connection.
+ * and authorizes its SPIFFE ID, before a byte of the request is written. A rotation (of the
+ * client's SVID, or a source update, which may change bundles) closes the idle connections at
+ * once and the busy ones when their request ends: later requests connect anew, presenting the
+ * current SVID, verified with the current bundles.
  *
  * Keep-alive is on by default; `maxSockets` is a hard per-origin limit (a plain agent whose
  * connections take an asynchronous handshake to open overshoots its `maxSockets` under
@@ -183,7 +238,7 @@ export function createSpiffeAgent(options: SpiffeAgentOptions): SpiffeAgent {
     ...(options.scheduling !== undefined ? { scheduling: scheduling(options.scheduling) } : {}),
   };
   const tls = createClientTlsConfig({ mode: options.mode, source: options.source, authorizer: options.authorizer, ca: options.ca, logger: options.logger, now: options.now });
-  return new SpiffeHttpsAgent(tls, pool, maxSockets);
+  return new SpiffeHttpsAgent(tls, options.source, pool, maxSockets);
 }
 
 function scheduling(v: unknown): "fifo" | "lifo" {

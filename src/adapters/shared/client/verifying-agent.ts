@@ -55,9 +55,11 @@ export class VerifyingAgent extends HttpsAgent {
 
   /** Enforces the total idle limit on top of the per-origin one. */
   override keepSocketAlive(socket: Duplex): boolean {
-    let idle = 0;
-    for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;
-    if (idle >= this.#maxIdle) return false;
+    if (this.#maxIdle !== Number.POSITIVE_INFINITY) {
+      let idle = 0;
+      for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;
+      if (idle >= this.#maxIdle) return false;
+    }
     // @types/node declares void, but Node's agent (and Bun's port of it) returns false when
     // the server's Keep-Alive timeout is too short to reuse the socket.
     const kept: unknown = super.keepSocketAlive(socket);
