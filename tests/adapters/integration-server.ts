@@ -32,6 +32,30 @@ export function whoAmI(delayMs = 0): Handler {
   };
 }
 
+/** A handler ({@link whoAmI}) that holds `/held` requests until `release()`; `arrived()` resolves once one reached it. */
+export interface HoldingHandler {
+  readonly handler: Handler;
+  arrived(): Promise<void>;
+  release(): void;
+}
+
+export function holdingHandler(): HoldingHandler {
+  const answer = whoAmI();
+  let arrive: () => void = () => {};
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    handler: (req, res) => {
+      if (req.url !== "/held") return answer(req, res);
+      arrive();
+      void released.then(() => answer(req, res));
+    },
+    arrived: () => arrived,
+    release: () => release(),
+  };
+}
+
 export async function startIntegrationServer(source: X509SvidSource & X509BundleSourceLike, authorizer: Authorizer, handler: Handler = whoAmI()): Promise<IntegrationServer> {
   const options = createServerTlsOptions(source, authorizer, { ALPNProtocols: ["h2", "http/1.1"] });
   const server = createSecureServer({ ...options, allowHTTP1: true }, handler);

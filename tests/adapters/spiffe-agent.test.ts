@@ -12,7 +12,8 @@ import { createSpiffeAgent, getPeerId, type SpiffeAgent } from "../../src/adapte
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtime } from "../support/runtime-entry.ts";
 import { createPki, type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
-import { type IntegrationServer, sdkErrorIn, startIntegrationServer, whoAmI } from "./integration-server.ts";
+import { waitUntil } from "../support/wait-until.ts";
+import { holdingHandler, type IntegrationServer, sdkErrorIn, startIntegrationServer, whoAmI } from "./integration-server.ts";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
@@ -144,6 +145,53 @@ describe("createSpiffeAgent", () => {
       expect(answer.peer).toBe(SERVER_ID);
     } finally {
       agent.destroy();
+    }
+  });
+
+  test("after a rotation, a connection in use finishes its request and then closes; new requests connect with the new SVID", async () => {
+    const held = holdingHandler();
+    const rotating = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeOneOf(CLIENT_ID, "spiffe://example.org/client2"), held.handler);
+    const source = await clientSource();
+    const agent = createSpiffeAgent({ source, authorizer: authorizeId(SERVER_ID) });
+    const send = clients["https.request"]!;
+    try {
+      await send(`${rotating.url}/`, agent); // an idle connection
+      const inFlight = send(`${rotating.url}/held`, agent); // takes it
+      await held.arrived();
+      await send(`${rotating.url}/`, agent); // a second connection, idle after this
+      expect(rotating.open().now).toBe(2);
+      source.setX509Svid((await svidFor(pki.inter, "spiffe://example.org/client2")).svid);
+      await waitUntil(() => rotating.open().now === 1, "the idle connection to close", 2000); // well before the keep-alive timeouts
+      const after = await send(`${rotating.url}/`, agent);
+      expect(after.body.caller).toBe("spiffe://example.org/client2");
+      expect(after.peer).toBe(SERVER_ID);
+      expect(rotating.connections()).toBe(3);
+      held.release();
+      expect((await inFlight).body.caller).toBe(CLIENT_ID); // finished on its connection, with the old SVID
+      await waitUntil(() => rotating.open().now === 1, "the old connection in use to close after its request", 2000);
+      expect((await send(`${rotating.url}/`, agent)).body.caller).toBe("spiffe://example.org/client2");
+      expect(rotating.connections()).toBe(3); // the new connection is kept and reused
+    } finally {
+      held.release();
+      agent.destroy();
+      await rotating.close();
+    }
+  });
+
+  test("a bundle update closes the idle connections verified with the old bundles", async () => {
+    const source = await clientSource();
+    const agent = createSpiffeAgent({ source, authorizer: authorizeId(SERVER_ID) });
+    const target = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeAny());
+    try {
+      await clients["https.request"]!(`${target.url}/`, agent);
+      expect(target.open().now).toBe(1);
+      source.setX509Bundle(pki.otherBundle); // an update of the source's bundles
+      await waitUntil(() => target.open().now === 0, "the idle connection to close", 2000);
+      await clients["https.request"]!(`${target.url}/`, agent);
+      expect(target.connections()).toBe(2);
+    } finally {
+      agent.destroy();
+      await target.close();
     }
   });
 

@@ -8,7 +8,8 @@ import { loadUndici } from "../../src/adapters/shared/spiffe-dispatcher.ts";
 import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
 import { createPki, type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
-import { type IntegrationServer, sdkErrorIn, startIntegrationServer } from "./integration-server.ts";
+import { waitUntil } from "../support/wait-until.ts";
+import { holdingHandler, type IntegrationServer, sdkErrorIn, startIntegrationServer } from "./integration-server.ts";
 
 const { createSpiffeDispatcher: createWithoutModule } = runtimeEntry; // the entry of the runtime running the test
 /** With the module passed, the dispatcher has undici's own Agent type (what undici.request takes). */
@@ -149,6 +150,66 @@ describe("createSpiffeDispatcher", () => {
     } finally {
       await dispatcher.close();
     }
+  });
+
+  for (const allowH2 of [false, true]) {
+    const version = allowH2 ? "2.0" : "1.1";
+    test(`HTTP/${version}: after a rotation, new requests use a new connection with the new SVID; the old one finishes its request in flight, then closes`, async () => {
+      const held = holdingHandler();
+      const rotating = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeOneOf(CLIENT_ID, "spiffe://example.org/client2"), held.handler);
+      const source = await clientSource();
+      const dispatcher = createSpiffeDispatcher({ source, authorizer: authorizeId(SERVER_ID), allowH2 });
+      try {
+        const inFlight = undici.request(`${rotating.url}/held`, { dispatcher });
+        await held.arrived();
+        source.setX509Svid((await svidFor(pki.inter, "spiffe://example.org/client2")).svid);
+        const after = await undici.request(`${rotating.url}/`, { dispatcher });
+        expect(await after.body.json()).toEqual({ caller: "spiffe://example.org/client2", httpVersion: version });
+        expect(getPeerId(after)?.toString()).toBe(SERVER_ID);
+        expect(rotating.connections()).toBe(2);
+        held.release();
+        const old = await inFlight;
+        expect(await old.body.json()).toEqual({ caller: CLIENT_ID, httpVersion: version });
+        await waitUntil(() => rotating.open().now === 1, "the old connection to close", 2000); // well before the keep-alive timeouts
+        // the new connection stays open for later requests
+        const later = await undici.request(`${rotating.url}/`, { dispatcher });
+        expect(await later.body.json()).toEqual({ caller: "spiffe://example.org/client2", httpVersion: version });
+        expect(rotating.connections()).toBe(2);
+      } finally {
+        held.release();
+        await dispatcher.close();
+        await rotating.close();
+      }
+    });
+  }
+
+  test("a bundle update closes the idle connections verified with the old bundles; the next request verifies a new one", async () => {
+    const source = await clientSource();
+    const dispatcher = createSpiffeDispatcher({ source, authorizer: authorizeId(SERVER_ID), keepAliveTimeout: 60_000 });
+    const target = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeAny());
+    try {
+      await (await undici.request(`${target.url}/`, { dispatcher })).body.json();
+      expect(target.open().now).toBe(1);
+      source.setX509Bundle(pki.otherBundle); // an update of the source's bundles
+      await waitUntil(() => target.open().now === 0, "the idle connection to close", 2000); // well before the servers' keep-alive timeouts
+      await (await undici.request(`${target.url}/`, { dispatcher })).body.json();
+      expect(target.connections()).toBe(2);
+    } finally {
+      await dispatcher.close();
+      await target.close();
+    }
+  });
+
+  test("close() and destroy() settle with and without a callback, and a closed dispatcher refuses requests", async () => {
+    const closing = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+    await (await undici.request(`${server.url}/`, { dispatcher: closing })).body.json();
+    await closing.close();
+    expect((await undici.request(`${server.url}/`, { dispatcher: closing }).then(() => undefined, (err: unknown) => err)) instanceof Error).toBe(true);
+    const withCallback = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+    await new Promise<void>((resolve) => withCallback.close(() => resolve()));
+    const destroyed = createSpiffeDispatcher({ source: await clientSource(), authorizer: authorizeId(SERVER_ID) });
+    await destroyed.destroy();
+    expect(destroyed.destroyed).toBe(true);
   });
 
   test("without the undici package: IntegrationError ERR_INTEGRATION_PEER_DEPENDENCY_MISSING, with the loader's error as cause", () => {

@@ -9,6 +9,7 @@ import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
 import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
 import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
+import { onRotation } from "./client/on-rotation.ts";
 import { int } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
 
@@ -47,12 +48,18 @@ export interface UndiciModule<A extends SpiffeDispatcherLike = SpiffeDispatcherL
 // How this module uses the classes of the undici module it is given (checked by checkUndici
 // to be functions; their instances are undici's, typed as much as the SDK needs).
 type AnyOptions = Record<string, unknown>;
-type UndiciAgentClass = new (options: AnyOptions) => {
+interface UndiciAgent {
   dispatch(options: object, handler: object): boolean;
-  // undici's close/destroy without a callback call themselves again with one: forward every argument.
-  close(...args: unknown[]): Promise<void>;
-  destroy(...args: unknown[]): Promise<void>;
-};
+  close(): Promise<void>;
+  close(callback: (err: Error | null) => void): void;
+  destroy(err?: Error | null): Promise<void>;
+  destroy(err: Error | null, callback: (err: Error | null) => void): void;
+  readonly closed: boolean;
+  readonly destroyed: boolean;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+type UndiciAgentClass = new (options: AnyOptions) => UndiciAgent;
 type UndiciPoolClass = new (origin: string | URL, options: AnyOptions) => object;
 type UndiciClientClass = new (origin: string | URL, options: AnyOptions) => { dispatch(options: object, handler: object): boolean };
 interface UndiciClasses {
@@ -129,25 +136,94 @@ export function createSpiffeDispatcherWith<A extends SpiffeDispatcherLike>(profi
     );
   };
 
+  const clientOptions = { allowH2, ...(keepAliveTimeout !== undefined ? { keepAliveTimeout } : {}) };
+  const newAgent = (): UndiciAgent =>
+    new undici.Agent({
+      ...clientOptions,
+      ...(connections !== undefined ? { connections } : {}),
+      factory: (origin: string | URL, opts: AnyOptions) =>
+        new undici.Pool(origin, { ...opts, ...clientOptions, factory: (o: string | URL, clientOpts: AnyOptions) => new SpiffeClient(o, { ...clientOpts, ...clientOptions }, connect) }),
+    });
+
+  /**
+   * An undici Agent that hands each request to the Agent of the current identity and trust.
+   * A rotation (the client's SVID, or a source update, which may change bundles) starts a new
+   * Agent for later requests and closes the old one gracefully: its requests in flight finish,
+   * then its connections close, so no connection made with an old SVID or verified with old
+   * bundles outlives its requests.
+   */
   class SpiffeDispatcher extends undici.Agent {
-    override close(...args: unknown[]): Promise<void> {
-      tls.close();
-      return super.close(...args);
+    #current: UndiciAgent;
+    readonly #retiring = new Set<UndiciAgent>();
+    readonly #unwatch: () => void;
+
+    constructor() {
+      super({});
+      this.#current = this.#forwarded(newAgent());
+      this.#unwatch = onRotation(tls, options.source, () => this.#rotate());
     }
+
+    override dispatch(opts: object, handler: object): boolean {
+      // Once closed, the base class refuses the request as undici does (ClientClosedError).
+      if (this.closed || this.destroyed) return super.dispatch(opts, handler);
+      return this.#current.dispatch(opts, handler);
+    }
+
+    /** undici's per-origin statistics, of the connections new requests use. */
+    get stats(): unknown {
+      return (this.#current as { stats?: unknown }).stats;
+    }
+
+    override close(...args: unknown[]): Promise<void> {
+      this.#stop();
+      // With a callback: undici's close without one calls close again (this override) with one.
+      const closed = new Promise<void>((resolve, reject) => super.close((err) => (err ? reject(err) : resolve())));
+      return settle(Promise.all([closed, ...this.#agents().map((a) => a.close())]), args[0]);
+    }
+
     override destroy(...args: unknown[]): Promise<void> {
+      this.#stop();
+      const err = args[0] instanceof Error ? args[0] : null;
+      const destroyed = new Promise<void>((resolve, reject) => super.destroy(err, (e) => (e ? reject(e) : resolve())));
+      return settle(Promise.all([destroyed, ...this.#agents().map((a) => a.destroy(err))]), args.find((a) => typeof a === "function"));
+    }
+
+    #rotate(): void {
+      const old = this.#current;
+      this.#current = this.#forwarded(newAgent());
+      this.#retiring.add(old);
+      const forget = (): void => void this.#retiring.delete(old);
+      old.close().then(forget, forget);
+    }
+
+    #agents(): UndiciAgent[] {
+      return [this.#current, ...this.#retiring];
+    }
+
+    #stop(): void {
+      this.#unwatch();
       tls.close();
-      return super.destroy(...args);
+    }
+
+    /** The events undici's Agent emits (from its pools), re-emitted by this dispatcher. */
+    #forwarded(agent: UndiciAgent): UndiciAgent {
+      for (const event of ["connect", "disconnect", "connectionError", "drain"]) agent.on(event, (...args: unknown[]) => this.emit(event, ...args));
+      return agent;
     }
   }
-  const clientOptions = { allowH2, ...(keepAliveTimeout !== undefined ? { keepAliveTimeout } : {}) };
-  const dispatcher = new SpiffeDispatcher({
-    ...clientOptions,
-    ...(connections !== undefined ? { connections } : {}),
-    factory: (origin: string | URL, opts: AnyOptions) =>
-      new undici.Pool(origin, { ...opts, ...clientOptions, factory: (o: string | URL, clientOpts: AnyOptions) => new SpiffeClient(o, { ...clientOpts, ...clientOptions }, connect) }),
-  });
+  const dispatcher = new SpiffeDispatcher();
   // An instance of (a subclass of) the given module's Agent: what UndiciModule<A> says it makes.
   return dispatcher as unknown as A;
+}
+
+/**
+ * undici's `close`/`destroy` contract: with a callback, the callback gets the outcome (and
+ * the returned promise never rejects); without, the promise does.
+ */
+function settle(done: Promise<unknown>, callback: unknown): Promise<void> {
+  if (typeof callback !== "function") return done.then(() => undefined);
+  const cb = callback as (err: unknown, data: null) => void;
+  return done.then(() => cb(null, null), (err: unknown) => cb(err, null));
 }
 
 /**
