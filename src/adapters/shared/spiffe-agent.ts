@@ -77,6 +77,9 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
   readonly #tls: ClientTlsConfig;
   readonly #maxSockets: number;
   readonly #origins = new Map<string, OriginSlots>();
+  /** Requests waiting for a slot, all origins together. */
+  #waiting = 0;
+  readonly #names = new WeakMap<object, string>();
   readonly #unwatch: () => void;
   readonly #add: AddRequest = baseAddRequest();
   /** Bumped by every rotation; each connection remembers the one it was opened in. */
@@ -106,7 +109,15 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
     // A connection back in the pool goes straight to the next waiting request of its origin
     // (this listener runs after the base agent's, which pooled it), as a plain agent hands a
     // freed socket to its queue.
-    if (Number.isFinite(maxSockets)) this.on("free", (_socket: unknown, options: RequestOptions) => this.#drain(this.getName(options)));
+    if (Number.isFinite(maxSockets)) {
+      this.on("free", (_socket: unknown, options: RequestOptions) => {
+        if (!this.#waiting) return;
+        // The options a connection was made with come with each of its 'free' events: its name once.
+        let name = this.#names.get(options);
+        if (name === undefined) this.#names.set(options, (name = this.getName(options)));
+        this.#drain(name);
+      });
+    }
   }
 
   override createConnection(options: Pick<RequestOptions, "host" | "port">, callback: (err: Error | null, socket?: Duplex) => void): undefined {
@@ -155,7 +166,10 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
         else if (origin.active === 0) this.#origins.delete(name);
       } else if (state === "waiting") {
         const i = origin.waiting.indexOf(start); // closed before it got a slot
-        if (i !== -1) origin.waiting.splice(i, 1);
+        if (i !== -1) {
+          origin.waiting.splice(i, 1);
+          this.#waiting--;
+        }
       }
       state = "done";
     });
@@ -164,6 +178,7 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
       start();
     } else {
       origin.waiting.push(start);
+      this.#waiting++;
     }
   }
 
@@ -173,6 +188,7 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
     if (!origin) return;
     while (origin.active < this.#maxSockets && origin.waiting.length) {
       origin.active++;
+      this.#waiting--;
       origin.waiting.shift()!();
     }
     if (origin.active === 0 && !origin.waiting.length) this.#origins.delete(name);
