@@ -9,7 +9,7 @@ import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
 import { createPki, type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
 import { waitUntil } from "../support/wait-until.ts";
-import { holdingHandler, type IntegrationServer, sdkErrorIn, startIntegrationServer } from "./integration-server.ts";
+import { holdingHandler, type IntegrationServer, sdkErrorIn, startIntegrationServer, whoAmI } from "./integration-server.ts";
 
 const { createSpiffeDispatcher: createWithoutModule } = runtimeEntry; // the entry of the runtime running the test
 /** With the module passed, the dispatcher has undici's own Agent type (what undici.request takes). */
@@ -182,6 +182,37 @@ describe("createSpiffeDispatcher", () => {
       }
     });
   }
+
+  test("HTTP/2 under churn: 200 requests, 8 at a time, across 10 rotations (each closes the old connections gracefully) all succeed with the SVID of their time", async () => {
+    const churnServer = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeOneOf(CLIENT_ID, "spiffe://example.org/client2"), whoAmI(2));
+    const source = await clientSource();
+    const svids = { [CLIENT_ID]: source.getX509Svid(), "spiffe://example.org/client2": (await svidFor(pki.inter, "spiffe://example.org/client2")).svid };
+    const dispatcher = createSpiffeDispatcher({ source, authorizer: authorizeId(SERVER_ID), allowH2: true });
+    try {
+      let ok = 0;
+      for (let round = 0; round < 10; round++) {
+        const id = round % 2 === 0 ? CLIENT_ID : "spiffe://example.org/client2";
+        source.setX509Svid(svids[id]!);
+        // 20 requests per SVID, 8 in flight; the first ones of the round overlap the old connections' close
+        let next = 0;
+        await Promise.all(Array.from({ length: 8 }, async () => {
+          while (next++ < 20) {
+            const result = await undici.request(`${churnServer.url}/`, { dispatcher });
+            expect(await result.body.json()).toEqual({ caller: id, httpVersion: "2.0" });
+            ok++;
+          }
+        }));
+      }
+      expect(ok).toBe(200);
+      // Each round opened its own connections (undici dials one per request waiting for a
+      // connection); those of earlier rounds are closed, those of the last stay for reuse.
+      expect(churnServer.connections()).toBeGreaterThanOrEqual(10);
+      await waitUntil(() => churnServer.open().now <= 8, "the connections of earlier rounds to close", 2000);
+    } finally {
+      await dispatcher.close();
+      await churnServer.close();
+    }
+  });
 
   test("a bundle update closes the idle connections verified with the old bundles; the next request verifies a new one", async () => {
     const source = await clientSource();
