@@ -5,7 +5,9 @@
 //            entry refuses grpc-js clients (BENCH_NOTE).
 //   Connect: createSpiffeGrpcTransport → connectNodeAdapter + attachSpiffe, vs
 //            createGrpcTransport({ nodeOptions: { ca, key, cert } }) → http2.createSecureServer({ ca, requestCert, rejectUnauthorized: true }).
-// One client (one HTTP/2 connection), CONC concurrent unary calls, interleaved rounds.
+// One client (one HTTP/2 connection), CONC concurrent unary calls, in ROUNDS interleaved pairs of rounds
+// (which goes first alternates): value and baseline are the medians of their rounds, the ratio the
+// median of the pairs' ratios (as bench/integrations.ts), so a burst of load elsewhere spoils one pair only.
 // Prints `BENCH_RESULT {json}` and `BENCH_NOTE` lines (see bench/run.mjs).
 import { Buffer } from "node:buffer";
 import { type ConnectRouter, createClient } from "@connectrpc/connect";
@@ -16,47 +18,19 @@ import type { AddressInfo } from "node:net";
 import { GreeterService } from "../examples/grpc/gen/greeter_pb.ts";
 import { FakeX509Source } from "../src/testing/mod.ts";
 import { runtime, runtimeEntry } from "../tests/support/runtime-entry.ts";
-import { within } from "./_stats.ts";
+import { pairedMedians } from "./_stats.ts";
 import { ca, caPem, clientAuthz, clientPem, clientSvid, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
 
 const { attachSpiffe, createServerTlsOptions, createSpiffeChannelCredentials, createSpiffeGrpcTransport, serveGrpcMtls } = runtimeEntry;
 const CONC = 8;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7); // pairs; the figure is the median pair
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const TARGET = 0.9;
 
 const result = (line: Record<string, unknown>): void => console.log(`BENCH_RESULT ${JSON.stringify({ bench: "grpc", unit: "calls/s", target: TARGET, ...line })}`);
 
-async function throughput(op: () => Promise<void>, ms: number): Promise<number> {
-  const end = performance.now() + ms;
-  const start = performance.now();
-  let count = 0;
-  await Promise.all(Array.from({ length: CONC }, async () => {
-    while (performance.now() < end) {
-      await within(op(), "one call");
-      count++;
-    }
-  }));
-  return count / ((performance.now() - start) / 1000);
-}
-
-/** Interleaved rounds after a warm-up (which also opens the connections); [ours, baseline] in calls/s. */
-async function paired(ours: () => Promise<void>, base: () => Promise<void>): Promise<[number, number]> {
-  await throughput(ours, 200);
-  await throughput(base, 200);
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < ROUNDS; i++) {
-    if (i % 2 === 0) {
-      a += await throughput(ours, ROUND_MS);
-      b += await throughput(base, ROUND_MS);
-    } else {
-      b += await throughput(base, ROUND_MS);
-      a += await throughput(ours, ROUND_MS);
-    }
-  }
-  return [a / ROUNDS, b / ROUNDS];
-}
+/** Figure and baseline in interleaved pairs of rounds after a warm-up (which also opens the connections): medians, and the median of the pairs' ratios. */
+const paired = (ours: () => Promise<void>, base: () => Promise<void>): Promise<{ ours: number; base: number; ratio: number }> => pairedMedians(ours, base, CONC, ROUNDS, ROUND_MS);
 
 const serverSource = new FakeX509Source({ svid: serverSvid, bundles: [ca.x509Bundle] });
 const clientSource = new FakeX509Source({ svid: clientSvid, bundles: [ca.x509Bundle] });
@@ -84,13 +58,13 @@ if (runtime === "deno") {
   const oursClient = new grpc.Client(`127.0.0.1:${listening.port}`, createSpiffeChannelCredentials(grpc, { source: clientSource, authorizer: clientAuthz }));
   // servername "localhost": Bun refuses grpc-js's default (the IP address) as a TLS ServerName
   const baseClient = new grpc.Client(`127.0.0.1:${basePort}`, grpc.credentials.createSsl(caBuf, Buffer.from(clientPem.privateKey), Buffer.from(clientPem.certificates), { checkServerIdentity: () => undefined }), { "grpc.ssl_target_name_override": "localhost" });
-  const [a, b] = await paired(unary(oursClient), unary(baseClient));
+  const m = await paired(unary(oursClient), unary(baseClient));
   result({
     name: `grpc-js kept-alive unary calls/s (one channel, ${CONC} concurrent)`,
-    value: r2(a),
+    value: r2(m.ours),
     baselineName: "grpc.credentials.createSsl(ca, key, cert) → bindAsync(ServerCredentials.createSsl(ca, [key, cert], true)), same certificates",
-    baseline: r2(b),
-    ratio: r2(a / b),
+    baseline: r2(m.base),
+    ratio: r2(m.ratio),
   });
   oursClient.close();
   baseClient.close();
@@ -109,13 +83,13 @@ const baseServer = http2.createSecureServer({ key: serverPem.privateKey, cert: s
 const oursTransport = createSpiffeGrpcTransport({ baseUrl: await listen(oursServer), source: clientSource, authorizer: clientAuthz });
 const baseTransport = createGrpcTransport({ baseUrl: await listen(baseServer), nodeOptions: { key: clientPem.privateKey, cert: clientPem.certificates, ca: caPem, checkServerIdentity: () => undefined } });
 const greet = (client: ReturnType<typeof createClient<typeof GreeterService>>) => async (): Promise<void> => void (await client.greet({ name: "ping" }));
-const [c, d] = await paired(greet(createClient(GreeterService, oursTransport)), greet(createClient(GreeterService, baseTransport)));
+const c = await paired(greet(createClient(GreeterService, oursTransport)), greet(createClient(GreeterService, baseTransport)));
 result({
   name: `Connect kept-alive unary calls/s (gRPC, one transport, ${CONC} concurrent)`,
-  value: r2(c),
+  value: r2(c.ours),
   baselineName: "createGrpcTransport({ nodeOptions: { key, cert, ca } }) → http2.createSecureServer({ key, cert, ca, requestCert, rejectUnauthorized: true }) + connectNodeAdapter, same certificates",
-  baseline: r2(d),
-  ratio: r2(c / d),
+  baseline: r2(c.base),
+  ratio: r2(c.ratio),
 });
 oursTransport.close();
 await Promise.race([new Promise((r) => oursServer.close(r)), new Promise((r) => setTimeout(r, 1000))]);
