@@ -45,7 +45,7 @@ const unary = (client: grpc.Client) => (): Promise<void> =>
   new Promise((resolve, reject) => client.makeUnaryRequest(echo.echo.path, bytes, bytes, payload, (err) => (err ? reject(err) : resolve())));
 
 if (runtime === "deno") {
-  console.log("BENCH_NOTE grpc-js: not measured on Deno, whose entry refuses grpc-js clients (docs/integrations-grpc.md); Connect below.");
+  console.log("BENCH_NOTE grpc-js: not measured on Deno, whose entry refuses grpc-js clients (docs/integrations.md, section Deno and grpc-js clients); Connect below.");
 } else {
   const ours = new grpc.Server();
   ours.addService(echo, handlers);

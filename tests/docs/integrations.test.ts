@@ -1,11 +1,12 @@
-// docs/integrations.md: every example of the HTTP sections runs on the runtime running this
-// suite (its imports of @spiffe-ts/sdk/<runtime> pointed at that runtime's entry of this
-// checkout), against development Workload APIs: client examples are imported in this process
-// (a child process per example would cost seconds each) and must print the SPIFFE server's
-// answer and its verified ID; server examples run as programs that listen until killed, and
-// must answer a SPIFFE client with its verified ID. Where the page says a stack does not work
-// on a runtime, the example must fail there. (Refusals of each client are tested in
-// tests/adapters/.)
+// docs/integrations.md: every example runs on the runtime running this suite (its imports of
+// @spiffe-ts/sdk/<runtime> pointed at that runtime's entry of this checkout, "./gen/greeter_pb.ts"
+// at examples/grpc/gen), against development Workload APIs: HTTP client examples are imported in
+// this process (a child process per example would cost seconds each) and must print the SPIFFE
+// server's answer and its verified ID; HTTP server examples run as programs that listen until
+// killed, and must answer a SPIFFE client with its verified ID over a kept-alive connection;
+// gRPC examples (server and client in one program) are imported too and must print what their
+// `console.log(...); // expected` comments say. Where the page says a stack does not work on a
+// runtime, the example must fail there. (Refusals of each client are tested in tests/adapters/.)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -13,12 +14,13 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { authorizeAny, authorizeId } from "../../mod.ts";
-import { createSpiffeAgent, getPeerId, X509Source } from "../../src/adapters/node/mod.ts";
+import { authorizeAny, authorizeId, ConfigError } from "../../mod.ts";
+import { createSpiffeAgent, getPeerId, type SpiffeAgent, X509Source } from "../../src/adapters/node/mod.ts";
 import { packageEntries } from "../support/package-entries.ts";
 import { runtime } from "../support/runtime-entry.ts";
 import { type IntegrationServer, startIntegrationServer } from "../adapters/integration-server.ts";
 import { type Agents, runExample, startAgents, startExample } from "../examples/example-process.ts";
+import { useDevAgentForEnv } from "../support/dev-agent-env.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -45,7 +47,7 @@ function program(name: string, code: string): string {
     const target = /^@spiffe-ts\/sdk\/(node|bun|deno)$/.test(entry) ? packageEntries[`@spiffe-ts/sdk/${runtime}`] : packageEntries[entry];
     if (!target) throw new Error(`docs/integrations.md imports unknown entry ${entry}`);
     return `from ${JSON.stringify(`./${relative(dir, join(root, target))}`)}`;
-  });
+  }).replace(/from "\.\/gen\/greeter_pb\.ts"/g, `from ${JSON.stringify(`./${relative(dir, join(root, "examples/grpc/gen/greeter_pb.ts"))}`)}`);
   const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.ts`);
   writeFileSync(file, rewritten);
   return relative(root, file);
@@ -85,8 +87,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("docs/integrations.md has a section with an example for each HTTP stack", () => {
-  for (const section of ["https.request", "axios", "got", "node-fetch", "undici / fetch", "Express", "Fastify", "Koa"]) {
+const GRPC_SECTIONS = ["gRPC with @grpc/grpc-js", "Connect: gRPC on `attachSpiffe`", "Connect protocol on `serveMtls`"];
+
+test("docs/integrations.md has a section with an example for each stack", () => {
+  for (const section of ["https.request", "axios", "got", "node-fetch", "undici / fetch", "Express", "Fastify", "Koa", ...GRPC_SECTIONS]) {
     expect({ section, examples: (sections.get(section) ?? []).length > 0 }).toEqual({ section, examples: true });
   }
 });
@@ -143,23 +147,19 @@ describe(`client examples of docs/integrations.md on ${runtime}`, () => {
   }
 });
 
-/** GET `path` with a SPIFFE client of the `client` workload: status and JSON body. */
-async function call(url: string): Promise<{ status: number; body: unknown; server: string | undefined }> {
-  const agent = createSpiffeAgent({ source: clientSource, authorizer: authorizeId(SERVER_ID), keepAlive: false });
-  try {
-    return await new Promise((resolve, reject) => {
-      request(url, { agent }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), server: getPeerId(res)?.toString() }));
-      })
-        .on("error", reject)
-        .end();
-    });
-  } finally {
-    agent.destroy();
-  }
+/** GET `url` through `agent` (a SPIFFE client of the `client` workload): status, JSON body, the server's ID and the connection used. */
+function call(url: string, agent: SpiffeAgent): Promise<{ status: number; body: unknown; server: string | undefined; socket: object | null }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      const socket = res.socket;
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), server: getPeerId(res)?.toString(), socket }));
+    })
+      .on("error", reject)
+      .end();
+  });
 }
 
 /** Server examples: section, block, whether it has /admin (authorized for .../admin only), whether it works here. */
@@ -194,11 +194,52 @@ describe(`server examples of docs/integrations.md on ${runtime}`, () => {
       });
       continue;
     }
-    test(`${name}: answers a SPIFFE client with its verified ID${admin ? `; ${admin} is 403 for it` : ""}`, async () => {
+    test(`${name}: answers a SPIFFE client with its verified ID, twice on one kept-alive connection${admin ? `; ${admin} is 403 for it` : ""}`, async () => {
       const { example, port } = running.get(e)!;
       await example.waitFor(/listening on/, 30_000);
-      expect(await call(`https://127.0.0.1:${port}/hello`)).toEqual({ status: 200, body: { caller: CLIENT_ID }, server: SERVER_ID });
-      if (admin) expect((await call(`https://127.0.0.1:${port}${admin}`)).status).toBe(403);
+      const agent = createSpiffeAgent({ source: clientSource, authorizer: authorizeId(SERVER_ID), maxSockets: 1 });
+      try {
+        const first = await call(`https://127.0.0.1:${port}/hello`, agent);
+        expect({ ...first, socket: undefined }).toEqual({ status: 200, body: { caller: CLIENT_ID }, server: SERVER_ID, socket: undefined });
+        const second = await call(`https://127.0.0.1:${port}/hello`, agent);
+        expect(second.status).toBe(200);
+        expect(second.socket === first.socket).toBe(true); // the server kept the connection alive
+        if (admin) expect((await call(`https://127.0.0.1:${port}${admin}`, agent)).status).toBe(403);
+      } finally {
+        agent.destroy();
+      }
+    });
+  }
+});
+
+describe(`gRPC examples of docs/integrations.md on ${runtime}`, () => {
+  useDevAgentForEnv("spiffe-ts-grpc-docs-"); // the examples' one workload, spiffe://example.org/web, through SPIFFE_ENDPOINT_SOCKET
+
+  for (const section of GRPC_SECTIONS) {
+    const refused = runtime === "deno" && section === "gRPC with @grpc/grpc-js"; // the Deno entry refuses grpc-js clients
+    test(`${section}: ${refused ? "refused on Deno, as the page says" : "runs and prints what it says"}`, async () => {
+      const code = sections.get(section)?.[0] ?? "";
+      const expected = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]!);
+      expect(expected.length).toBeGreaterThan(0);
+      const file = pathToFileURL(join(root, block(section))).href;
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+      let failure: unknown;
+      try {
+        await import(file);
+      } catch (err) {
+        failure = err;
+      } finally {
+        console.log = log;
+      }
+      if (refused) {
+        expect(failure).toBeInstanceOf(ConfigError);
+        expect((failure as ConfigError).option).toBe("grpc");
+        return;
+      }
+      if (failure) throw failure;
+      expect(printed).toEqual(expected);
     });
   }
 });
