@@ -39,11 +39,18 @@ export function within<T>(promise: Promise<T>, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Runs `op` in `conc` loops for `ms`; answers operations per second. */
-export async function throughput(op: () => Promise<void>, conc: number, ms: number): Promise<number> {
+/** Operations per second, and the process's CPU time (user + system) per operation in µs. */
+export interface Measured {
+  readonly rate: number;
+  readonly cpuPerOp: number;
+}
+
+/** Runs `op` in `conc` loops for `ms`; answers operations per second and CPU µs per operation. */
+export async function measure(op: () => Promise<void>, conc: number, ms: number): Promise<Measured> {
   const end = performance.now() + ms;
   let count = 0;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: conc }, async () => {
       while (performance.now() < end) {
@@ -52,7 +59,13 @@ export async function throughput(op: () => Promise<void>, conc: number, ms: numb
       }
     }),
   );
-  return count / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { rate: count / ((performance.now() - start) / 1000), cpuPerOp: (used.user + used.system) / Math.max(count, 1) };
+}
+
+/** Runs `op` in `conc` loops for `ms`; answers operations per second. */
+export async function throughput(op: () => Promise<void>, conc: number, ms: number): Promise<number> {
+  return (await measure(op, conc, ms)).rate;
 }
 
 /**
@@ -79,27 +92,37 @@ export async function pairedThroughput(ours: () => Promise<void>, base: () => Pr
 /**
  * Like {@link pairedThroughput}, for noisy machines: `rounds` back-to-back pairs (alternating
  * which goes first), each pair giving a ratio; answers the medians of ours, the baseline and
- * the per-pair ratio (one burst of load elsewhere spoils one pair, not the figure).
+ * the per-pair ratio (one burst of load elsewhere spoils one pair, not the figure), and the
+ * same for the process's CPU µs per operation (`cpuOurs`, `cpuBase`, `cpuRatio`): on a
+ * machine shared with other work, CPU time per operation varies less than operations per
+ * second (which also count the time the process waited for a core).
  */
-export async function pairedMedians(ours: () => Promise<void>, base: () => Promise<void>, conc: number, rounds: number, roundMs: number): Promise<{ ours: number; base: number; ratio: number }> {
+export async function pairedMedians(
+  ours: () => Promise<void>,
+  base: () => Promise<void>,
+  conc: number,
+  rounds: number,
+  roundMs: number,
+): Promise<{ ours: number; base: number; ratio: number; cpuOurs: number; cpuBase: number; cpuRatio: number }> {
   await throughput(ours, conc, 200); // warm-up
   await throughput(base, conc, 200);
-  const a: number[] = [];
-  const b: number[] = [];
-  const ratios: number[] = [];
+  const a: Measured[] = [];
+  const b: Measured[] = [];
   for (let i = 0; i < rounds; i++) {
-    let x: number;
-    let y: number;
     if (i % 2 === 0) {
-      x = await throughput(ours, conc, roundMs);
-      y = await throughput(base, conc, roundMs);
+      a.push(await measure(ours, conc, roundMs));
+      b.push(await measure(base, conc, roundMs));
     } else {
-      y = await throughput(base, conc, roundMs);
-      x = await throughput(ours, conc, roundMs);
+      b.push(await measure(base, conc, roundMs));
+      a.push(await measure(ours, conc, roundMs));
     }
-    a.push(x);
-    b.push(y);
-    ratios.push(x / y);
   }
-  return { ours: median(a), base: median(b), ratio: median(ratios) };
+  return {
+    ours: median(a.map((m) => m.rate)),
+    base: median(b.map((m) => m.rate)),
+    ratio: median(a.map((m, i) => m.rate / b[i]!.rate)),
+    cpuOurs: median(a.map((m) => m.cpuPerOp)),
+    cpuBase: median(b.map((m) => m.cpuPerOp)),
+    cpuRatio: median(a.map((m, i) => m.cpuPerOp / b[i]!.cpuPerOp)),
+  };
 }

@@ -28,9 +28,12 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const TARGET = 0.9;
 
 const result = (line: Record<string, unknown>): void => console.log(`BENCH_RESULT ${JSON.stringify({ bench: "grpc", unit: "calls/s", target: TARGET, ...line })}`);
+/** The figure's CPU time per call (the whole process: client and server), next to the baseline's; steadier than calls/s on a shared machine. */
+const cpuResult = (name: string, baselineName: string, m: { cpuOurs: number; cpuBase: number; cpuRatio: number }): void =>
+  result({ name: `CPU per call, ${name}`, unit: "µs CPU", better: "lower", target: 1.11, value: r2(m.cpuOurs), baselineName, baseline: r2(m.cpuBase), ratio: r2(m.cpuRatio) });
 
 /** Figure and baseline in interleaved pairs of rounds after a warm-up (which also opens the connections): medians, and the median of the pairs' ratios. */
-const paired = (ours: () => Promise<void>, base: () => Promise<void>): Promise<{ ours: number; base: number; ratio: number }> => pairedMedians(ours, base, CONC, ROUNDS, ROUND_MS);
+const paired = (ours: () => Promise<void>, base: () => Promise<void>): ReturnType<typeof pairedMedians> => pairedMedians(ours, base, CONC, ROUNDS, ROUND_MS);
 
 const serverSource = new FakeX509Source({ svid: serverSvid, bundles: [ca.x509Bundle] });
 const clientSource = new FakeX509Source({ svid: clientSvid, bundles: [ca.x509Bundle] });
@@ -59,13 +62,10 @@ if (runtime === "deno") {
   // servername "localhost": Bun refuses grpc-js's default (the IP address) as a TLS ServerName
   const baseClient = new grpc.Client(`127.0.0.1:${basePort}`, grpc.credentials.createSsl(caBuf, Buffer.from(clientPem.privateKey), Buffer.from(clientPem.certificates), { checkServerIdentity: () => undefined }), { "grpc.ssl_target_name_override": "localhost" });
   const m = await paired(unary(oursClient), unary(baseClient));
-  result({
-    name: `grpc-js kept-alive unary calls/s (one channel, ${CONC} concurrent)`,
-    value: r2(m.ours),
-    baselineName: "grpc.credentials.createSsl(ca, key, cert) → bindAsync(ServerCredentials.createSsl(ca, [key, cert], true)), same certificates",
-    baseline: r2(m.base),
-    ratio: r2(m.ratio),
-  });
+  const what = `grpc-js kept-alive unary calls (one channel, ${CONC} concurrent)`;
+  const baselineName = "grpc.credentials.createSsl(ca, key, cert) → bindAsync(ServerCredentials.createSsl(ca, [key, cert], true)), same certificates";
+  result({ name: `${what}/s`, value: r2(m.ours), baselineName, baseline: r2(m.base), ratio: r2(m.ratio) });
+  cpuResult(what, baselineName, m);
   oursClient.close();
   baseClient.close();
   await listening.close({ graceMs: 100 });
@@ -84,13 +84,10 @@ const oursTransport = createSpiffeGrpcTransport({ baseUrl: await listen(oursServ
 const baseTransport = createGrpcTransport({ baseUrl: await listen(baseServer), nodeOptions: { key: clientPem.privateKey, cert: clientPem.certificates, ca: caPem, checkServerIdentity: () => undefined } });
 const greet = (client: ReturnType<typeof createClient<typeof GreeterService>>) => async (): Promise<void> => void (await client.greet({ name: "ping" }));
 const c = await paired(greet(createClient(GreeterService, oursTransport)), greet(createClient(GreeterService, baseTransport)));
-result({
-  name: `Connect kept-alive unary calls/s (gRPC, one transport, ${CONC} concurrent)`,
-  value: r2(c.ours),
-  baselineName: "createGrpcTransport({ nodeOptions: { key, cert, ca } }) → http2.createSecureServer({ key, cert, ca, requestCert, rejectUnauthorized: true }) + connectNodeAdapter, same certificates",
-  baseline: r2(c.base),
-  ratio: r2(c.ratio),
-});
+const connectWhat = `Connect kept-alive unary calls (gRPC, one transport, ${CONC} concurrent)`;
+const connectBaseline = "createGrpcTransport({ nodeOptions: { key, cert, ca } }) → http2.createSecureServer({ key, cert, ca, requestCert, rejectUnauthorized: true }) + connectNodeAdapter, same certificates";
+result({ name: `${connectWhat}/s`, value: r2(c.ours), baselineName: connectBaseline, baseline: r2(c.base), ratio: r2(c.ratio) });
+cpuResult(connectWhat, connectBaseline, c);
 oursTransport.close();
 await Promise.race([new Promise((r) => oursServer.close(r)), new Promise((r) => setTimeout(r, 1000))]);
 await Promise.race([new Promise((r) => baseServer.close(r)), new Promise((r) => setTimeout(r, 1000))]);

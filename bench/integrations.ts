@@ -7,7 +7,8 @@
 //      `new undici.Agent({ connect: { key, cert, ca } })`, over HTTP/1.1 and HTTP/2 (`allowH2`).
 //      Not on Bun, where createSpiffeDispatcher is refused (a BENCH_NOTE says so).
 // Each sequentially and with 8 concurrent requests, in 7 interleaved pairs of rounds: value and
-// baseline are the medians of their rounds, the ratio the median of the pairs' ratios. The server is the runtime's
+// baseline are the medians of their rounds, the ratio the median of the pairs' ratios; and the same for
+// the process's CPU time per request (client and server; steadier than req/s on a shared machine). The server is the runtime's
 // http2.createSecureServer({ allowHTTP1: true }) with native `ca` verification of clients, so
 // only the client differs. SPIFFE verification runs once per connection; these figures show
 // what the integrations add per request on kept-alive connections.
@@ -29,6 +30,10 @@ const BODY = JSON.stringify({ ok: true, n: 1 });
 
 function result(line: Record<string, unknown>): void {
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: "integrations", target: 0.9, unit: "req/s", ...line })}`);
+}
+/** The figure's CPU time per request (the whole process: client and server), next to the baseline's; steadier than req/s on a shared machine. */
+function cpuResult(name: string, baselineName: string, m: { cpuOurs: number; cpuBase: number; cpuRatio: number }): void {
+  result({ name: `CPU per request, ${name}`, unit: "µs CPU", better: "lower", target: 1.11, value: r2(m.cpuOurs), baselineName, baseline: r2(m.cpuBase), ratio: r2(m.cpuRatio) });
 }
 const r2 = (n: number): number => Math.round(n * 100) / 100;
 
@@ -55,13 +60,10 @@ const spiffeAgent = createSpiffeAgent({ source: clientSource, authorizer: client
 const baseAgent = new https.Agent({ keepAlive: true, maxSockets: SOCKETS, ...baseTls });
 for (const conc of [1, 8]) {
   const m = await pairedMedians(() => get(spiffeAgent), () => get(baseAgent), conc, ROUNDS, ROUND_MS);
-  result({
-    name: `kept-alive requests/s, https.request through createSpiffeAgent({ maxSockets: ${SOCKETS} }) (${conc === 1 ? "sequential" : `${conc} concurrent`})`,
-    value: r2(m.ours),
-    baselineName: `https.request through https.Agent({ keepAlive: true, maxSockets: ${SOCKETS}, key, cert, ca }), same server`,
-    baseline: r2(m.base),
-    ratio: r2(m.ratio),
-  });
+  const what = `https.request through createSpiffeAgent({ maxSockets: ${SOCKETS} }) (${conc === 1 ? "sequential" : `${conc} concurrent`})`;
+  const baselineName = `https.request through https.Agent({ keepAlive: true, maxSockets: ${SOCKETS}, key, cert, ca }), same server`;
+  result({ name: `kept-alive requests/s, ${what}`, value: r2(m.ours), baselineName, baseline: r2(m.base), ratio: r2(m.ratio) });
+  cpuResult(what, baselineName, m);
 }
 spiffeAgent.destroy();
 baseAgent.destroy();
@@ -87,13 +89,10 @@ if (dispatcherRefused instanceof IntegrationError) {
     const base = new undici.Agent({ allowH2, connect: baseTls });
     for (const conc of [1, 8]) {
       const m = await pairedMedians(() => requestOk(ours), () => requestOk(base), conc, ROUNDS, ROUND_MS);
-      result({
-        name: `kept-alive requests/s, undici.request through createSpiffeDispatcher({ allowH2: ${allowH2} }) (${conc === 1 ? "sequential" : `${conc} concurrent`})`,
-        value: r2(m.ours),
-        baselineName: `undici.request through new undici.Agent({ allowH2: ${allowH2}, connect: { key, cert, ca } }), same server`,
-        baseline: r2(m.base),
-        ratio: r2(m.ratio),
-      });
+      const what = `undici.request through createSpiffeDispatcher({ allowH2: ${allowH2} }) (${conc === 1 ? "sequential" : `${conc} concurrent`})`;
+      const baselineName = `undici.request through new undici.Agent({ allowH2: ${allowH2}, connect: { key, cert, ca } }), same server`;
+      result({ name: `kept-alive requests/s, ${what}`, value: r2(m.ours), baselineName, baseline: r2(m.base), ratio: r2(m.ratio) });
+      cpuResult(what, baselineName, m);
     }
     await ours.close();
     await base.close();
