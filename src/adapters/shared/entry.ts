@@ -67,8 +67,10 @@ export type HttpsSpiffe = (options: HttpsSpiffeOptions) => HttpsSpiffeProfile;
  * (`{ dispatcher }`). By default mutual TLS (mode `"mtls"`): every new connection presents
  * the source's current X.509-SVID, verifies the server's X.509-SVID against the source's
  * bundle for the server's trust domain (never its host name, never system roots) and
- * authorizes its SPIFFE ID before undici writes a byte to it. Rotations apply to new
- * connections. HTTP/1.1, and HTTP/2 with `allowH2: true`. The server's verified ID is read
+ * authorizes its SPIFFE ID before undici writes a byte to it. A rotation (of the client's
+ * SVID, or a source update, which may change bundles) hands later requests to new
+ * connections and closes the old ones once their requests in flight are done. HTTP/1.1, and
+ * HTTP/2 with `allowH2: true`. The server's verified ID is read
  * from an `undici.request` result with `getPeerId(result)` (it travels in `result.context`);
  * a `fetch` `Response` cannot carry it (the authorizer has accepted the server before the
  * request was sent). `close()`/`destroy()` also stop following the source.
