@@ -78,7 +78,9 @@ export function getPeerIdentity(message: PeerMessage): PeerIdentity | undefined 
     // request's socket), to its HTTP/2 session (a request's or stream's session), and to the
     // Web messages the SDK's servers and clients make; for gRPC, to a grpc-js call's
     // metadata and a Connect handler's context values; for undici, to a request's context.
-    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.session) ?? of(m.stream?.session) ?? of(m.metadata) ?? of(m.values) ?? of(m.context);
+    // A client response (IncomingMessage) whose kept-alive socket went back to its agent has
+    // `socket: null`; its request (`res.req`) keeps the socket.
+    return peerIdentityOf(m) ?? of(m.socket) ?? of(m.req?.socket) ?? of(m.session) ?? of(m.stream?.session) ?? of(m.metadata) ?? of(m.values) ?? of(m.context);
   } catch {
     return undefined; // a closed HTTP/2 session may throw on access: no verified peer
   }
@@ -101,6 +103,7 @@ export function getPeerId(message: PeerMessage): SpiffeId | undefined {
 
 interface Holder {
   readonly socket?: object | null;
+  readonly req?: { readonly socket?: object | null } | null;
   readonly session?: object | null;
   readonly stream?: { readonly session?: object | null } | null;
   readonly metadata?: object | null;

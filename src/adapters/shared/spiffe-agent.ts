@@ -1,4 +1,4 @@
-import type { ClientRequest, IncomingMessage } from "node:http";
+import type { ClientRequest } from "node:http";
 import type { Duplex } from "node:stream";
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from "node:https";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
@@ -7,7 +7,6 @@ import { ConfigError } from "../../core/errors/config-error.ts";
 import { IntegrationError } from "../../core/errors/integration-error.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
-import { bindPeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
 import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
 import { VerifyingAgent } from "./client/verifying-agent.ts";
@@ -134,18 +133,12 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
   }
 
   /**
-   * Called by `node:http`'s `ClientRequest` (not by applications). Binds the server's
-   * verified identity to the request and its response, and hands the request to the pool
-   * once its origin has a free connection slot.
+   * Called by `node:http`'s `ClientRequest` (not by applications). Hands the request to the
+   * pool once its origin has a free connection slot. (The server's verified identity needs
+   * no binding here: it is the request's socket's, which `getPeerId` reads from the request,
+   * and from a response through its request.)
    */
   addRequest(req: ClientRequest, options: RequestOptions): void {
-    // Before the application's own 'response' listener, which may hand the response on.
-    req.prependOnceListener("response", (res: IncomingMessage) => {
-      const peer = res.socket ? peerIdentityOf(res.socket) : undefined;
-      if (!peer) return;
-      bindPeerIdentity(req, peer);
-      bindPeerIdentity(res, peer);
-    });
     if (this.#maxSockets === Number.POSITIVE_INFINITY) return this.#add.call(this, req, options);
     const name = this.getName(options);
     let slots = this.#origins.get(name);
