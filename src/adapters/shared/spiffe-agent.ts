@@ -78,7 +78,6 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
   readonly #origins = new Map<string, OriginSlots>();
   /** Requests waiting for a slot, all origins together. */
   #waiting = 0;
-  readonly #names = new WeakMap<object, string>();
   readonly #unwatch: () => void;
   readonly #add: AddRequest = baseAddRequest();
   /** Bumped by every rotation; each connection remembers the one it was opened in. */
@@ -107,14 +106,12 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
     });
     // A connection back in the pool goes straight to the next waiting request of its origin
     // (this listener runs after the base agent's, which pooled it), as a plain agent hands a
-    // freed socket to its queue.
+    // freed socket to its queue. The request that freed it gave its slot back just before
+    // ('close'), so every origin with a free slot and a waiting request is started here.
     if (Number.isFinite(maxSockets)) {
-      this.on("free", (_socket: unknown, options: RequestOptions) => {
+      this.on("free", () => {
         if (!this.#waiting) return;
-        // The options a connection was made with come with each of its 'free' events: its name once.
-        let name = this.#names.get(options);
-        if (name === undefined) this.#names.set(options, (name = this.getName(options)));
-        this.#drain(name);
+        for (const name of this.#origins.keys()) this.#drain(name); // (#drain may delete the entry it visits: allowed)
       });
     }
   }
