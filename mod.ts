@@ -33,6 +33,8 @@ export { AuthorizationError } from "./src/core/errors/authorization-error.ts";
 export type { AuthorizationErrorCode } from "./src/core/errors/authorization-error.ts";
 export { AuthenticationError } from "./src/core/errors/authentication-error.ts";
 export type { AuthenticationErrorCode } from "./src/core/errors/authentication-error.ts";
+export { InvalidArgumentError } from "./src/core/errors/invalid-argument-error.ts";
+export type { InvalidArgumentErrorCode } from "./src/core/errors/invalid-argument-error.ts";
 export { ConfigError } from "./src/core/errors/config-error.ts";
 export type { ConfigErrorCode } from "./src/core/errors/config-error.ts";
 export { IntegrationError } from "./src/core/errors/integration-error.ts";

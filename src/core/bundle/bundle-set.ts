@@ -1,4 +1,6 @@
 import { BundleError } from "../errors/bundle-error.ts";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.ts";
+import { describeType } from "../lib/describe-type.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import { lookupName } from "./bundle-args.ts";
 import { JwtBundle } from "./jwt-bundle.ts";
@@ -35,7 +37,9 @@ export class BundleSet<B extends X509Bundle | JwtBundle | SpiffeBundle = X509Bun
    * Creates a set of bundles, one per trust domain.
    *
    * @throws {BundleError} `ERR_BUNDLE_DUPLICATE_TRUST_DOMAIN` when two bundles share a trust
-   *   domain; `ERR_BUNDLE_INVALID_ARGUMENT` when `bundles` is not an iterable of bundles.
+   *   domain.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"bundles"`) when
+   *   `bundles` is not an iterable of bundles.
    */
   constructor(bundles: Iterable<B> = []) {
     let list: unknown[];
@@ -43,10 +47,10 @@ export class BundleSet<B extends X509Bundle | JwtBundle | SpiffeBundle = X509Bun
       if (typeof (bundles as Partial<Iterable<B>> | null)?.[Symbol.iterator] !== "function") throw new TypeError("not iterable");
       list = Array.from(bundles);
     } catch (cause) {
-      throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", "bundles must be an iterable of X509Bundle, JwtBundle or SpiffeBundle", { cause });
+      throw new InvalidArgumentError("bundles", `bundles must be an iterable of X509Bundle, JwtBundle or SpiffeBundle, got ${describeType(bundles)}`, { cause });
     }
     for (const bundle of list) {
-      const name = checkMember(bundle);
+      const name = checkMember(bundle, "bundles");
       if (this.#byName.has(name)) {
         throw new BundleError("ERR_BUNDLE_DUPLICATE_TRUST_DOMAIN", `two bundles for trust domain "${name}"; a bundle set holds one per trust domain`);
       }
@@ -57,10 +61,10 @@ export class BundleSet<B extends X509Bundle | JwtBundle | SpiffeBundle = X509Bun
   /**
    * Adds the bundle, replacing any bundle of the same trust domain. Returns the set.
    *
-   * @throws {BundleError} `ERR_BUNDLE_INVALID_ARGUMENT` if `bundle` is not a bundle.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"bundle"`) if `bundle` is not a bundle.
    */
   set(bundle: B): this {
-    this.#byName.set(checkMember(bundle), bundle);
+    this.#byName.set(checkMember(bundle, "bundle"), bundle);
     return this;
   }
 
@@ -118,7 +122,7 @@ export class BundleSet<B extends X509Bundle | JwtBundle | SpiffeBundle = X509Bun
   }
 }
 
-function checkMember(bundle: unknown): string {
+function checkMember(bundle: unknown, argument: string): string {
   if (bundle instanceof X509Bundle || bundle instanceof JwtBundle || bundle instanceof SpiffeBundle) return bundle.trustDomain.name;
-  throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", "a bundle set holds X509Bundle, JwtBundle or SpiffeBundle values only");
+  throw new InvalidArgumentError(argument, `a bundle set holds X509Bundle, JwtBundle or SpiffeBundle values only, got ${describeType(bundle)}`);
 }

@@ -47,8 +47,9 @@ export type JwtBundleSourceLike = JwtBundleSource | GenericJwtBundleSource;
  * throws, or returns something that is not a `JwtBundle` gives an error, never a fallback.
  * A `JwtBundle` of another copy of the SDK is re-built from its JWK Set and accepted.
  *
- * @throws {BundleError} `ERR_BUNDLE_NOT_FOUND` (with the source's error as `cause`), or
- *   `ERR_BUNDLE_INVALID_ARGUMENT` when `source` has neither lookup method.
+ * @throws {BundleError} `ERR_BUNDLE_NOT_FOUND` (with the source's error as `cause`).
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"bundleSource"`) when
+ *   `source` has neither lookup method.
  */
 export function resolveJwtBundle(source: JwtBundleSourceLike, trustDomain: TrustDomain): JwtBundle {
   return lookupBundle(JWT_BUNDLES, source, trustDomain);
@@ -69,6 +70,5 @@ const JWT_BUNDLES: BundleKind<JwtBundle> = {
   typeName: "JwtBundle",
   adopt: adoptJwtBundle,
   method: "getJwtBundleForTrustDomain",
-  error: (problem, message, cause) =>
-    new BundleError(problem === "badSource" ? "ERR_BUNDLE_INVALID_ARGUMENT" : "ERR_BUNDLE_NOT_FOUND", message, cause === undefined ? undefined : { cause }),
+  notFound: (message, cause) => new BundleError("ERR_BUNDLE_NOT_FOUND", message, cause === undefined ? undefined : { cause }),
 };

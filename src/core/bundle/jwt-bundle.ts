@@ -1,4 +1,6 @@
 import { BundleError } from "../errors/bundle-error.ts";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.ts";
+import { describeType } from "../lib/describe-type.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import { guard, lookupName, toTrustDomain } from "./bundle-args.ts";
 import { type IgnoredJwk, ignoredJwk, isJsonObject, readJwkEntry, readJwkSet, show } from "./jwk-set.ts";
@@ -111,7 +113,9 @@ export class JwtBundle {
    * {@link JwtBundle.parse}: a key that `parse` would ignore is an error here.
    *
    * @throws {BundleError} `ERR_BUNDLE_JWK` (malformed or unusable key),
-   *   `ERR_BUNDLE_JWK_PRIVATE`, `ERR_BUNDLE_DUPLICATE_KID`, `ERR_BUNDLE_INVALID_ARGUMENT`.
+   *   `ERR_BUNDLE_JWK_PRIVATE`, `ERR_BUNDLE_DUPLICATE_KID`.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"keys"`) when `keys` is
+   *   neither an array nor a record.
    */
   static fromKeys(
     trustDomain: TrustDomain | string,
@@ -132,7 +136,7 @@ export class JwtBundle {
           return { ...jwk, kid };
         });
       } else {
-        throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", `${where}: keys must be an array of JWKs or a record from kid to JWK`);
+        throw new InvalidArgumentError("keys", `${where}: keys must be an array of JWKs or a record from kid to JWK, got ${describeType(keys)}`);
       }
       const { keys: entries } = readJwkSet({ keys: list }, where);
       const usable = entries.map((entry, index) => {

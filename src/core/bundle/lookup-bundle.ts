@@ -1,5 +1,6 @@
 // The one lookup behind resolveX509Bundle and resolveJwtBundle: find the bundle of exactly
 // one trust domain in any bundle source, or say precisely why not. Not exported.
+import { InvalidArgumentError } from "../errors/invalid-argument-error.ts";
 import { SpiffeError } from "../errors/spiffe-error.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 
@@ -16,8 +17,8 @@ export interface BundleKind<B extends { readonly trustDomain: TrustDomain }> {
   readonly adopt: (value: unknown) => B | undefined;
   /** The specific getter, e.g. `getX509BundleForTrustDomain`. */
   readonly method: string;
-  /** The error to throw: `notFound` for a missing/bad bundle, `badSource` for a source of the wrong shape. */
-  readonly error: (problem: "notFound" | "badSource", message: string, cause?: unknown) => SpiffeError;
+  /** The error to throw for a missing or bad bundle (a source of the wrong shape is an `InvalidArgumentError`). */
+  readonly notFound: (message: string, cause?: unknown) => SpiffeError;
 }
 
 /**
@@ -34,18 +35,18 @@ export function lookupBundle<B extends { readonly trustDomain: TrustDomain }>(ki
     found = get(trustDomain);
   } catch (err) {
     const reason = err instanceof SpiffeError ? `${err.code}: ${err.message}` : err instanceof Error ? err.name : typeof err;
-    throw kind.error("notFound", `the bundle source failed for trust domain "${trustDomain.name}" (${reason})`, err);
+    throw kind.notFound(`the bundle source failed for trust domain "${trustDomain.name}" (${reason})`, err);
   }
   if (found === undefined || found === null) {
-    throw kind.error("notFound", `no ${kind.label} bundle for trust domain "${trustDomain.name}"`);
+    throw kind.notFound(`no ${kind.label} bundle for trust domain "${trustDomain.name}"`);
   }
   const bundle = kind.adopt(found);
   if (bundle === undefined) {
     swallowRejection(found);
-    throw kind.error("notFound", `the bundle source returned something that is not a ${kind.typeName} for trust domain "${trustDomain.name}"`);
+    throw kind.notFound(`the bundle source returned something that is not a ${kind.typeName} for trust domain "${trustDomain.name}"`);
   }
   if (!bundle.trustDomain.equals(trustDomain)) {
-    throw kind.error("notFound", `the bundle source returned the bundle of "${bundle.trustDomain.name}" when asked for "${trustDomain.name}"`);
+    throw kind.notFound(`the bundle source returned the bundle of "${bundle.trustDomain.name}" when asked for "${trustDomain.name}"`);
   }
   return bundle;
 }
@@ -67,9 +68,9 @@ export function lookupFunction<B extends { readonly trustDomain: TrustDomain }>(
       return typeof nested === "function" ? nested.call(found, td) : found;
     };
   }
-  throw kind.error(
-    "badSource",
-    `the bundle source must be an object with ${kind.method}(td) or getForTrustDomain(td), such as a ${kind.typeName} or a BundleSet`,
+  throw new InvalidArgumentError(
+    "bundleSource",
+    `the bundle source must be an object with ${kind.method}(td) or getForTrustDomain(td), such as a ${kind.typeName} or a BundleSet; got ${source === null ? "null" : typeof source}`,
   );
 }
 

@@ -1,6 +1,8 @@
 import { BundleError } from "../errors/bundle-error.ts";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.ts";
 import { decodeBase64Url } from "../lib/base64url.ts";
 import { decodeBase64, encodeBase64 } from "../lib/bytes.ts";
+import { describeType } from "../lib/describe-type.ts";
 import { readCertificate } from "../lib/certificate.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import { guard, lookupName, toTrustDomain } from "./bundle-args.ts";
@@ -153,17 +155,18 @@ export class SpiffeBundle {
    * domain, plus the optional metadata.
    *
    * @throws {BundleError} `ERR_BUNDLE_TRUST_DOMAIN_MISMATCH` when a part belongs to another
-   *   trust domain; `ERR_BUNDLE_INVALID_ARGUMENT` for wrong types or a negative/non-integer
-   *   number.
+   *   trust domain.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for wrong types or a
+   *   negative/non-integer number (`argument` names the part, e.g. `"parts.sequenceNumber"`).
    * @throws {SpiffeIdError} if the trust domain is invalid.
    */
   static fromBundles(trustDomain: TrustDomain | string, parts: SpiffeBundleParts = {}): SpiffeBundle {
     const td = toTrustDomain(trustDomain);
     const where = `SPIFFE bundle of "${td.name}"`;
-    if (typeof parts !== "object" || parts === null) throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", `${where}: parts must be an object`);
+    if (typeof parts !== "object" || parts === null) throw new InvalidArgumentError("parts", `${where}: parts must be an object, got ${describeType(parts)}`);
     const { x509, jwt, sequenceNumber, refreshHintSeconds } = parts;
-    if (x509 !== undefined && !(x509 instanceof X509Bundle)) throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", `${where}: "x509" must be an X509Bundle`);
-    if (jwt !== undefined && !(jwt instanceof JwtBundle)) throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", `${where}: "jwt" must be a JwtBundle`);
+    if (x509 !== undefined && !(x509 instanceof X509Bundle)) throw new InvalidArgumentError("parts.x509", `${where}: "x509" must be an X509Bundle, got ${describeType(x509)}`);
+    if (jwt !== undefined && !(jwt instanceof JwtBundle)) throw new InvalidArgumentError("parts.jwt", `${where}: "jwt" must be a JwtBundle, got ${describeType(jwt)}`);
     for (const part of [x509, jwt]) {
       if (part && !part.trustDomain.equals(td)) {
         throw new BundleError("ERR_BUNDLE_TRUST_DOMAIN_MISMATCH", `${where}: cannot include a bundle of trust domain "${part.trustDomain.name}"`);
@@ -171,7 +174,7 @@ export class SpiffeBundle {
     }
     for (const [name, value] of [["sequenceNumber", sequenceNumber], ["refreshHintSeconds", refreshHintSeconds]] as const) {
       if (value !== undefined && (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)) {
-        throw new BundleError("ERR_BUNDLE_INVALID_ARGUMENT", `${where}: "${name}" must be a non-negative safe integer, got ${show(value)}`);
+        throw new InvalidArgumentError(`parts.${name}`, `${where}: "${name}" must be a non-negative safe integer, got ${show(value)}`);
       }
     }
     return new SpiffeBundle(

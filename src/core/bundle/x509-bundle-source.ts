@@ -49,6 +49,8 @@ export type X509BundleSourceLike = X509BundleSource | GenericX509BundleSource;
  * `X509Bundle` of another copy of the SDK is re-built from its authorities and accepted.
  *
  * @throws {X509SvidError} `ERR_X509_SVID_NO_BUNDLE` (with the source's error as `cause`).
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"bundleSource"`) when
+ *   `source` has neither lookup method.
  */
 export function resolveX509Bundle(source: X509BundleSourceLike, trustDomain: TrustDomain): X509Bundle {
   return lookupBundle(X509_BUNDLES, source, trustDomain);
@@ -69,6 +71,5 @@ const X509_BUNDLES: BundleKind<X509Bundle> = {
   typeName: "X509Bundle",
   adopt: adoptX509Bundle,
   method: "getX509BundleForTrustDomain",
-  error: (problem, message, cause) =>
-    new X509SvidError(problem === "badSource" ? "ERR_X509_SVID_INVALID_ARGUMENT" : "ERR_X509_SVID_NO_BUNDLE", message, cause === undefined ? undefined : { cause }),
+  notFound: (message, cause) => new X509SvidError("ERR_X509_SVID_NO_BUNDLE", message, cause === undefined ? undefined : { cause }),
 };

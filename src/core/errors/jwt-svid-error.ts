@@ -2,8 +2,7 @@ import { SpiffeError } from "./spiffe-error.ts";
 
 /** One code per JWT-SVID parsing or validation rule. */
 export type JwtSvidErrorCode =
-  // arguments
-  | "ERR_JWT_SVID_INVALID_ARGUMENT"
+  // size
   | "ERR_JWT_SVID_TOO_LARGE"
   // serialization (JWT-SVID spec §1, §5.1: JWS compact serialization only)
   | "ERR_JWT_SVID_JSON_SERIALIZATION"

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 import { BundleError, type BundleErrorCode, BundleSet, JwtBundle, SpiffeBundle, TrustDomain, X509Bundle } from "../../../mod.ts";
 import { resolveJwtBundle } from "../../../src/core/bundle/jwt-bundle-source.ts";
 import { resolveX509Bundle } from "../../../src/core/bundle/x509-bundle-source.ts";
@@ -128,14 +129,22 @@ describe("BundleSet updates", () => {
   const rejects: Array<[string, () => unknown, BundleErrorCode]> = [
     ["two bundles of one trust domain", () => new BundleSet([x509A, X509Bundle.fromCertificates("a.example", [caA2.der])]), "ERR_BUNDLE_DUPLICATE_TRUST_DOMAIN"],
     ["an X.509 and a JWT bundle of one trust domain", () => new BundleSet([x509A, jwtA]), "ERR_BUNDLE_DUPLICATE_TRUST_DOMAIN"],
-    ["a member that is not a bundle", () => new BundleSet([x509A, { trustDomain: tdB } as unknown as X509Bundle]), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["null instead of an iterable", () => new BundleSet(null as unknown as X509Bundle[]), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["a number instead of an iterable", () => new BundleSet(5 as unknown as X509Bundle[]), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["set() with something that is not a bundle", () => new BundleSet().set("a.example" as unknown as X509Bundle), "ERR_BUNDLE_INVALID_ARGUMENT"],
   ];
   for (const [name, fn, code] of rejects) {
     test(`${name}: ${code}`, () => {
       expect(codeOf(fn)).toBe(code);
+    });
+  }
+
+  const badArguments: Array<[string, () => unknown, string]> = [
+    ["a member that is not a bundle", () => new BundleSet([x509A, { trustDomain: tdB } as unknown as X509Bundle]), "bundles"],
+    ["null instead of an iterable", () => new BundleSet(null as unknown as X509Bundle[]), "bundles"],
+    ["a number instead of an iterable", () => new BundleSet(5 as unknown as X509Bundle[]), "bundles"],
+    ["set() with something that is not a bundle", () => new BundleSet().set("a.example" as unknown as X509Bundle), "bundle"],
+  ];
+  for (const [name, fn, argument] of badArguments) {
+    test(`${name}: InvalidArgumentError naming "${argument}"`, async () => {
+      await expectInvalidArgument(fn, argument);
     });
   }
 });

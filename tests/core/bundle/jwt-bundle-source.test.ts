@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 import { BundleError, type BundleErrorCode, JwtBundle, SpiffeBundle, SpiffeError, TrustDomain } from "../../../mod.ts";
 import { type JwtBundleSourceLike, resolveJwtBundle } from "../../../src/core/bundle/jwt-bundle-source.ts";
 
@@ -33,12 +34,16 @@ describe("resolveJwtBundle", () => {
     ["a source that returns a non-bundle", { getJwtBundleForTrustDomain: () => ({ keys: [] }) }, "ERR_BUNDLE_NOT_FOUND"],
     ["a source that returns a promise", { getJwtBundleForTrustDomain: () => Promise.resolve(bundle) }, "ERR_BUNDLE_NOT_FOUND"],
     ["a source that throws", { getJwtBundleForTrustDomain: () => { throw new Error("down"); } }, "ERR_BUNDLE_NOT_FOUND"],
-    ["an object without lookup methods", {}, "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["null", null, "ERR_BUNDLE_INVALID_ARGUMENT"],
   ];
   for (const [name, source, code] of rejects) {
     test(`${name}: ${code}`, () => {
       expect(codeOf(() => resolveJwtBundle(source as JwtBundleSourceLike, td))).toBe(code);
+    });
+  }
+
+  for (const [name, source] of [["an object without lookup methods", {}], ["null", null]] as const) {
+    test(`${name}: InvalidArgumentError naming "bundleSource"`, async () => {
+      await expectInvalidArgument(() => resolveJwtBundle(source as unknown as JwtBundleSourceLike, td), "bundleSource");
     });
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 import { BundleError, type BundleErrorCode, JwtBundle, SpiffeBundle, SpiffeIdError, TrustDomain, X509Bundle } from "../../../mod.ts";
 import { createCa, type TestCa } from "../../support/test-pki.ts";
 
@@ -241,16 +242,24 @@ describe("SpiffeBundle.fromBundles", () => {
   const rejects: Array<[string, () => unknown, BundleErrorCode]> = [
     ["an X.509 bundle of another trust domain", () => SpiffeBundle.fromBundles("other.org", { x509 }), "ERR_BUNDLE_TRUST_DOMAIN_MISMATCH"],
     ["a JWT bundle of another trust domain", () => SpiffeBundle.fromBundles("other.org", { jwt }), "ERR_BUNDLE_TRUST_DOMAIN_MISMATCH"],
-    ["a negative sequence number", () => SpiffeBundle.fromBundles("example.org", { sequenceNumber: -1 }), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["a fractional refresh hint", () => SpiffeBundle.fromBundles("example.org", { refreshHintSeconds: 1.5 }), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["a string refresh hint", () => SpiffeBundle.fromBundles("example.org", { refreshHintSeconds: "60" as unknown as number }), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["a JWT bundle passed as x509", () => SpiffeBundle.fromBundles("example.org", { x509: jwt as unknown as X509Bundle }), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["an X.509 bundle passed as jwt", () => SpiffeBundle.fromBundles("example.org", { jwt: x509 as unknown as JwtBundle }), "ERR_BUNDLE_INVALID_ARGUMENT"],
-    ["null parts", () => SpiffeBundle.fromBundles("example.org", null as unknown as object), "ERR_BUNDLE_INVALID_ARGUMENT"],
   ];
   for (const [name, fn, code] of rejects) {
     test(`${name}: ${code}`, () => {
       expect(codeOf(fn)).toBe(code);
+    });
+  }
+
+  const badArguments: Array<[string, () => unknown, string]> = [
+    ["a negative sequence number", () => SpiffeBundle.fromBundles("example.org", { sequenceNumber: -1 }), "parts.sequenceNumber"],
+    ["a fractional refresh hint", () => SpiffeBundle.fromBundles("example.org", { refreshHintSeconds: 1.5 }), "parts.refreshHintSeconds"],
+    ["a string refresh hint", () => SpiffeBundle.fromBundles("example.org", { refreshHintSeconds: "60" as unknown as number }), "parts.refreshHintSeconds"],
+    ["a JWT bundle passed as x509", () => SpiffeBundle.fromBundles("example.org", { x509: jwt as unknown as X509Bundle }), "parts.x509"],
+    ["an X.509 bundle passed as jwt", () => SpiffeBundle.fromBundles("example.org", { jwt: x509 as unknown as JwtBundle }), "parts.jwt"],
+    ["null parts", () => SpiffeBundle.fromBundles("example.org", null as unknown as object), "parts"],
+  ];
+  for (const [name, fn, argument] of badArguments) {
+    test(`${name}: InvalidArgumentError naming "${argument}"`, async () => {
+      await expectInvalidArgument(fn, argument);
     });
   }
 });

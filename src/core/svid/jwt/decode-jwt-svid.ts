@@ -1,9 +1,11 @@
 // The structure, JOSE header and claim-shape rules of a JWT-SVID (JWT-SVID spec §1, §2, §3,
 // §5.1; RFC 7515 §3.1, §4.1.11; RFC 7519 §4.1). No signature, no clock: those are in
 // jwt-svid.ts. Internal to the jwt module. Messages never contain the token.
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.ts";
 import { JwtSvidError, type JwtSvidErrorCode } from "../../errors/jwt-svid-error.ts";
 import { SpiffeError } from "../../errors/spiffe-error.ts";
 import { decodeBase64Url } from "../../lib/base64url.ts";
+import { describeType } from "../../lib/describe-type.ts";
 import { SpiffeId } from "../../spiffeid/spiffe-id.ts";
 
 /** Longest token accepted (characters); SPIRE's are well under 2 KiB. */
@@ -41,10 +43,12 @@ export interface DecodedJwtSvid {
  * Splits and decodes a compact JWS and checks the JWT-SVID header and claim shapes.
  *
  * @throws {JwtSvidError} every code of the serialization, header and claims groups.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"token"`) when the token
+ *   is not a string or is empty.
  */
 export function decodeJwtSvid(token: unknown): DecodedJwtSvid {
-  if (typeof token !== "string") fail("ERR_JWT_SVID_INVALID_ARGUMENT", `the token must be a string, got ${token === null ? "null" : typeof token}`);
-  if (token === "") fail("ERR_JWT_SVID_INVALID_ARGUMENT", "the token is empty");
+  if (typeof token !== "string") throw new InvalidArgumentError("token", `the token must be a string, got ${describeType(token)}`);
+  if (token === "") throw new InvalidArgumentError("token", "the token is empty; a JWT-SVID in JWS compact serialization is required");
   if (token.length > MAX_JWT_SVID_LENGTH) fail("ERR_JWT_SVID_TOO_LARGE", `the token is longer than ${MAX_JWT_SVID_LENGTH} characters`);
   if (token.trimStart().startsWith("{")) {
     fail("ERR_JWT_SVID_JSON_SERIALIZATION", "the token uses the JWS JSON serialization; a JWT-SVID MUST use the compact serialization (JWT-SVID spec §5.1)");

@@ -1,7 +1,9 @@
 import type { JwtBundle } from "../../bundle/jwt-bundle.ts";
 import { type JwtBundleSourceLike, resolveJwtBundle } from "../../bundle/jwt-bundle-source.ts";
 import { SpiffeError } from "../../errors/spiffe-error.ts";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.ts";
 import { JwtSvidError } from "../../errors/jwt-svid-error.ts";
+import { describeType } from "../../lib/describe-type.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
 import { type DecodedJwtSvid, decodeJwtSvid, show } from "./decode-jwt-svid.ts";
 import { keyMismatch, verifyJws } from "./verify-jws.ts";
@@ -106,8 +108,10 @@ export class JwtSvid {
    *   clock skew of `options`; `iat` is not required.
    *
    * @param audience - The name(s) this validator identifies with; the token must be for one of them.
-   * @throws {JwtSvidError} with the code of the rule that failed (see {@link JwtSvidErrorCode}),
-   *   `ERR_JWT_SVID_INVALID_ARGUMENT` for a bad audience, options or bundle source.
+   * @throws {JwtSvidError} with the code of the rule that failed (see {@link JwtSvidErrorCode}).
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a token that is not a non-empty
+   *   string, a bad audience, options or bundle source (`argument`: `"token"`, `"audience"`,
+   *   `"options"`, `"options.now"`, `"options.clockSkewSeconds"` or `"bundleSource"`).
    */
   static async parseAndValidate(
     token: string,
@@ -188,20 +192,20 @@ export function parseJwtSvidInsecure(token: string, hint: string): JwtSvid {
 function checkAudience(audience: unknown): readonly string[] {
   const list = typeof audience === "string" ? [audience] : audience;
   if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === "string" && a !== "")) {
-    throw new JwtSvidError("ERR_JWT_SVID_INVALID_ARGUMENT", "audience must be a non-empty string or a non-empty array of non-empty strings");
+    throw new InvalidArgumentError("audience", `audience must be a non-empty string or a non-empty array of non-empty strings, got ${audience === "" ? "an empty string" : describeType(audience)}`);
   }
   return list as readonly string[];
 }
 
 function checkOptions(options: unknown): { nowSeconds: number; skew: number } {
-  if (typeof options !== "object" || options === null) throw new JwtSvidError("ERR_JWT_SVID_INVALID_ARGUMENT", "options must be an object");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `options must be an object, got ${describeType(options)}`);
   const { now, clockSkewSeconds } = options as JwtSvidValidateOptions;
   if (now !== undefined && !(now instanceof Date && !Number.isNaN(now.getTime()))) {
-    throw new JwtSvidError("ERR_JWT_SVID_INVALID_ARGUMENT", "options.now must be a valid Date");
+    throw new InvalidArgumentError("options.now", `options.now must be a valid Date, got ${describeType(now)}`);
   }
   const skew = clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
-    throw new JwtSvidError("ERR_JWT_SVID_INVALID_ARGUMENT", `options.clockSkewSeconds must be a number from 0 to ${MAX_CLOCK_SKEW_SECONDS}`);
+    throw new InvalidArgumentError("options.clockSkewSeconds", `options.clockSkewSeconds must be a number from 0 to ${MAX_CLOCK_SKEW_SECONDS}, got ${typeof skew === "number" ? skew : describeType(skew)}`);
   }
   return { nowSeconds: (now ?? new Date()).getTime() / 1000, skew };
 }
@@ -209,9 +213,9 @@ function checkOptions(options: unknown): { nowSeconds: number; skew: number } {
 function checkSource(source: unknown): void {
   const s = source as { getJwtBundleForTrustDomain?: unknown; getForTrustDomain?: unknown } | null;
   if ((typeof s !== "object" && typeof s !== "function") || s === null || (typeof s.getJwtBundleForTrustDomain !== "function" && typeof s.getForTrustDomain !== "function")) {
-    throw new JwtSvidError(
-      "ERR_JWT_SVID_INVALID_ARGUMENT",
-      "the bundle source must be an object with getJwtBundleForTrustDomain(td) or getForTrustDomain(td), such as a JwtBundle, a BundleSet or a JwtSource",
+    throw new InvalidArgumentError(
+      "bundleSource",
+      `the bundle source must be an object with getJwtBundleForTrustDomain(td) or getForTrustDomain(td), such as a JwtBundle, a BundleSet or a JwtSource; got ${describeType(source)}`,
     );
   }
 }

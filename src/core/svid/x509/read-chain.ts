@@ -2,6 +2,7 @@
 // into parsed certificates, leaf first, with size and length caps. Not exported.
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import { copyBytes, isBytes } from "../../lib/bytes.ts";
+import { describeType } from "../../lib/describe-type.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import { readCertificateCached } from "./certificate-cache.ts";
 import { splitDerSequences } from "../../lib/der.ts";
@@ -98,17 +99,4 @@ function splitInput(input: ChainInput, what: string): Uint8Array<ArrayBuffer>[] 
     "ERR_X509_SVID_CERTIFICATE",
     `${what} must be PEM text, DER bytes or an array of DER certificates, got ${describeType(input)}`,
   );
-}
-
-/** A short type description for messages (never the value itself). */
-export function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value !== "object") return typeof value;
-  try {
-    const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && name !== "" ? name : "object";
-  } catch {
-    return "object";
-  }
 }

@@ -1,6 +1,8 @@
 import { resolveX509Bundle, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
 import { parsedAuthoritiesOf } from "../../bundle/x509-bundle.ts";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.ts";
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
+import { describeType } from "../../lib/describe-type.ts";
 import { bytesEqual } from "../../lib/bytes.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
@@ -58,7 +60,7 @@ export interface VerifiedX509Svid {
  * ```
  * @throws {X509SvidError} with the code of the rule that failed: input (`ERR_X509_SVID_EMPTY`,
  *   `ERR_X509_SVID_PEM`, `ERR_X509_SVID_CERTIFICATE`, `ERR_X509_SVID_TOO_LARGE`,
- *   `ERR_X509_SVID_CHAIN_TOO_LONG`, `ERR_X509_SVID_INVALID_ARGUMENT`), leaf
+ *   `ERR_X509_SVID_CHAIN_TOO_LONG`), leaf
  *   (`ERR_X509_SVID_NO_URI_SAN`, `ERR_X509_SVID_MULTIPLE_URI_SANS`,
  *   `ERR_X509_SVID_INVALID_SPIFFE_ID`, `ERR_X509_SVID_NO_PATH`, `ERR_X509_SVID_LEAF_IS_CA`,
  *   `ERR_X509_SVID_LEAF_KEY_CERT_SIGN`, `ERR_X509_SVID_LEAF_CRL_SIGN`,
@@ -67,6 +69,8 @@ export interface VerifiedX509Svid {
  *   `ERR_X509_SVID_PATH_LENGTH`, `ERR_X509_SVID_NAME_CONSTRAINTS`, `ERR_X509_SVID_POLICY`,
  *   `ERR_X509_SVID_PUBLIC_KEY`, `ERR_X509_SVID_SIGNATURE_ALGORITHM`,
  *   `ERR_X509_SVID_VERIFICATION_LIMIT`, `ERR_X509_SVID_UNTRUSTED`).
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` when `options.now` is not a valid
+ *   `Date` (argument `"options.now"`) or `bundleSource` has no lookup method (`"bundleSource"`).
  */
 export async function verifyX509Svid(
   chain: ChainInput,
@@ -117,7 +121,7 @@ export async function verifyX509Svid(
 function checkNow(now: unknown): Date {
   if (now === undefined) return new Date();
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-    throw new X509SvidError("ERR_X509_SVID_INVALID_ARGUMENT", "options.now must be a valid Date");
+    throw new InvalidArgumentError("options.now", `options.now must be a valid Date, got ${describeType(now)}`);
   }
   return now;
 }

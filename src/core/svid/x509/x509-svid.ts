@@ -1,4 +1,4 @@
-import { X509SvidError } from "../../errors/x509-svid-error.ts";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import { encodePem } from "../../lib/pem.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
@@ -90,12 +90,13 @@ export class X509Svid {
    *   `ERR_X509_SVID_LEAF_KEY_CERT_SIGN`, `ERR_X509_SVID_LEAF_CRL_SIGN`,
    *   `ERR_X509_SVID_UNHANDLED_CRITICAL_EXTENSION`), `ERR_X509_SVID_INTERMEDIATE_NOT_CA`,
    *   `ERR_X509_SVID_PUBLIC_KEY` (a certificate key peers refuse: see docs/security.md),
-   *   `ERR_X509_SVID_PRIVATE_KEY`, `ERR_X509_SVID_UNSUPPORTED_KEY`, `ERR_X509_SVID_KEY_MISMATCH`
-   *   or `ERR_X509_SVID_INVALID_ARGUMENT`.
+   *   `ERR_X509_SVID_PRIVATE_KEY`, `ERR_X509_SVID_UNSUPPORTED_KEY` or `ERR_X509_SVID_KEY_MISMATCH`.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"options.hint"`) when the
+   *   hint is not a string.
    */
   static async parse(certificates: ChainInput, privateKey: string | Uint8Array, options: X509SvidParseOptions = {}): Promise<X509Svid> {
     const hint = options?.hint ?? "";
-    if (typeof hint !== "string") throw new X509SvidError("ERR_X509_SVID_INVALID_ARGUMENT", `options.hint must be a string, got ${typeof hint}`);
+    if (typeof hint !== "string") throw new InvalidArgumentError("options.hint", `options.hint must be a string, got ${typeof hint}`);
     const chain = readChain(certificates, "the X.509-SVID certificate chain");
     const id = checkLeaf(chain[0]!);
     chain.slice(1).forEach((c, i) => checkIntermediate(c, i + 1));

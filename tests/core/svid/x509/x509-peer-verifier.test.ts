@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { expectInvalidArgument } from "../../../support/rejection.ts";
 import { authorizeAny, authorizeId } from "../../../../src/core/authz/authorizer.ts";
 import { X509Bundle } from "../../../../src/core/bundle/x509-bundle.ts";
 import { AuthorizationError } from "../../../../src/core/errors/authorization-error.ts";
@@ -195,7 +196,7 @@ describe("createX509PeerVerifier cache", () => {
     expect(err.code).toBe("ERR_X509_SVID_NO_BUNDLE");
     expect(err.cause).toBe(boom); // the source's error, not a wrapper of a wrapper
     const malformed = createX509PeerVerifier({ bundleSource: {} as unknown as X509Bundle, authorizer: authorizeAny() });
-    await rejects(malformed(chain), "ERR_X509_SVID_INVALID_ARGUMENT");
+    await expectInvalidArgument(malformed(chain), "bundleSource");
   });
 
   test("each caller gets its own verifiedChain: mutating one caller's bytes changes nothing for the next caller or the authorizer", async () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { expectInvalidArgument } from "../../../support/rejection.ts";
 import { inspect } from "node:util";
 import { X509SvidError } from "../../../../src/core/errors/x509-svid-error.ts";
 import { X509Svid } from "../../../../src/core/svid/x509/x509-svid.ts";
@@ -301,6 +302,6 @@ describe("X509Svid.parse rejects certificates", () => {
     await rejects(X509Svid.parse({} as unknown as string, leaf.privateKeyPem), "ERR_X509_SVID_CERTIFICATE");
     await rejects(X509Svid.parse(new Uint8Array(1024 * 1024 + 1), leaf.privateKeyPem), "ERR_X509_SVID_TOO_LARGE");
     await rejects(X509Svid.parse(Array.from({ length: 17 }, () => leaf.der), leaf.privateKeyPem), "ERR_X509_SVID_CHAIN_TOO_LONG");
-    await rejects(X509Svid.parse(leaf.pem, leaf.privateKeyPem, { hint: 5 as unknown as string }), "ERR_X509_SVID_INVALID_ARGUMENT");
+    await expectInvalidArgument(X509Svid.parse(leaf.pem, leaf.privateKeyPem, { hint: 5 as unknown as string }), "options.hint");
   });
 });
