@@ -87,7 +87,7 @@ async function dial(req: { address?: unknown }): Promise<Reply> {
   } catch (err) {
     // The SDK refused the server's X.509-SVID: rejected. Anything else (refused connection,
     // no SVID, bad input): the harness could not do it.
-    return err instanceof SpiffeError && !(err instanceof WorkloadApiError) && err.code !== "ERR_CONFIG_INVALID_OPTION" ? rejected(err) : failed(err);
+    return err instanceof SpiffeError && !(err instanceof WorkloadApiError) && err.code !== "ERR_INVALID_ARGUMENT" ? rejected(err) : failed(err);
   }
   const id = getPeerId(socket);
   socket.on("error", () => {});

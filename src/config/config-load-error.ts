@@ -10,7 +10,7 @@ export interface ConfigProblem {
 
 /**
  * A configuration was refused by `loadConfig`; `problems` lists every problem found, not
- * only the first. Code `ERR_CONFIG_INVALID_OPTION` (it is a `ConfigError`).
+ * only the first. Code `ERR_INVALID_ARGUMENT` (it is a `ConfigError`).
  *
  * Exported from `@spiffe-ts/sdk/config`.
  *

@@ -169,7 +169,7 @@ function toPolicy(peers: ConfigFile["peers"]): PeerPolicy {
  * config.authorizer;      // from `peers`
  * ```
  *
- * @throws {ConfigLoadError} `ERR_CONFIG_INVALID_OPTION`, with `problems` listing every
+ * @throws {ConfigLoadError} `ERR_INVALID_ARGUMENT`, with `problems` listing every
  * unreadable file, syntax error, unknown key and invalid value.
  * @throws {MissingDependencyError} `ERR_MISSING_DEPENDENCY` when the optional peer
  * dependency `valibot` (always) or `yaml` (for a YAML file) is not installed.

@@ -82,7 +82,7 @@ function checkProvider(value: unknown, option: string, method: string): void {
  * const telemetry = await enableTelemetry({ meterProvider: new MeterProvider({ readers: [reader] }), tracerProvider: null });
  * telemetry.disable();
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for an invalid provider, or when a provider is not given and `@opentelemetry/api` cannot be loaded.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid provider, or when a provider is not given and `@opentelemetry/api` cannot be loaded.
  */
 export async function enableTelemetry(options: TelemetryOptions = {}): Promise<Telemetry> {
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "must be an object");

@@ -1,4 +1,5 @@
-import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 /**
  * How long watches wait before reconnecting after a failure: exponential growth from
@@ -31,7 +32,7 @@ export interface Backoff {
 /**
  * Creates a backoff sequence (internal).
  *
- * @throws {WorkloadApiError} `ERR_WORKLOAD_API_BAD_REQUEST` for out-of-range options.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for out-of-range options (option `"backoff.<name>"`).
  */
 export function createBackoff(options: BackoffOptions = {}): Backoff {
   const initial = options.initialDelayMs ?? 1000;
@@ -39,14 +40,14 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
   const multiplier = options.multiplier ?? 2;
   const jitter = options.jitter ?? 0.2;
   const random = options.random ?? Math.random;
-  const check = (ok: boolean, what: string): void => {
-    if (!ok) throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `invalid backoff option: ${what}`);
+  const check = (ok: boolean, name: string, what: string): void => {
+    if (!ok) throw new ConfigError(`backoff.${name}`, what);
   };
-  check(Number.isFinite(initial) && initial >= 1, `initialDelayMs must be a number >= 1, got ${initial}`);
-  check(Number.isFinite(max) && max >= initial, `maxDelayMs must be a number >= initialDelayMs (${initial}), got ${max}`);
-  check(Number.isFinite(multiplier) && multiplier >= 1, `multiplier must be a number >= 1, got ${multiplier}`);
-  check(Number.isFinite(jitter) && jitter >= 0 && jitter <= 1, `jitter must be between 0 and 1, got ${jitter}`);
-  check(typeof random === "function", "random must be a function");
+  check(Number.isFinite(initial) && initial >= 1, "initialDelayMs", `must be a number >= 1, got ${initial}`);
+  check(Number.isFinite(max) && max >= initial, "maxDelayMs", `must be a number >= initialDelayMs (${initial}), got ${max}`);
+  check(Number.isFinite(multiplier) && multiplier >= 1, "multiplier", `must be a number >= 1, got ${multiplier}`);
+  check(Number.isFinite(jitter) && jitter >= 0 && jitter <= 1, "jitter", `must be between 0 and 1, got ${jitter}`);
+  check(typeof random === "function", "random", `must be a function, got ${describeType(random)}`);
   let current = initial;
   return {
     next(): number {

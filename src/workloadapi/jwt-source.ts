@@ -1,6 +1,8 @@
 import type { JwtBundle } from "../core/bundle/jwt-bundle.ts";
 import { toTrustDomain } from "../core/bundle/bundle-args.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
 import { isSpiffeIdLike } from "../core/spiffeid/spiffe-id-like.ts";
 import type { TrustDomain } from "../core/spiffeid/trust-domain.ts";
@@ -88,12 +90,12 @@ export class JwtSource {
    * Connects to the Workload API and resolves once the first JWT bundles arrived.
    *
    * @throws {ConfigError} as `X509Source.create`.
-   * @throws {WorkloadApiError} as `X509Source.create`; `ERR_WORKLOAD_API_BAD_REQUEST` when
-   *   `cacheJwtSvids` is not a boolean.
+   * @throws {ConfigError} as `X509Source.create`; option `"cacheJwtSvids"` when it is not a boolean.
+   * @throws {WorkloadApiError} as `X509Source.create`.
    */
   static async create(options: JwtSourceOptions = {}): Promise<JwtSource> {
     if (typeof options === "object" && options !== null && options.cacheJwtSvids !== undefined && typeof options.cacheJwtSvids !== "boolean") {
-      throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", "JwtSource.create: cacheJwtSvids must be a boolean");
+      throw new ConfigError("cacheJwtSvids", `JwtSource.create: must be a boolean, got ${describeType(options.cacheJwtSvids)}`);
     }
     return new this(await SourceWatcher.start(options, SPEC), options);
   }

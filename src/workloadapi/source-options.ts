@@ -1,4 +1,7 @@
+import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import { WorkloadApiClient, type WorkloadApiClientOptions } from "./workload-api-client.ts";
 import { isWorkloadApiClientLike, type WorkloadApiClientLike } from "./workload-api-client-like.ts";
 
@@ -29,15 +32,15 @@ export interface SourceOptions extends WorkloadApiClientOptions {
 
 /** The client a source uses, and whether the source owns (closes) it (internal). */
 export function sourceClient(options: SourceOptions, what: string): { client: WorkloadApiClientLike; owned: boolean } {
-  if (typeof options !== "object" || options === null) throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: options must be an object`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `${what}: options must be an object, got ${describeType(options)}`);
   const { timeoutMs, onError } = options;
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
-    throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: timeoutMs must be a positive number`);
+    throw new ConfigError("timeoutMs", `${what}: must be a positive number, got ${typeof timeoutMs === "number" ? timeoutMs : describeType(timeoutMs)}`);
   }
-  if (onError !== undefined && typeof onError !== "function") throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: onError must be a function`);
+  if (onError !== undefined && typeof onError !== "function") throw new ConfigError("onError", `${what}: must be a function, got ${describeType(onError)}`);
   if (options.client !== undefined) {
     if (!isWorkloadApiClientLike(options.client)) {
-      throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", `${what}: client must be a WorkloadApiClient (an object with watchX509Context, watchX509Bundles, watchJwtBundles, fetchJwtSvid and close)`);
+      throw new ConfigError("client", `${what}: must be a WorkloadApiClient (an object with watchX509Context, watchX509Bundles, watchJwtBundles, fetchJwtSvid and close), got ${describeType(options.client)}`);
     }
     return { client: options.client, owned: false };
   }

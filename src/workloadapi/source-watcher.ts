@@ -4,7 +4,9 @@
 // and close. Each source only says which streams it watches and what its update carries.
 import type { JwtBundle } from "../core/bundle/jwt-bundle.ts";
 import type { X509Bundle } from "../core/bundle/x509-bundle.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { WorkloadApiError, type WorkloadApiErrorCode } from "../core/errors/workload-api-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import { LiveState, type OpenWatch } from "./live-state.ts";
 import { type SourceOptions, sourceClient, waitForFirst } from "./source-options.ts";
 import { UpdateHub } from "./update-hub.ts";
@@ -122,7 +124,7 @@ export class SourceWatcher<S extends StreamName, U> {
 
   /** Calls `listener` after every accepted update; returns the unsubscribe function. */
   onUpdate(listener: (update: U) => void): () => void {
-    if (typeof listener !== "function") throw new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", "onUpdate: listener must be a function");
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener", `onUpdate: listener must be a function, got ${describeType(listener)}`);
     return this.#hub.subscribe(listener);
   }
 

@@ -26,7 +26,6 @@ export interface WatchSpec<R, T> {
 const FATAL: ReadonlySet<WorkloadApiErrorCode> = new Set([
   "ERR_WORKLOAD_API_INVALID_ARGUMENT",
   "ERR_WORKLOAD_API_RUNTIME_PERMISSION",
-  "ERR_WORKLOAD_API_BAD_REQUEST",
 ]);
 
 /**

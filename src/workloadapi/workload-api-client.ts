@@ -3,8 +3,10 @@ import { type JWTBundlesResponse, SpiffeWorkloadAPI, type X509BundlesResponse, t
 import type { JwtBundle } from "../core/bundle/jwt-bundle.ts";
 import type { X509Bundle } from "../core/bundle/x509-bundle.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
 import { toSpiffeId } from "../core/spiffeid/spiffe-id-like.ts";
 import { parseWorkloadApiAddress, type WorkloadApiAddress } from "../core/workloadapi/endpoint-address.ts";
@@ -139,12 +141,12 @@ type ValueOf<W extends Which> = W extends "x509" ? X509Context : W extends "x509
  * const jwt = await client.fetchJwtSvid({ audience: "api.example.org" });
  * ```
  *
- * @throws {ConfigError} from the constructor: `ERR_CONFIG_INVALID_OPTION` (option
- *   `"transport"`) when no transport was given (import a runtime entry or pass one) or it is
- *   neither a Connect `Transport` nor a function.
+ * @throws {ConfigError} from the constructor: `ERR_INVALID_ARGUMENT` (option `"transport"`)
+ *   when no transport was given (import a runtime entry or pass one) or it is neither a
+ *   Connect `Transport` nor a function; the same for any other refused option (`"picker"`,
+ *   `"now"`, `"backoff.initialDelayMs"`, `"env"`, `"address"`, …).
  * @throws {WorkloadApiError} from the constructor: an `ERR_WORKLOAD_API_ADDRESS_*` code when
- *   a transport factory has no valid address (or `SPIFFE_ENDPOINT_SOCKET`),
- *   `ERR_WORKLOAD_API_BAD_REQUEST` for invalid options.
+ *   a transport factory has no valid address (or `SPIFFE_ENDPOINT_SOCKET`).
  */
 export class WorkloadApiClient {
   /** The parsed endpoint address; `undefined` when a Connect `Transport` was given without one. */
@@ -162,11 +164,11 @@ export class WorkloadApiClient {
    * `address` or `SPIFFE_ENDPOINT_SOCKET`).
    *
    * @param options The transport (or address), retries, timeouts and logger.
-   * @throws {ConfigError} option `transport` when it is missing (import the client from a runtime entry) or not a Connect transport.
-   * @throws {WorkloadApiError} `ERR_WORKLOAD_API_BAD_REQUEST` when `options` is not an object.
+   * @throws {ConfigError} option `transport` when it is missing (import the client from a runtime entry) or not a Connect transport; another option name for another refused option.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"options"`) when `options` is not an object.
    */
   constructor(options: WorkloadApiClientOptions = {}) {
-    if (typeof options !== "object" || options === null) throw badRequest("options must be an object");
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `WorkloadApiClient: options must be an object, got ${describeType(options)}`);
     const { transport } = options;
     if (transport === undefined) {
       throw new ConfigError(
@@ -177,8 +179,8 @@ export class WorkloadApiClient {
     if (typeof transport !== "function" && !isConnectTransport(transport)) {
       throw new ConfigError("transport", `must be a Connect Transport or a function opening one, got ${transport === null ? "null" : typeof transport}`);
     }
-    if (options.picker !== undefined && typeof options.picker !== "function") throw badRequest("picker must be a function");
-    if (options.now !== undefined && typeof options.now !== "function") throw badRequest("now must be a function returning a Date");
+    if (options.picker !== undefined && typeof options.picker !== "function") throw new ConfigError("picker", `must be a function, got ${describeType(options.picker)}`);
+    if (options.now !== undefined && typeof options.now !== "function") throw new ConfigError("now", `must be a function returning a Date, got ${describeType(options.now)}`);
     createBackoff(options.backoff); // validates
     this.#backoff = options.backoff;
     this.#picker = options.picker;
@@ -271,8 +273,9 @@ export class WorkloadApiClient {
    * that fails is a bad response. To authenticate a token received from a peer, use
    * `JwtSvid.parseAndValidate` or {@link WorkloadApiClient.validateJwtSvid}.
    *
-   * @throws {WorkloadApiError} `ERR_WORKLOAD_API_BAD_REQUEST` (empty audience, invalid
-   *   subject), and the codes of {@link WorkloadApiClient.fetchX509Context}.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an empty audience or an invalid
+   *   subject (argument `"options.audience"`, `"options.subject"`).
+   * @throws {WorkloadApiError} the codes of {@link WorkloadApiClient.fetchX509Context}.
    */
   async fetchJwtSvid(options: FetchJwtSvidOptions): Promise<JwtSvid> {
     return (await this.fetchJwtSvids(options))[0]!;
@@ -282,20 +285,21 @@ export class WorkloadApiClient {
    * Fetches the JWT-SVIDs of every identity of the workload (or of `subject`) for `audience`,
    * with their hints (parsed like {@link WorkloadApiClient.fetchJwtSvid}).
    *
+   * @throws {InvalidArgumentError} as {@link WorkloadApiClient.fetchJwtSvid}.
    * @throws {WorkloadApiError} as {@link WorkloadApiClient.fetchJwtSvid}.
    */
   async fetchJwtSvids(options: FetchJwtSvidOptions): Promise<JwtSvid[]> {
-    if (typeof options !== "object" || options === null) throw badRequest("fetchJwtSvid needs an options object with an audience");
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `fetchJwtSvid needs an options object with an audience, got ${describeType(options)}`);
     const audience = typeof options.audience === "string" ? [options.audience] : options.audience;
     if (!Array.isArray(audience) || audience.length === 0 || !audience.every((a) => typeof a === "string" && a !== "")) {
-      throw badRequest("audience must be a non-empty string or a non-empty array of non-empty strings");
+      throw new InvalidArgumentError("options.audience", `audience must be a non-empty string or a non-empty array of non-empty strings, got ${options.audience === "" ? "an empty string" : describeType(options.audience)}`);
     }
     let spiffeId = "";
     if (options.subject !== undefined) {
       try {
         spiffeId = toSpiffeId(options.subject).toString();
       } catch (err) {
-        throw badRequest(`subject is not a SPIFFE ID (${err instanceof SpiffeError ? err.code : typeof options.subject})`, err);
+        throw new InvalidArgumentError("options.subject", `subject is not a SPIFFE ID (${err instanceof SpiffeError ? err.code : describeType(options.subject)})`, { cause: err });
       }
     }
     const resp = await this.#unary("FetchJWTSVID", options, (o) => this.#rpc.fetchJWTSVID({ audience: [...audience], spiffeId }, o));
@@ -332,12 +336,13 @@ export class WorkloadApiClient {
    * Asks the agent to validate a JWT-SVID for `audience`; returns its SPIFFE ID and claims.
    *
    * @throws {WorkloadApiError} `ERR_WORKLOAD_API_INVALID_ARGUMENT` when the agent rejects the
-   *   token, `ERR_WORKLOAD_API_BAD_REQUEST` for an empty token or audience, and the codes of
-   *   {@link WorkloadApiClient.fetchX509Context}.
+   *   token, and the codes of {@link WorkloadApiClient.fetchX509Context}.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an empty token or audience
+   *   (argument `"token"`, `"audience"`), before anything is sent.
    */
   async validateJwtSvid(token: string, audience: string, options: WorkloadApiCallOptions = {}): Promise<ValidatedJwtSvid> {
-    if (typeof token !== "string" || token === "") throw badRequest("token must be a non-empty string");
-    if (typeof audience !== "string" || audience === "") throw badRequest("audience must be a non-empty string");
+    if (typeof token !== "string" || token === "") throw new InvalidArgumentError("token", `token must be a non-empty string, got ${token === "" ? "an empty string" : describeType(token)}`);
+    if (typeof audience !== "string" || audience === "") throw new InvalidArgumentError("audience", `audience must be a non-empty string, got ${audience === "" ? "an empty string" : describeType(audience)}`);
     const resp = await this.#unary("ValidateJWTSVID", options, (o) => this.#rpc.validateJWTSVID({ svid: token, audience }, o));
     if (resp.spiffeId === "") throw bad("the validation response has an empty spiffe_id");
     let id: SpiffeId;
@@ -368,10 +373,10 @@ export class WorkloadApiClient {
   /** Signal for one call: the caller's signal, the client's close, and an optional timeout. */
   #callContext(what: string, options: WorkloadApiCallOptions): { signal: AbortSignal; timeoutMs: number | undefined } {
     this.#ensureOpen(what);
-    if (typeof options !== "object" || options === null) throw badRequest(`${what}: options must be an object`);
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `${what}: options must be an object, got ${describeType(options)}`);
     const { signal, timeoutMs } = options;
     if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
-      throw badRequest(`${what}: timeoutMs must be a positive number`);
+      throw new InvalidArgumentError("options.timeoutMs", `${what}: timeoutMs must be a positive number, got ${typeof timeoutMs === "number" ? timeoutMs : describeType(timeoutMs)}`);
     }
     return { signal: signal ? AbortSignal.any([signal, this.#closed.signal]) : this.#closed.signal, timeoutMs };
   }
@@ -448,7 +453,7 @@ export class WorkloadApiClient {
   }
 
   #listen<W extends Which>(which: W, listener: (value: ValueOf<W>) => void, options: WorkloadApiWatchOptions): () => void {
-    if (typeof listener !== "function") throw badRequest("listener must be a function");
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener", `listener must be a function, got ${describeType(listener)}`);
     const { signal, onError } = checkWatchOptions(options);
     const stop = new AbortController();
     const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
@@ -466,7 +471,7 @@ export class WorkloadApiClient {
 function resolveAddress(options: WorkloadApiClientOptions): WorkloadApiAddress {
   let text = options.address;
   if (text === undefined) {
-    if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) throw badRequest("env must be an object");
+    if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) throw new ConfigError("env", `must be an object, got ${describeType(options.env)}`);
     text = options.env ? options.env[SPIFFE_ENDPOINT_SOCKET] : readProcessEnv(SPIFFE_ENDPOINT_SOCKET);
     if (text === undefined || text === "") {
       throw new WorkloadApiError(
@@ -475,7 +480,7 @@ function resolveAddress(options: WorkloadApiClientOptions): WorkloadApiAddress {
       );
     }
   }
-  if (typeof text !== "string") throw badRequest(`address must be a string, got ${typeof text}`);
+  if (typeof text !== "string") throw new ConfigError("address", `must be a string, got ${describeType(text)}`);
   return parseWorkloadApiAddress(text);
 }
 
@@ -494,8 +499,8 @@ function openFactory(factory: WorkloadApiTransportFactory, address: WorkloadApiA
 }
 
 function checkWatchOptions(options: WorkloadApiWatchOptions): WorkloadApiWatchOptions {
-  if (typeof options !== "object" || options === null) throw badRequest("watch options must be an object");
-  if (options.onError !== undefined && typeof options.onError !== "function") throw badRequest("onError must be a function");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `watch options must be an object, got ${describeType(options)}`);
+  if (options.onError !== undefined && typeof options.onError !== "function") throw new InvalidArgumentError("options.onError", `onError must be a function, got ${describeType(options.onError)}`);
   return options;
 }
 
@@ -507,6 +512,3 @@ function safeCall<T>(fn: ((value: T) => void) | undefined, value: T): void {
   }
 }
 
-function badRequest(message: string, cause?: unknown): WorkloadApiError {
-  return new WorkloadApiError("ERR_WORKLOAD_API_BAD_REQUEST", message, cause === undefined ? undefined : { cause });
-}

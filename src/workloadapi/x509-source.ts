@@ -63,13 +63,16 @@ export class X509Source {
   /**
    * Connects to the Workload API and resolves once the first X.509 context arrived.
    *
-   * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` (option `"transport"`) from
-   *   `@spiffe-ts/sdk` without `client` or `transport` (import it from a runtime entry).
+   * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"transport"`) from
+   *   `@spiffe-ts/sdk` without `client` or `transport` (import it from a runtime entry); the
+   *   name of any other refused option (`"timeoutMs"`, `"client"`, `"onError"`, …).
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"options"`) when
+   *   `options` is not an object.
    * @throws {WorkloadApiError} an `ERR_WORKLOAD_API_ADDRESS_*` code (bad or missing address),
    *   `ERR_WORKLOAD_API_TIMEOUT` (no SVID within `timeoutMs`; the message names the last
    *   problem, e.g. PermissionDenied when the workload is not registered),
    *   `ERR_WORKLOAD_API_ABORTED`, `ERR_WORKLOAD_API_INVALID_ARGUMENT`,
-   *   `ERR_WORKLOAD_API_RUNTIME_PERMISSION`, `ERR_WORKLOAD_API_BAD_REQUEST`.
+   *   `ERR_WORKLOAD_API_RUNTIME_PERMISSION`.
    */
   static async create(options: X509SourceOptions = {}): Promise<X509Source> {
     return new this(await SourceWatcher.start(options, SPEC));

@@ -120,7 +120,7 @@ for (const [kind, create] of Object.entries(kinds)) {
           caught = err;
         }
         expect(caught).toBeInstanceOf(ConfigError);
-        expect(caught).toMatchObject({ code: "ERR_CONFIG_INVALID_OPTION", option: "server" });
+        expect(caught).toMatchObject({ code: "ERR_INVALID_ARGUMENT", option: "server" });
         expect((caught as Error).message).toContain("http2.createSecureServer");
       });
       return;
@@ -331,7 +331,7 @@ describe("configuration errors", () => {
         caught = err;
       }
       expect(caught).toBeInstanceOf(ConfigError);
-      expect(caught).toMatchObject({ code: "ERR_CONFIG_INVALID_OPTION", option });
+      expect(caught).toMatchObject({ code: "ERR_INVALID_ARGUMENT", option });
     }
     const once = createTlsServer(createServerTlsOptions(source, authorizeAny()));
     attachSpiffe(once, good);
@@ -340,8 +340,8 @@ describe("configuration errors", () => {
 
   test("connectMtls rejects an invalid host or port with a ConfigError", async () => {
     const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
-    await expect(connectMtls("", 443, { source, authorizer: authorizeAny() })).rejects.toMatchObject({ code: "ERR_CONFIG_INVALID_OPTION", option: "host" });
-    await expect(connectMtls("127.0.0.1", 0, { source, authorizer: authorizeAny() })).rejects.toMatchObject({ code: "ERR_CONFIG_INVALID_OPTION", option: "port" });
+    await expect(connectMtls("", 443, { source, authorizer: authorizeAny() })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", option: "host" });
+    await expect(connectMtls("127.0.0.1", 0, { source, authorizer: authorizeAny() })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", option: "port" });
     await expect(connectMtls("127.0.0.1", 443, { source } as never)).rejects.toMatchObject({ option: "authorizer" });
   });
 });

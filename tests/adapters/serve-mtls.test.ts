@@ -460,7 +460,7 @@ describe("health, timeouts, config and graceful close", () => {
       [{ source: serverSource, authorizer: authorizeAny(), fetch: () => new Response(), health: {} }, "health.port"],
     ];
     for (const [options, option] of bad) {
-      await expect(serveMtls(options as never)).rejects.toMatchObject({ code: "ERR_CONFIG_INVALID_OPTION", option });
+      await expect(serveMtls(options as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", option });
     }
     expect(() => createMtlsClient({ source: serverSource } as never)).toThrow(ConfigError);
     expect(() => createMtlsClient({ source: serverSource, authorizer: authorizeAny(), pool: { maxPerOrigin: 0 } })).toThrow(ConfigError);

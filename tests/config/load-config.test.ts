@@ -27,7 +27,7 @@ async function problemsOf(p: Promise<unknown>): Promise<Array<{ path: string; me
     await p;
   } catch (err) {
     expect(err instanceof ConfigLoadError && err instanceof ConfigError).toBe(true);
-    expect((err as ConfigLoadError).code).toBe("ERR_CONFIG_INVALID_OPTION");
+    expect((err as ConfigLoadError).code).toBe("ERR_INVALID_ARGUMENT");
     return [...(err as ConfigLoadError).problems];
   }
   throw new Error("expected a ConfigLoadError");

@@ -78,7 +78,7 @@ test("without @opentelemetry/api the SDK loads and works; enableTelemetry() alon
     apiAbsent: true,
     body: "hello",
     verdicts: ["client:spiffe://example.org/web", "server:spiffe://example.org/web"],
-    enable: "ConfigError:ERR_CONFIG_INVALID_OPTION:meterProvider",
+    enable: "ConfigError:ERR_INVALID_ARGUMENT:meterProvider",
     explicit: "resolved",
   });
 });

@@ -28,7 +28,7 @@ async function configErrorOf(f: () => unknown): Promise<ConfigError> {
   }
   expect(error).toBeInstanceOf(ConfigError);
   const e = error as ConfigError;
-  expect(e.code).toBe("ERR_CONFIG_INVALID_OPTION");
+  expect(e.code).toBe("ERR_INVALID_ARGUMENT");
   expect(e.message).toContain(`"${e.option}"`);
   return e;
 }

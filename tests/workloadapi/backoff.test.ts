@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { WorkloadApiError } from "../../src/core/errors/workload-api-error.ts";
+import { ConfigError } from "../../src/core/errors/config-error.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { createBackoff } from "../../src/workloadapi/backoff.ts";
 import { rateLimitLogger } from "../../src/workloadapi/logger.ts";
 
@@ -18,17 +19,19 @@ describe("createBackoff", () => {
     expect([high.next(), high.next(), high.next()]).toEqual([150, 150, 150]);
   });
 
-  test("invalid options are ERR_WORKLOAD_API_BAD_REQUEST", () => {
-    const bad = [{ initialDelayMs: 0 }, { initialDelayMs: Number.NaN }, { initialDelayMs: 100, maxDelayMs: 50 }, { multiplier: 0.5 }, { jitter: 2 }, { jitter: -1 }, { random: 1 as never }];
-    for (const options of bad) {
-      let code: string | undefined;
-      try {
-        createBackoff(options);
-      } catch (err) {
-        expect(err).toBeInstanceOf(WorkloadApiError);
-        code = (err as WorkloadApiError).code;
-      }
-      expect([options, code]).toEqual([options, "ERR_WORKLOAD_API_BAD_REQUEST"]);
+  test("invalid options are a ConfigError (ERR_INVALID_ARGUMENT) naming backoff.<option>", async () => {
+    const bad: Array<[Parameters<typeof createBackoff>[0], string]> = [
+      [{ initialDelayMs: 0 }, "backoff.initialDelayMs"],
+      [{ initialDelayMs: Number.NaN }, "backoff.initialDelayMs"],
+      [{ initialDelayMs: 100, maxDelayMs: 50 }, "backoff.maxDelayMs"],
+      [{ multiplier: 0.5 }, "backoff.multiplier"],
+      [{ jitter: 2 }, "backoff.jitter"],
+      [{ jitter: -1 }, "backoff.jitter"],
+      [{ random: 1 as never }, "backoff.random"],
+    ];
+    for (const [options, option] of bad) {
+      const err = await expectInvalidArgument(() => createBackoff(options), option, ConfigError);
+      expect(err.option).toBe(option);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { JwtBundle, type JwtSourceUpdate, JwtSvid, JwtSvidError, WorkloadApiError } from "../../mod.ts";
+import { ConfigError, JwtBundle, type JwtSourceUpdate, JwtSvid, JwtSvidError, WorkloadApiError } from "../../mod.ts";
 import { createTestCa } from "../../src/testing/mod.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { errorLog, FAST_BACKOFF, startFixture, waitFor } from "./support.ts";
 import { JwtSource } from "../../src/adapters/node/mod.ts";
 
@@ -179,12 +180,12 @@ describe("JwtSource", () => {
   test("bad arguments, and use after close", async () => {
     const f = await startFixture();
     try {
-      expect(await jwtCode(JwtSource.create({ address: f.server.address, cacheJwtSvids: "yes" as unknown as boolean }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+      await expectInvalidArgument(JwtSource.create({ address: f.server.address, cacheJwtSvids: "yes" as unknown as boolean }), "cacheJwtSvids", ConfigError);
       const log = errorLog();
       const source = await JwtSource.create({ address: f.server.address, backoff: FAST_BACKOFF, onError: log.onError, cacheJwtSvids: true });
-      expect(await jwtCode(source.fetchJwtSvid({ audience: "" }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-      expect(await jwtCode(source.fetchJwtSvid({ audience: AUD, subject: "nope" }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-      expect(syncCode(() => source.onUpdate(42 as never))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+      await expectInvalidArgument(source.fetchJwtSvid({ audience: "" }), "options.audience");
+      await expectInvalidArgument(source.fetchJwtSvid({ audience: AUD, subject: "nope" }), "options.subject");
+      await expectInvalidArgument(() => source.onUpdate(42 as never), "listener");
       const token = (await source.fetchJwtSvid({ audience: AUD })).token;
       await source.close();
       await source.close();

@@ -7,6 +7,7 @@ import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
 import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";
 import { FakeWorkloadApiClient } from "./fake-client.ts";
 import { waitFor } from "./support.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 
 const AUD = "spiffe://example.org/api";
 
@@ -141,8 +142,8 @@ describe("X509Source over an in-memory client", () => {
     expect(source.getX509Svid().id.toString()).toBe("spiffe://example.org/web");
     await source.close();
     const { fetchJwtSvid: _, ...incomplete } = plain;
-    expect((await rejection(X509Source.create({ client: incomplete as never }))).code).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-    expect((await rejection(X509Source.create({ client: 42 as never }))).code).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+    await expectInvalidArgument(X509Source.create({ client: incomplete as never }), "client", ConfigError);
+    await expectInvalidArgument(X509Source.create({ client: 42 as never }), "client", ConfigError);
   });
 
   test("an error of another shape thrown by the client is wrapped, with the Workload API code kept when it has one", async () => {
@@ -193,7 +194,7 @@ describe("JwtSource over an in-memory client", () => {
 
   test("cacheJwtSvids must be a boolean (refused before any watch opens)", async () => {
     const client = new FakeWorkloadApiClient();
-    expect((await rejection(JwtSource.create({ client, cacheJwtSvids: "yes" as never }))).code).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+    await expectInvalidArgument(JwtSource.create({ client, cacheJwtSvids: "yes" as never }), "cacheJwtSvids", ConfigError);
     expect(client.jwtBundles.opened).toBe(0);
   });
 });
@@ -235,12 +236,12 @@ describe("from the root, without a transport", () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(ConfigError);
-    expect((thrown as ConfigError).code).toBe("ERR_CONFIG_INVALID_OPTION");
+    expect((thrown as ConfigError).code).toBe("ERR_INVALID_ARGUMENT");
     expect((thrown as ConfigError).option).toBe("transport");
     expect((thrown as ConfigError).message).toContain("@spiffe-ts/sdk/node");
     for (const create of [() => X509Source.create(), () => JwtSource.create(), () => BundleSource.create({ address: "unix:///tmp/agent.sock" })]) {
       const e = await rejection(create());
-      expect(e.code).toBe("ERR_CONFIG_INVALID_OPTION");
+      expect(e.code).toBe("ERR_INVALID_ARGUMENT");
       expect(e.message).toContain("runtime entry");
     }
     let wrong: unknown;

@@ -10,7 +10,8 @@ import { SpiffeId } from "../../src/core/spiffeid/spiffe-id.ts";
 import { startWorkloadApiServer } from "../../src/testing/mod.ts";
 import type { X509Context } from "../../src/workloadapi/x509-context.ts";
 import { currentRuntimeCommand, delay, errorLog, FAST_BACKOFF, type Fixture, startFixture, waitFor } from "./support.ts";
-import { rejectionOf } from "../support/rejection.ts";
+import { expectInvalidArgument, rejectionOf } from "../support/rejection.ts";
+import { ConfigError } from "../../src/core/errors/config-error.ts";
 import { WorkloadApiClient } from "../../src/adapters/node/mod.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -89,10 +90,10 @@ describe("WorkloadApiClient: one-shot calls", () => {
 
   test("fetchJwtSvid rejects bad arguments before calling", async () => {
     const before = f.server.calls.length;
-    expect(await rejectionCode(client.fetchJwtSvid({ audience: "" }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-    expect(await rejectionCode(client.fetchJwtSvid({ audience: [] }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-    expect(await rejectionCode(client.fetchJwtSvid({ audience: "api", subject: "not an id" }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-    expect(await rejectionCode(client.fetchJwtSvid(undefined as never))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+    await expectInvalidArgument(client.fetchJwtSvid({ audience: "" }), "options.audience");
+    await expectInvalidArgument(client.fetchJwtSvid({ audience: [] }), "options.audience");
+    await expectInvalidArgument(client.fetchJwtSvid({ audience: "api", subject: "not an id" }), "options.subject");
+    await expectInvalidArgument(client.fetchJwtSvid(undefined as never), "options");
     expect(f.server.calls.length).toBe(before);
   });
 
@@ -105,8 +106,8 @@ describe("WorkloadApiClient: one-shot calls", () => {
     expect(err).toBeInstanceOf(WorkloadApiError);
     expect((err as WorkloadApiError).code).toBe("ERR_WORKLOAD_API_INVALID_ARGUMENT");
     expect((err as WorkloadApiError).grpcStatus).toBe(3);
-    expect(await rejectionCode(client.validateJwtSvid("", "api"))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-    expect(await rejectionCode(client.validateJwtSvid(token, ""))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+    await expectInvalidArgument(client.validateJwtSvid("", "api"), "token");
+    await expectInvalidArgument(client.validateJwtSvid(token, ""), "audience");
   });
 
   test("every recorded call carries the security header", async () => {
@@ -133,7 +134,7 @@ describe("WorkloadApiClient: one-shot calls", () => {
     const ac = new AbortController();
     ac.abort();
     expect(await rejectionCode(client.fetchX509Context({ signal: ac.signal }))).toBe("ERR_WORKLOAD_API_ABORTED");
-    expect(await rejectionCode(client.fetchX509Context({ timeoutMs: -1 }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+    await expectInvalidArgument(client.fetchX509Context({ timeoutMs: -1 }), "options.timeoutMs");
   });
 });
 
@@ -151,14 +152,14 @@ describe("WorkloadApiClient: addresses and connection errors", () => {
     }
   });
 
-  test("a missing or invalid address is a typed error from the constructor", () => {
+  test("a missing or invalid address is a typed error from the constructor", async () => {
     expect(throwCode(() => new WorkloadApiClient({ env: {} }))).toBe("ERR_WORKLOAD_API_ADDRESS_MISSING");
     expect(throwCode(() => new WorkloadApiClient({ env: { SPIFFE_ENDPOINT_SOCKET: "" } }))).toBe("ERR_WORKLOAD_API_ADDRESS_MISSING");
     expect(throwCode(() => new WorkloadApiClient({ env: { SPIFFE_ENDPOINT_SOCKET: "/run/agent.sock" } }))).toBe("ERR_WORKLOAD_API_ADDRESS_SCHEME");
     expect(throwCode(() => new WorkloadApiClient({ address: "unix://host/agent.sock" }))).toBe("ERR_WORKLOAD_API_ADDRESS_AUTHORITY");
     expect(throwCode(() => new WorkloadApiClient({ address: "tcp://localhost:8081" }))).toBe("ERR_WORKLOAD_API_ADDRESS_HOST");
-    expect(throwCode(() => new WorkloadApiClient({ address: "unix:///a.sock", backoff: { initialDelayMs: 0 } }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
-    expect(throwCode(() => new WorkloadApiClient({ address: "unix:///a.sock", picker: 1 as never }))).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+    await expectInvalidArgument(() => new WorkloadApiClient({ address: "unix:///a.sock", backoff: { initialDelayMs: 0 } }), "backoff.initialDelayMs", ConfigError);
+    await expectInvalidArgument(() => new WorkloadApiClient({ address: "unix:///a.sock", picker: 1 as never }), "picker", ConfigError);
   });
 
   test("TCP address", async () => {

@@ -5,7 +5,8 @@ import { createTestCa, rawX509SvidResponse, type RawX509SvidResponse } from "../
 import { concatBytes } from "../../src/testing/lib/concat-bytes.ts";
 import { type X509SourceUpdate } from "../../src/workloadapi/x509-source.ts";
 import { delay, errorLog, FAST_BACKOFF, startFixture, waitFor } from "./support.ts";
-import { rejectionOf } from "../support/rejection.ts";
+import { expectInvalidArgument, rejectionOf } from "../support/rejection.ts";
+import { ConfigError } from "../../src/core/errors/config-error.ts";
 import { WorkloadApiClient, X509Source } from "../../src/adapters/node/mod.ts";
 
 function syncCode(fn: () => unknown): string {
@@ -196,7 +197,7 @@ describe("X509Source", () => {
       await delay(100);
       expect(f.server.calls.filter((c) => c.method === "FetchX509SVID").length).toBe(1);
       expect((await rejectionOf(X509Source.create({ env: {} }), WorkloadApiError)).code).toBe("ERR_WORKLOAD_API_ADDRESS_MISSING");
-      expect((await rejectionOf(X509Source.create({ address: f.server.address, timeoutMs: 0 }), WorkloadApiError)).code).toBe("ERR_WORKLOAD_API_BAD_REQUEST");
+      await expectInvalidArgument(X509Source.create({ address: f.server.address, timeoutMs: 0 }), "timeoutMs", ConfigError);
     } finally {
       await f.dispose();
     }

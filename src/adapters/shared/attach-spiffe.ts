@@ -76,7 +76,7 @@ type ServerInternals = TlsServer & Record<string, unknown>;
  * const server = createSecureServer({ ...options, allowHTTP1: true }, (req, res) => res.end(`hello ${getPeerId(req)}`));
  * attachSpiffe(server, options).listen(8443);
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` (option `"server"`) when the server cannot be made a SPIFFE server (not `node:tls`-based, Bun's `https.Server`, no `requestCert: true`, `rejectUnauthorized` not `false`, already attached), or for invalid options; the source's error when it has no SVID.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"server"`) when the server cannot be made a SPIFFE server (not `node:tls`-based, Bun's `https.Server`, no `requestCert: true`, `rejectUnauthorized` not `false`, already attached), or for invalid options; the source's error when it has no SVID.
  */
 export function attachSpiffe<S extends TlsServer>(server: S, options: AttachSpiffeOptions): S {
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "attachSpiffe needs { source, authorizer }");

@@ -51,7 +51,7 @@ export interface ConnectMtlsOptions {
  * console.log(`connected to ${getPeerId(socket)}`);
  * socket.end("PING\n");
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for an invalid host, port or option (synchronously checked, reported as a rejection).
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid host, port or option (synchronously checked, reported as a rejection).
  * @throws {X509SvidError} when the server's chain is not a valid X.509-SVID of a trusted trust domain.
  * @throws {AuthorizationError} when the authorizer refuses the server's SPIFFE ID.
  */

@@ -67,7 +67,7 @@ export interface SpiffeServerTlsOptions {
  * attachSpiffe(server, options);
  * server.listen(8443);
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for an invalid source, authorizer or option; the source's error when it has no SVID.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid source, authorizer or option; the source's error when it has no SVID.
  */
 export function createServerTlsOptions(
   source: X509SvidSource & X509BundleSourceLike,

@@ -224,7 +224,7 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
  *   res.resume();
  * }).end();
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for an invalid mode, source, authorizer, `ca` or pool option; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid mode, source, authorizer, `ca` or pool option; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
  */
 export function createSpiffeAgent(options: SpiffeAgentOptions): SpiffeAgent {
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "createSpiffeAgent needs { source, authorizer }");

@@ -33,8 +33,8 @@ export class WorkloadApiClient extends WebWorkloadApiClient {
    * over this runtime's node:http2 transport, unless `options.transport` is given.
    *
    * @throws {WorkloadApiError} an `ERR_WORKLOAD_API_ADDRESS_*` code when the address (or
-   *   `SPIFFE_ENDPOINT_SOCKET`) is missing or invalid, `ERR_WORKLOAD_API_BAD_REQUEST` for
-   *   invalid options.
+   *   `SPIFFE_ENDPOINT_SOCKET`) is missing or invalid.
+   * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option.
    */
   constructor(options: WorkloadApiClientOptions = {}) {
     super(withDefaultTransport(options));

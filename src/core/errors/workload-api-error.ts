@@ -15,11 +15,15 @@ export type WorkloadApiErrorCode =
   | "ERR_WORKLOAD_API_ADDRESS_PORT"
   // calls
   | "ERR_WORKLOAD_API_UNAVAILABLE"
+  /**
+   * The agent answered a call with gRPC `InvalidArgument` (e.g. it refused the token given to
+   * `validateJwtSvid`). Not a caller-side mistake: arguments the SDK refuses before calling are
+   * `InvalidArgumentError` / `ConfigError` with code `ERR_INVALID_ARGUMENT`.
+   */
   | "ERR_WORKLOAD_API_INVALID_ARGUMENT"
   | "ERR_WORKLOAD_API_PERMISSION_DENIED"
   | "ERR_WORKLOAD_API_RUNTIME_PERMISSION"
   | "ERR_WORKLOAD_API_BAD_RESPONSE"
-  | "ERR_WORKLOAD_API_BAD_REQUEST"
   | "ERR_WORKLOAD_API_CALL_FAILED"
   | "ERR_WORKLOAD_API_ABORTED"
   | "ERR_WORKLOAD_API_TIMEOUT"
@@ -30,6 +34,10 @@ export type WorkloadApiErrorCode =
 /**
  * A Workload API address was invalid, a Workload API call failed, the agent sent a
  * response that had to be discarded, or a source was used after `close()`.
+ *
+ * Arguments and options the SDK refuses before calling the agent are not `WorkloadApiError`s
+ * but `InvalidArgumentError` / `ConfigError` (`ERR_INVALID_ARGUMENT`);
+ * `ERR_WORKLOAD_API_INVALID_ARGUMENT` means the agent itself answered gRPC `InvalidArgument`.
  *
  * `grpcStatus` is the gRPC status code of the failed call when there was one
  * (e.g. 7 = PermissionDenied, 14 = Unavailable); the underlying transport error is kept

@@ -63,7 +63,7 @@ export type ConnectFetchHandlerOptions = Omit<ConnectRouterOptions, "grpc"> & { 
  * const fetch = createConnectFetchHandler((router) => router.service(GreeterService, { greet: (req, context) => ({ greeting: `hello ${getPeerId(context)}` }) }));
  * await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), port: 8443, fetch });
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` when `routes` is not a function or `grpc: true` is asked for.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `routes` is not a function or `grpc: true` is asked for.
  */
 export function createConnectFetchHandler(
   routes: (router: ConnectRouter) => void,

@@ -82,7 +82,7 @@ export interface SpiffeTransport extends Transport {
  * const reply = await createClient(GreeterService, transport).greet({ name: "web" });
  * transport.close();
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` for a `baseUrl` that is not `https:`, or invalid options; the source's error when it has no SVID now.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for a `baseUrl` that is not `https:`, or invalid options; the source's error when it has no SVID now.
  */
 export function createSpiffeGrpcTransport(options: SpiffeGrpcTransportOptions): SpiffeTransport {
   return spiffeTransport(options, (connect, sessionManager) => createGrpcTransport({ ...connect, sessionManager }));

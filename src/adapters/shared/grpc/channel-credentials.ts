@@ -49,7 +49,7 @@ export type GrpcChannelCredentialsOf<G extends GrpcJsModule> = InstanceType<G["C
  *
  * Exported (as `createSpiffeChannelCredentials`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
  *
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` when `grpc` is not grpc-js 1.13+ or the runtime refuses grpc-js clients (Deno), or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `grpc` is not grpc-js 1.13+ or the runtime refuses grpc-js clients (Deno), or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
  */
 export type CreateSpiffeChannelCredentials = <G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions) => GrpcChannelCredentialsOf<G>;
 

@@ -76,7 +76,7 @@ export interface GrpcMtlsServer {
  * // server.addService(GreeterService, { greet: (call, callback) => callback(null, { text: `hello ${getPeerId(call)}` }) });
  * const listening = await serveGrpcMtls(grpc, server, { source, authorizer: authorizeMemberOf("example.org"), port: 50051 });
  * ```
- * @throws {ConfigError} `ERR_CONFIG_INVALID_OPTION` when `grpc` is not grpc-js 1.13+, `server` is not its `Server`, or for invalid options; the source's error when it has no SVID; the listen error (e.g. `EADDRINUSE`).
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `grpc` is not grpc-js 1.13+, `server` is not its `Server`, or for invalid options; the source's error when it has no SVID; the listen error (e.g. `EADDRINUSE`).
  */
 export async function serveGrpcMtls<G extends GrpcJsModule>(grpc: G, server: InstanceType<G["Server"]>, options: ServeGrpcMtlsOptions): Promise<GrpcMtlsServer> {
   checkGrpcModule(grpc);
