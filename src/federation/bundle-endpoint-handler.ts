@@ -9,6 +9,9 @@ import type { Logger } from "../core/logger.ts";
 import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { encodeBase64Url } from "../core/lib/base64url.ts";
 import { ClockSequence } from "./bundle-sequence.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 /**
  * Where a bundle endpoint gets the bundle it serves: any X.509 and/or JWT bundle source (an
@@ -70,19 +73,20 @@ const DEFAULT_REFRESH_HINT_SECONDS = 300;
  * const handler = createBundleEndpointHandler({ trustDomain: "example.org", source });
  * Deno.serve({ port: 8443, cert, key }, handler); // https_web: a Web-PKI certificate
  * ```
- * @throws {FederationError} `ERR_FEDERATION_INVALID_ARGUMENT` for invalid options.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option (`InvalidArgumentError`
+ *   `"options"` when `options` is not an object).
  */
 export function createBundleEndpointHandler(options: BundleEndpointHandlerOptions): BundleEndpointHandler {
-  if (typeof options !== "object" || options === null) throw invalid("options must be { trustDomain, source }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `options must be { trustDomain, source }, got ${describeType(options)}`);
   let trustDomain: TrustDomain;
   try {
     trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);
   } catch (cause) {
-    throw invalid(`trustDomain: required, a valid trust domain (${cause instanceof SpiffeError ? cause.message : typeof options.trustDomain})`);
+    throw new ConfigError("trustDomain", `required, a valid trust domain (${cause instanceof SpiffeError ? cause.message : describeType(options.trustDomain)})`, { cause });
   }
   const source = options.source as Partial<Record<"getForTrustDomain" | "getX509BundleForTrustDomain" | "getJwtBundleForTrustDomain", unknown>> | null;
   if (typeof source !== "object" || source === null || !["getForTrustDomain", "getX509BundleForTrustDomain", "getJwtBundleForTrustDomain"].some((m) => typeof source[m as keyof typeof source] === "function")) {
-    throw invalid("source: must be a bundle source (getX509BundleForTrustDomain, getJwtBundleForTrustDomain or getForTrustDomain), e.g. an X509Source, BundleSource or BundleSet");
+    throw new ConfigError("source", `must be a bundle source (getX509BundleForTrustDomain, getJwtBundleForTrustDomain or getForTrustDomain), e.g. an X509Source, BundleSource or BundleSet; got ${describeType(source)}`);
   }
   const refreshHint = nonNegativeInteger(options.refreshHintSeconds, "refreshHintSeconds", DEFAULT_REFRESH_HINT_SECONDS);
   const maxAge = nonNegativeInteger(options.maxAgeSeconds, "maxAgeSeconds", 0);
@@ -162,10 +166,6 @@ function matches(ifNoneMatch: string | null, etag: string): boolean {
 
 function nonNegativeInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalid(`${name}: must be a non-negative integer, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw new ConfigError(name, `must be a non-negative integer, got ${typeof value === "number" ? value : describeType(value)}`);
   return value;
-}
-
-function invalid(message: string): FederationError {
-  return new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", message);
 }

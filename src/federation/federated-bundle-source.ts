@@ -7,6 +7,9 @@ import type { Logger } from "../core/logger.ts";
 import type { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { positiveInteger } from "./fetch-bundle.ts";
 import { type BundleWatch, watchBundle, type WatchBundleOptions, type WatchTimers } from "./watch-bundle.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
+import { refuseOption } from "./refuse-option.ts";
 
 /**
  * One federation relationship (SPIFFE Federation §6.1): the bundle endpoint of a foreign
@@ -71,26 +74,28 @@ export class FederatedBundleSource {
   /**
    * Starts watching every relationship and resolves once each has a bundle.
    *
-   * @throws {FederationError} `ERR_FEDERATION_INVALID_ARGUMENT` (no relationships, two for
-   *   one trust domain, invalid options) or `ERR_FEDERATION_ENDPOINT_URL` at once; when a
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` at once: argument `"relationships"`
+   *   (none, one that is not an object, two for one trust domain); a `ConfigError` naming a
+   *   refused option (of `options` or of a relationship).
+   * @throws {FederationError} `ERR_FEDERATION_ENDPOINT_URL` at once; when a
    *   relationship has no bundle within `timeoutMs`, the error of its last poll (e.g.
    *   `ERR_FEDERATION_UNREACHABLE`) or `ERR_FEDERATION_TIMEOUT`; every watch is closed then.
    */
   static async create(relationships: readonly FederationRelationship[], options: FederatedBundleSourceOptions = {}): Promise<FederatedBundleSource> {
     if (!Array.isArray(relationships) || relationships.length === 0) {
-      throw new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", "relationships: needs at least one { url, trustDomain, profile }");
+      throw new InvalidArgumentError("relationships", `relationships: needs a non-empty array of { url, trustDomain, profile }, got ${Array.isArray(relationships) ? "an empty array" : describeType(relationships)}`);
     }
-    if (typeof options !== "object" || options === null) throw new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", "options must be an object");
-    const timeoutMs = positiveInteger(options.timeoutMs, "timeoutMs", 30_000, 24 * 3_600_000);
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `options must be an object, got ${describeType(options)}`);
+    const timeoutMs = positiveInteger(options.timeoutMs, "timeoutMs", 30_000, 24 * 3_600_000, refuseOption);
     const watches = new Map<string, BundleWatch>();
     const closeAll = (): void => watches.forEach((w) => w.close());
     try {
       for (const relationship of relationships) {
-        if (typeof relationship !== "object" || relationship === null) throw new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", "relationships: each must be { url, trustDomain, profile }");
+        if (typeof relationship !== "object" || relationship === null) throw new InvalidArgumentError("relationships", `relationships: each must be { url, trustDomain, profile }, got ${describeType(relationship)}`);
         const watch = watchBundle(relationship.url, { ...relationship, onUpdate: options.onUpdate, onError: options.onError, logger: options.logger, timers: options.timers });
         if (watches.has(watch.trustDomain.name)) {
           watch.close();
-          throw new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", `relationships: two for trust domain "${watch.trustDomain.name}"; bundles of one trust domain are never merged (SPIFFE Federation §4.2)`);
+          throw new InvalidArgumentError("relationships", `relationships: two for trust domain "${watch.trustDomain.name}"; bundles of one trust domain are never merged (SPIFFE Federation §4.2)`);
         }
         watches.set(watch.trustDomain.name, watch);
       }

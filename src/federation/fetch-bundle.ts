@@ -10,6 +10,10 @@ import { checkBundleTrustDomain } from "./bundle-trust-domain.ts";
 import type { BundleEndpointProfile, HttpsSpiffeProfile } from "./endpoint-profile.ts";
 import { endpointUrl } from "./endpoint-url.ts";
 import { readBoundedBody } from "./read-bounded-body.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
+import { refuseArgument } from "./refuse-option.ts";
+import type { RefuseOption } from "./refuse-option.ts";
 
 /**
  * The `fetch` that performs `https_web` requests: called with the endpoint URL and a
@@ -89,51 +93,53 @@ export interface CheckedFetchOptions {
  * });
  * const { id } = await verifyX509Svid(peerChain, partner); // a SpiffeBundle is a bundle source
  * ```
- * @throws {FederationError} with a code per failure: `ERR_FEDERATION_INVALID_ARGUMENT`,
- *   `ERR_FEDERATION_ENDPOINT_URL`, `ERR_FEDERATION_UNREACHABLE`, `ERR_FEDERATION_TIMEOUT`,
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for invalid options, at once
+ *   (`argument` names the option, e.g. `"options.trustDomain"`).
+ * @throws {FederationError} with a code per failure: `ERR_FEDERATION_ENDPOINT_URL`, `ERR_FEDERATION_UNREACHABLE`, `ERR_FEDERATION_TIMEOUT`,
  *   `ERR_FEDERATION_ENDPOINT_UNTRUSTED`, `ERR_FEDERATION_ENDPOINT_ID_MISMATCH`,
  *   `ERR_FEDERATION_HTTP_STATUS`, `ERR_FEDERATION_REDIRECT`, `ERR_FEDERATION_TOO_LARGE`,
  *   `ERR_FEDERATION_INVALID_BUNDLE`, `ERR_FEDERATION_TRUST_DOMAIN_MISMATCH`.
  */
 export async function fetchBundle(url: string | URL, options: FetchBundleOptions): Promise<SpiffeBundle> {
-  return fetchCheckedBundle(checkFetchOptions(url, options), undefined);
+  return fetchCheckedBundle(checkFetchOptions(url, options, refuseArgument), undefined);
 }
 
 /**
- * Checks the arguments of `fetchBundle` (and of `watchBundle`, which adds its own).
+ * Checks the arguments of `fetchBundle` (and of `watchBundle`, which adds its own);
+ * `refuse` makes the error for a refused option.
  *
- * @throws {FederationError} `ERR_FEDERATION_INVALID_ARGUMENT` or `ERR_FEDERATION_ENDPOINT_URL`.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (a `ConfigError` from `refuseOption`).
+ * @throws {FederationError} `ERR_FEDERATION_ENDPOINT_URL`.
  */
-export function checkFetchOptions(url: unknown, options: FetchBundleOptions): CheckedFetchOptions {
-  const invalid = (message: string, cause?: unknown): FederationError =>
-    new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", message, cause === undefined ? undefined : { cause });
-  if (typeof options !== "object" || options === null) throw invalid("options must be { trustDomain, profile }");
+export function checkFetchOptions(url: unknown, options: FetchBundleOptions, refuse: RefuseOption): CheckedFetchOptions {
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `options must be { trustDomain, profile }, got ${describeType(options)}`);
   const checkedUrl = endpointUrl(url);
   let trustDomain: TrustDomain;
   try {
     trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);
   } catch (cause) {
-    throw invalid(`trustDomain: the trust domain the endpoint serves is required and must be valid (${cause instanceof SpiffeError ? cause.message : "not a string"})`, cause);
+    throw refuse("trustDomain", `the trust domain the endpoint serves is required and must be valid (${cause instanceof SpiffeError ? cause.message : describeType(options.trustDomain)})`, cause);
   }
   const profile = options.profile;
   if (profile !== "https_web" && !isHttpsSpiffeProfile(profile)) {
-    throw invalid(
+    throw refuse(
+      "profile",
       profile === "https_spiffe"
-        ? 'profile: "https_spiffe" needs the endpoint\'s SPIFFE ID and a bundle to verify it: pass httpsSpiffe({ endpointId, bundleSource }) from @spiffe-ts/sdk/node, /bun or /deno'
-        : `profile: expected "https_web" or httpsSpiffe({ endpointId, bundleSource }), got ${typeof profile === "string" ? JSON.stringify(profile) : typeof profile}`,
+        ? '"https_spiffe" needs the endpoint\'s SPIFFE ID and a bundle to verify it: pass httpsSpiffe({ endpointId, bundleSource }) from @spiffe-ts/sdk/node, /bun or /deno'
+        : `expected "https_web" or httpsSpiffe({ endpointId, bundleSource }), got ${typeof profile === "string" ? JSON.stringify(profile) : describeType(profile)}`,
     );
   }
   if (options.fetch !== undefined) {
-    if (typeof options.fetch !== "function") throw invalid("fetch: must be a function (input, init) => Promise<Response>");
-    if (profile !== "https_web") throw invalid('fetch: is for profile "https_web" only; https_spiffe connects with the runtime\'s SPIFFE TLS client');
+    if (typeof options.fetch !== "function") throw refuse("fetch", `must be a function (input, init) => Promise<Response>, got ${describeType(options.fetch)}`);
+    if (profile !== "https_web") throw refuse("fetch", 'is for profile "https_web" only; https_spiffe connects with the runtime\'s SPIFFE TLS client');
   }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid("signal: must be an AbortSignal");
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw refuse("signal", `must be an AbortSignal, got ${describeType(options.signal)}`);
   return {
     url: checkedUrl,
     trustDomain,
     profile,
-    timeoutMs: positiveInteger(options.timeoutMs, "timeoutMs", DEFAULT_FETCH_TIMEOUT_MS, 24 * 3_600_000),
-    maxBytes: positiveInteger(options.maxBytes, "maxBytes", DEFAULT_MAX_BUNDLE_BYTES, MAX_BUNDLE_BYTES),
+    timeoutMs: positiveInteger(options.timeoutMs, "timeoutMs", DEFAULT_FETCH_TIMEOUT_MS, 24 * 3_600_000, refuse),
+    maxBytes: positiveInteger(options.maxBytes, "maxBytes", DEFAULT_MAX_BUNDLE_BYTES, MAX_BUNDLE_BYTES, refuse),
     signal: options.signal,
     fetch: options.fetch,
   };
@@ -241,10 +247,10 @@ export function isHttpsSpiffeProfile(value: unknown): value is HttpsSpiffeProfil
 }
 
 /** A positive safe integer option (at most `max`), or its default. */
-export function positiveInteger(value: unknown, name: string, fallback: number, max: number): number {
+export function positiveInteger(value: unknown, name: string, fallback: number, max: number, refuse: RefuseOption): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0 || value > max) {
-    throw new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", `${name}: must be a positive integer of at most ${max}, got ${typeof value === "number" ? value : typeof value}`);
+    throw refuse(name, `must be a positive integer of at most ${max}, got ${typeof value === "number" ? value : describeType(value)}`);
   }
   return value;
 }

@@ -5,6 +5,9 @@ import type { Logger } from "../core/logger.ts";
 import type { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { type CheckedFetchOptions, checkFetchOptions, fetchCheckedBundle, type FetchBundleOptions, positiveInteger } from "./fetch-bundle.ts";
 import { DEFAULT_MAX_REFRESH_MS, DEFAULT_MIN_REFRESH_MS, refreshDelayMs } from "./refresh-delay.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
+import { refuseOption } from "./refuse-option.ts";
 
 /**
  * The timer functions a watch schedules its polls with. Default: the global `setTimeout` and
@@ -95,7 +98,8 @@ export interface BundleWatch {
  * const first = await watch.ready;
  * console.log(first.x509Authorities.length, watch.bundle?.sequenceNumber);
  * ```
- * @throws {FederationError} `ERR_FEDERATION_INVALID_ARGUMENT` or `ERR_FEDERATION_ENDPOINT_URL` for invalid options (at once; never later).
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option (at once; never later).
+ * @throws {FederationError} `ERR_FEDERATION_ENDPOINT_URL` for a URL that is not `https:` or carries user info.
  */
 export function watchBundle(url: string | URL, options: WatchBundleOptions): BundleWatch {
   return new EndpointWatch(url, options);
@@ -120,18 +124,18 @@ class EndpointWatch implements BundleWatch {
   #rejectReady!: (error: FederationError) => void;
 
   constructor(url: string | URL, options: WatchBundleOptions) {
-    this.#fetch = checkFetchOptions(url, options);
+    this.#fetch = checkFetchOptions(url, options, refuseOption);
     this.#options = options;
     this.url = this.#fetch.url;
     this.trustDomain = this.#fetch.trustDomain;
     this.#minMs = positiveIntegerOrZero(options.minRefreshMs, "minRefreshMs", DEFAULT_MIN_REFRESH_MS);
-    this.#maxMs = positiveInteger(options.maxRefreshMs, "maxRefreshMs", DEFAULT_MAX_REFRESH_MS, 30 * 24 * 3_600_000);
-    if (this.#minMs > this.#maxMs) throw invalid(`minRefreshMs (${this.#minMs}) must not exceed maxRefreshMs (${this.#maxMs})`);
+    this.#maxMs = positiveInteger(options.maxRefreshMs, "maxRefreshMs", DEFAULT_MAX_REFRESH_MS, 30 * 24 * 3_600_000, refuseOption);
+    if (this.#minMs > this.#maxMs) throw new ConfigError("minRefreshMs", `${this.#minMs} must not exceed maxRefreshMs (${this.#maxMs})`);
     for (const name of ["onUpdate", "onError"] as const) {
-      if (options[name] !== undefined && typeof options[name] !== "function") throw invalid(`${name}: must be a function`);
+      if (options[name] !== undefined && typeof options[name] !== "function") throw new ConfigError(name, `must be a function, got ${describeType(options[name])}`);
     }
     const timers = options.timers;
-    if (timers !== undefined && (typeof timers?.setTimeout !== "function" || typeof timers.clearTimeout !== "function")) throw invalid("timers: must have setTimeout and clearTimeout");
+    if (timers !== undefined && (typeof timers?.setTimeout !== "function" || typeof timers.clearTimeout !== "function")) throw new ConfigError("timers", "must have setTimeout and clearTimeout");
     this.#timers = timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
     const profile = this.#fetch.profile;
     this.#selfServing = profile !== "https_web" && profile.endpointId.trustDomain.equals(this.trustDomain);
@@ -143,7 +147,7 @@ class EndpointWatch implements BundleWatch {
     const initial = options.initialBundle;
     if (initial !== undefined) {
       if (!(initial instanceof SpiffeBundle) || !initial.trustDomain.equals(this.trustDomain)) {
-        throw invalid(`initialBundle: must be a SpiffeBundle of "${this.trustDomain.name}"`);
+        throw new ConfigError("initialBundle", `must be a SpiffeBundle of "${this.trustDomain.name}", got ${initial instanceof SpiffeBundle ? `the bundle of "${initial.trustDomain.name}"` : describeType(initial)}`);
       }
       this.#bundle = initial;
       this.#resolveReady(initial);
@@ -241,10 +245,6 @@ function fields(watch: EndpointWatch, more: Record<string, unknown>): Record<str
   return { trustDomain: watch.trustDomain.name, url: watch.url.href, ...more };
 }
 
-function invalid(message: string): FederationError {
-  return new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", message);
-}
-
 function positiveIntegerOrZero(value: unknown, name: string, fallback: number): number {
-  return value === 0 ? 0 : positiveInteger(value, name, fallback, 30 * 24 * 3_600_000);
+  return value === 0 ? 0 : positiveInteger(value, name, fallback, 30 * 24 * 3_600_000, refuseOption);
 }

@@ -2,9 +2,10 @@
 // sources, how it numbers bundles, and what it refuses; called directly and through the
 // runtime's own HTTP server (Bun.serve, Deno.serve, node:http).
 import { beforeAll, describe, expect, test } from "bun:test";
-import { BundleSet, createBundleEndpointHandler, FederationError, JwtBundle, SpiffeBundle, X509Bundle, X509Svid } from "../../mod.ts";
+import { BundleSet, ConfigError, createBundleEndpointHandler, FederationError, JwtBundle, SpiffeBundle, X509Bundle, X509Svid } from "../../mod.ts";
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { serveWeb } from "./serve-web.ts";
 
 const TD = "example.org";
@@ -104,15 +105,17 @@ describe("createBundleEndpointHandler", () => {
     expect(logged).toEqual(["ERR_FEDERATION_NO_BUNDLE", "ERR_FEDERATION_CLOSED", "ERR_FEDERATION_TRUST_DOMAIN_MISMATCH"]);
   });
 
-  test("invalid options throw FederationError ERR_FEDERATION_INVALID_ARGUMENT", () => {
-    for (const options of [undefined, { trustDomain: TD }, { trustDomain: "Bad TD", source: ca.x509Bundle }, { trustDomain: TD, source: {} }, { trustDomain: TD, source: ca.x509Bundle, refreshHintSeconds: -1 }, { trustDomain: TD, source: ca.x509Bundle, maxAgeSeconds: 1.5 }]) {
-      let code = "";
-      try {
-        createBundleEndpointHandler(options as never);
-      } catch (err) {
-        code = (err as FederationError).code;
-      }
-      expect(code).toBe("ERR_FEDERATION_INVALID_ARGUMENT");
+  test("invalid options throw ConfigError ERR_INVALID_ARGUMENT naming the option", async () => {
+    await expectInvalidArgument(() => createBundleEndpointHandler(undefined as never), "options");
+    const cases: Array<[unknown, string]> = [
+      [{ trustDomain: TD }, "source"],
+      [{ trustDomain: "Bad TD", source: ca.x509Bundle }, "trustDomain"],
+      [{ trustDomain: TD, source: {} }, "source"],
+      [{ trustDomain: TD, source: ca.x509Bundle, refreshHintSeconds: -1 }, "refreshHintSeconds"],
+      [{ trustDomain: TD, source: ca.x509Bundle, maxAgeSeconds: 1.5 }, "maxAgeSeconds"],
+    ];
+    for (const [options, option] of cases) {
+      await expectInvalidArgument(() => createBundleEndpointHandler(options as never), option, ConfigError);
     }
   });
 

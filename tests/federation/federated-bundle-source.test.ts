@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { FederatedBundleSource, FederationError, JwtSvid, JwtSvidError, SpiffeBundle, verifyX509Svid, X509SvidError } from "../../mod.ts";
 import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { ManualTimers, memoryEndpoint } from "./memory-endpoint.ts";
 
 let alpha: TestCa;
@@ -80,9 +81,9 @@ describe("FederatedBundleSource", () => {
         return (err as FederationError).code;
       }
     };
-    expect(await codeOf(FederatedBundleSource.create([]))).toBe("ERR_FEDERATION_INVALID_ARGUMENT");
+    await expectInvalidArgument(FederatedBundleSource.create([]), "relationships");
     const rel = { url: a.url, trustDomain: "alpha.example", profile: "https_web" as const, fetch: a.fetch };
-    expect(await codeOf(FederatedBundleSource.create([rel, { ...rel, url: "https://mirror.example/bundle" }]))).toBe("ERR_FEDERATION_INVALID_ARGUMENT");
+    await expectInvalidArgument(FederatedBundleSource.create([rel, { ...rel, url: "https://mirror.example/bundle" }]), "relationships");
     const down = memoryEndpoint();
     down.respond = () => new Response("no", { status: 502 });
     const timers = new ManualTimers();

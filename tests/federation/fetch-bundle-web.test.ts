@@ -12,6 +12,7 @@ import {
   verifyX509Svid,
 } from "../../mod.ts";
 import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { serveWeb, type WebServer } from "./serve-web.ts";
 import { createWebPki, fetchTrusting, type WebPki } from "./web-pki.ts";
 
@@ -178,21 +179,27 @@ describe("fetchBundle, https_web", () => {
       [`http://127.0.0.1:${server.port}/bundle`, web(), "ERR_FEDERATION_ENDPOINT_URL"],
       [`https://user:secret@localhost:${server.port}/bundle`, web(), "ERR_FEDERATION_ENDPOINT_URL"],
       ["not a url", web(), "ERR_FEDERATION_ENDPOINT_URL"],
-      [`${server.origin}/bundle`, web({ trustDomain: undefined }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ trustDomain: "Not A TD" }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ profile: undefined }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ profile: "https_spiffe" }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ maxBytes: 0 }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ maxBytes: 64 * 1024 * 1024 }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ timeoutMs: -1 }), "ERR_FEDERATION_INVALID_ARGUMENT"],
-      [`${server.origin}/bundle`, web({ fetch: "fetch" }), "ERR_FEDERATION_INVALID_ARGUMENT"],
     ];
     for (const [url, options, code] of cases) {
       const err = await failure(fetchBundle(url, options as never));
       expect(`${url} ${err.code}`).toBe(`${url} ${code}`);
       expect(err.message).not.toContain("secret");
     }
-    const spiffeString = await failure(fetchBundle(`${server.origin}/bundle`, web({ profile: "https_spiffe" }) as never));
+    const badOptions: [Record<string, unknown>, string][] = [
+      [web({ trustDomain: undefined }), "options.trustDomain"],
+      [web({ trustDomain: "Not A TD" }), "options.trustDomain"],
+      [web({ profile: undefined }), "options.profile"],
+      [web({ profile: "https_spiffe" }), "options.profile"],
+      [web({ maxBytes: 0 }), "options.maxBytes"],
+      [web({ maxBytes: 64 * 1024 * 1024 }), "options.maxBytes"],
+      [web({ timeoutMs: -1 }), "options.timeoutMs"],
+      [web({ fetch: "fetch" }), "options.fetch"],
+    ];
+    for (const [options, argument] of badOptions) {
+      await expectInvalidArgument(fetchBundle(`${server.origin}/bundle`, options as never), argument);
+    }
+    await expectInvalidArgument(fetchBundle(`${server.origin}/bundle`, null as never), "options");
+    const spiffeString = await expectInvalidArgument(fetchBundle(`${server.origin}/bundle`, web({ profile: "https_spiffe" }) as never), "options.profile");
     expect(spiffeString.message).toContain("httpsSpiffe");
   });
 });

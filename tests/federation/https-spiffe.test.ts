@@ -4,10 +4,11 @@
 // configured one; its SVID must verify against the bundle held; a self-serving endpoint is
 // checked with the latest bundle it served.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createBundleEndpointHandler, FederationError, fetchBundle, SpiffeBundle, watchBundle, X509Bundle, X509Svid } from "../../mod.ts";
+import { ConfigError, createBundleEndpointHandler, FederationError, fetchBundle, SpiffeBundle, watchBundle, X509Bundle, X509Svid } from "../../mod.ts";
 import type { MtlsServer } from "../../src/adapters/node/mod.ts";
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { ManualTimers } from "./memory-endpoint.ts";
 
@@ -103,10 +104,17 @@ describe("fetchBundle, https_spiffe (serveMtls in mode tls + httpsSpiffe)", () =
     expect(err.code).toBe("ERR_FEDERATION_ENDPOINT_ID_MISMATCH");
   });
 
-  test("httpsSpiffe refuses a missing endpoint ID or bundle source; a plain profile string is refused too", () => {
-    for (const options of [{ bundleSource: partner.x509Bundle }, { endpointId: "not-an-id", bundleSource: partner.x509Bundle }, { endpointId: ENDPOINT_ID }, { endpointId: ENDPOINT_ID, bundleSource: {} }]) {
-      expect(() => httpsSpiffe(options as never)).toThrow(FederationError);
+  test("httpsSpiffe refuses a missing endpoint ID or bundle source with a ConfigError naming the option", async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ bundleSource: partner.x509Bundle }, "endpointId"],
+      [{ endpointId: "not-an-id", bundleSource: partner.x509Bundle }, "endpointId"],
+      [{ endpointId: ENDPOINT_ID }, "bundleSource"],
+      [{ endpointId: ENDPOINT_ID, bundleSource: {} }, "bundleSource"],
+    ];
+    for (const [options, option] of cases) {
+      await expectInvalidArgument(() => httpsSpiffe(options as never), option, ConfigError);
     }
+    await expectInvalidArgument(() => httpsSpiffe(undefined as never), "options");
   });
 
   test("watchBundle on a self-serving endpoint verifies each connection with the latest bundle it served (the bootstrap bundle alone goes stale)", async () => {

@@ -57,7 +57,7 @@ export type CreateMtlsClient = (options: ClientOptions) => MtlsClient;
  *
  * Exported (as `httpsSpiffe`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`, identically.
  *
- * @throws {FederationError} `ERR_FEDERATION_INVALID_ARGUMENT` for an invalid endpoint ID or bundle source.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"endpointId"` or `"bundleSource"`) for an invalid endpoint ID or bundle source.
  */
 export type HttpsSpiffe = (options: HttpsSpiffeOptions) => HttpsSpiffeProfile;
 

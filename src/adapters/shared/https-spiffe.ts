@@ -4,12 +4,14 @@
 // profile as `httpsSpiffe`.
 import { authorizeId } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
-import { FederationError } from "../../core/errors/federation-error.ts";
 import { SpiffeError } from "../../core/errors/spiffe-error.ts";
 import { SpiffeId } from "../../core/spiffeid/spiffe-id.ts";
 import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
 import { createMtlsClientWith } from "./mtls-client.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
+import { ConfigError } from "../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
 
 /**
  * Options of `httpsSpiffe` (SPIFFE Federation §5.2.2.2: the endpoint's SPIFFE ID, and a
@@ -31,16 +33,16 @@ export interface HttpsSpiffeOptions {
 
 /** `httpsSpiffe(options)` bound to a runtime's profile (internal). */
 export function httpsSpiffeWith(runtime: RuntimeProfile, options: HttpsSpiffeOptions): HttpsSpiffeProfile {
-  if (typeof options !== "object" || options === null) throw invalid("httpsSpiffe needs { endpointId, bundleSource }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `httpsSpiffe needs { endpointId, bundleSource }, got ${describeType(options)}`);
   let endpointId: SpiffeId;
   try {
     endpointId = options.endpointId instanceof SpiffeId ? options.endpointId : SpiffeId.parse(options.endpointId);
   } catch (cause) {
-    throw invalid(`endpointId: the bundle endpoint's SPIFFE ID is required (SPIFFE Federation §5.2.2.2) (${cause instanceof SpiffeError ? cause.message : typeof options.endpointId})`);
+    throw new ConfigError("endpointId", `the bundle endpoint's SPIFFE ID is required (SPIFFE Federation §5.2.2.2) (${cause instanceof SpiffeError ? cause.message : describeType(options.endpointId)})`, { cause });
   }
   const bundleSource = options.bundleSource as unknown as Partial<Record<string, unknown>> | null;
   if (typeof bundleSource !== "object" || bundleSource === null || (typeof bundleSource.getX509BundleForTrustDomain !== "function" && typeof bundleSource.getForTrustDomain !== "function")) {
-    throw invalid("bundleSource: must be an X.509 bundle source (an X509Bundle, SpiffeBundle, BundleSet, X509Source, …) holding the endpoint's trust domain");
+    throw new ConfigError("bundleSource", `must be an X.509 bundle source (an X509Bundle, SpiffeBundle, BundleSet, X509Source, …) holding the endpoint's trust domain; got ${describeType(bundleSource)}`);
   }
   const authorizer = authorizeId(endpointId);
   return {
@@ -59,8 +61,4 @@ export function httpsSpiffeWith(runtime: RuntimeProfile, options: HttpsSpiffeOpt
       }
     },
   };
-}
-
-function invalid(message: string): FederationError {
-  return new FederationError("ERR_FEDERATION_INVALID_ARGUMENT", message);
 }

@@ -2,8 +2,6 @@ import { SpiffeError } from "./spiffe-error.ts";
 
 /** Why a bundle endpoint could not be read, or why a fetched bundle was refused. */
 export type FederationErrorCode =
-  /** An option of `fetchBundle`, `watchBundle`, `FederatedBundleSource` or the endpoint handler is invalid. */
-  | "ERR_FEDERATION_INVALID_ARGUMENT"
   /** The endpoint URL (or a redirect's target) is not `https:`, or carries user info (Federation spec §5.2.1.1, §5.2.2.1). */
   | "ERR_FEDERATION_ENDPOINT_URL"
   /** The endpoint could not be reached: connection refused or reset, DNS, TLS (Web PKI) failure. */
