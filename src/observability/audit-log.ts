@@ -2,6 +2,9 @@
 // interval (a flood of refused peers must not flood the log), as a SpiffeTrace.
 import type { Logger } from "../core/logger.ts";
 import type { HandshakeRefusedInfo, HandshakeVerifiedInfo, SpiffeTrace } from "./spiffe-trace.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 /**
  * Options of {@link createAuditLog}.
@@ -19,7 +22,9 @@ export interface AuditLogOptions {
 
 function positiveInteger(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw new TypeError(`createAuditLog: ${name} must be a positive integer`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(name, `createAuditLog: must be a positive integer, got ${typeof value === "number" ? value : describeType(value)}`);
+  }
   return value;
 }
 
@@ -40,9 +45,11 @@ function positiveInteger(value: unknown, fallback: number, name: string): number
  * import { addSpiffeTrace, createAuditLog, fromPino } from "@spiffe-ts/sdk";
  * addSpiffeTrace(createAuditLog(fromPino(pino()), { maxLinesPerInterval: 50 }));
  * ```
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"logger"`) when `logger` is not an object.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option (`"maxLinesPerInterval"`, `"intervalMs"`).
  */
 export function createAuditLog(logger: Logger, options: AuditLogOptions = {}): SpiffeTrace {
-  if (typeof logger !== "object" || logger === null) throw new TypeError("createAuditLog needs a logger");
+  if (typeof logger !== "object" || logger === null) throw new InvalidArgumentError("logger", `createAuditLog needs a logger, got ${describeType(logger)}`);
   const max = positiveInteger(options.maxLinesPerInterval, 100, "maxLinesPerInterval");
   const intervalMs = positiveInteger(options.intervalMs, 1000, "intervalMs");
   const logAccepted = options.accepted ?? true;

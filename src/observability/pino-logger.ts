@@ -1,5 +1,7 @@
 // pino's argument order is (fields, message); the SDK's Logger is (message, fields).
 import type { Logger } from "../core/logger.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 /**
  * The levels of a pino logger the SDK writes to (any object with them fits, e.g. a child logger).
@@ -30,9 +32,10 @@ export interface PinoLike {
  * import { fromPino, X509Source } from "@spiffe-ts/sdk/node";
  * const source = await X509Source.create({ logger: fromPino(pino().child({ component: "spiffe" })) });
  * ```
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"logger"`) when `logger` is not a pino logger.
  */
 export function fromPino(logger: PinoLike): Logger {
-  if (typeof logger !== "object" || logger === null || typeof logger.info !== "function") throw new TypeError("fromPino needs a pino logger");
+  if (typeof logger !== "object" || logger === null || typeof logger.info !== "function") throw new InvalidArgumentError("logger", `fromPino needs a pino logger (an object with info, warn, error and debug), got ${describeType(logger)}`);
   return {
     debug: (message, fields) => logger.debug(fields ?? {}, message),
     info: (message, fields) => logger.info(fields ?? {}, message),

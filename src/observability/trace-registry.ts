@@ -2,6 +2,8 @@
 // public). Every instrumented call site asks `traces()` first: with nothing registered it
 // costs one array-length check and nothing else.
 import type { SpiffeTrace } from "./spiffe-trace.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 /** One registration (its own object, so that removing it removes exactly it). */
 export interface Registration {
@@ -22,9 +24,10 @@ let registered: readonly Registration[] = [];
  * const remove = addSpiffeTrace({ handshakeRefused: (info) => console.warn("refused", info.code, info.remoteAddress) });
  * // later: remove();
  * ```
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"trace"`) when `trace` is not an object.
  */
 export function addSpiffeTrace(trace: SpiffeTrace): () => void {
-  if (typeof trace !== "object" || trace === null) throw new TypeError("addSpiffeTrace needs an object of callbacks");
+  if (typeof trace !== "object" || trace === null) throw new InvalidArgumentError("trace", `addSpiffeTrace needs an object of callbacks, got ${describeType(trace)}`);
   const entry: Registration = { trace };
   registered = [...registered, entry];
   return () => {

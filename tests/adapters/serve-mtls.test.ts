@@ -6,6 +6,7 @@ import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { createCa, issueLeaf } from "../support/test-pki.ts";
 import { chainPem, createPki, hex, type Pki, rawHttpRequest, sourceFor, svidFor } from "./mtls-fixtures.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the test (its fixes included)
 
 const SERVER_ID = "spiffe://example.org/server";
@@ -201,7 +202,7 @@ describe("serveMtls + createMtlsClient", () => {
     await client.close();
   });
 
-  test("close() while requests wait for a connection: they fail with ERR_CLIENT_CLOSED and open none", async () => {
+  test("close() while requests wait for a connection: they fail with ERR_MTLS_CLIENT_CLOSED and open none", async () => {
     const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
     const client = createMtlsClient({ source, authorizer: authorizeId(SERVER_ID), http2: false, pool: { maxPerOrigin: 1 } });
     const before = verifications;
@@ -210,11 +211,11 @@ describe("serveMtls + createMtlsClient", () => {
     const waiting = [1, 2, 3].map((i) => outcome(client.get(new URL(`/w${i}`, server.url))));
     await new Promise((r) => setTimeout(r, 100)); // the first holds the origin's only slot
     await client.close();
-    expect(await Promise.all(waiting)).toEqual(["ERR_CLIENT_CLOSED", "ERR_CLIENT_CLOSED", "ERR_CLIENT_CLOSED"]);
+    expect(await Promise.all(waiting)).toEqual(["ERR_MTLS_CLIENT_CLOSED", "ERR_MTLS_CLIENT_CLOSED", "ERR_MTLS_CLIENT_CLOSED"]);
     await inFlight; // cut by close(), or answered if it finished first: either way it settles
     await new Promise((r) => setTimeout(r, 100));
     expect(verifications - before).toBe(1);
-    await expect(client.get(new URL("/after", server.url))).rejects.toMatchObject({ code: "ERR_CLIENT_CLOSED" });
+    await expect(client.get(new URL("/after", server.url))).rejects.toMatchObject({ code: "ERR_MTLS_CLIENT_CLOSED" });
   });
 
   test("HTTP/1.1 keep-alive: connections are reused, and a burst over pool.maxPerOrigin waits for them instead of opening more", async () => {
@@ -289,7 +290,11 @@ describe("serveMtls + createMtlsClient", () => {
     const { client } = await clientFor(CLIENT_ID);
     expect((await (await client.fetch(new URL("/m", server.url), { method: "delete" })).json()).method).toBe("DELETE");
     expect((await (await client.fetch(new URL("/m", server.url), { method: "PURGE" })).json()).method).toBe("PURGE");
-    await expect(client.get("not a url")).rejects.toThrow(TypeError);
+    await expectInvalidArgument(client.get("not a url"), "input");
+    await expectInvalidArgument(client.get(`http://127.0.0.1:${server.port}/m`), "input");
+    await expectInvalidArgument(client.get(`https://user:secret@127.0.0.1:${server.port}/m`), "input");
+    await expectInvalidArgument(client.get(new URL("/m", server.url), { headers: { "bad header": "x" } }), "init");
+    await expectInvalidArgument(client.post(new URL("/m", server.url), "x", { headers: { "bad header": "x" } }), "init");
     await client.close();
   });
 });
@@ -370,7 +375,7 @@ describe("createMtlsClient refuses servers", () => {
 
   test("http: URLs are refused", async () => {
     const { client } = await clientFor(CLIENT_ID);
-    await expect(client.get("http://127.0.0.1:1/")).rejects.toBeInstanceOf(ConfigError);
+    await expectInvalidArgument(client.get("http://127.0.0.1:1/"), "input");
     await client.close();
   });
 });

@@ -1,7 +1,7 @@
 // createMtlsClient, composed: the client's TLS config opens every connection; HTTP/2
 // sessions are tried first (when enabled) and an origin that answers ALPN with http/1.1
 // goes to the HTTP/1.1 pool. Rotations of the client's SVID retire idle connections of both.
-import { ConfigError } from "../../core/errors/config-error.ts";
+import type { ConfigError } from "../../core/errors/config-error.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";
@@ -49,7 +49,6 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   /** Sends over the origin's HTTP/2 session, or over HTTP/1.1 when the origin has none. */
   async function send(request: OutgoingRequest, signal: AbortSignal, done: () => void): Promise<Response> {
     const { url } = request;
-    if (url.protocol !== "https:") throw new ConfigError("url", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
     const session = await http2.sessionFor(url, signal);
     return session ? exchangeHttp2(session, request, signal, done, profile.clientBuffersSmallBodies) : http1.send(request, signal, done);
   }

@@ -5,6 +5,8 @@ import { splitDerSequences } from "../lib/der.ts";
 import { decodePem, encodePem, looksLikePem } from "../lib/pem.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import { toTrustDomain } from "./bundle-args.ts";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.ts";
+import { describeType } from "../lib/describe-type.ts";
 
 /** Inputs above this size are refused before parsing (a real bundle is a few KiB). */
 export const MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
@@ -56,10 +58,12 @@ export class X509Bundle {
    * gives a bundle that trusts nothing.
    *
    * @throws {BundleError} if a certificate cannot be parsed.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"certificates"`) when
+   *   `certificates` is not an array.
    */
   static fromCertificates(trustDomain: TrustDomain | string, certificates: ReadonlyArray<Uint8Array | string>): X509Bundle {
     const td = toTrustDomain(trustDomain);
-    if (!Array.isArray(certificates)) throw new BundleError("ERR_BUNDLE_CERTIFICATE", "certificates must be an array");
+    if (!Array.isArray(certificates)) throw new InvalidArgumentError("certificates", `certificates must be an array of DER bytes or PEM strings, got ${describeType(certificates)}`);
     const infos: CertificateInfo[] = [];
     for (const c of certificates) infos.push(...parseCertificates(c, td));
     return new X509Bundle(td, dedupe(infos));

@@ -1,4 +1,5 @@
 import type { MtlsClient, MtlsRequestBody } from "../../../http/mtls-client-types.ts";
+import { refusedAs } from "./refused-as.ts";
 
 /**
  * A request helper with a body (`post`, `put`, `patch`) over the client's `fetch`: a plain
@@ -6,11 +7,12 @@ import type { MtlsClient, MtlsRequestBody } from "../../../http/mtls-client-type
  * caller set one); anything else is passed to `fetch` as the body.
  */
 export function bodyMethod(fetch: MtlsClient["fetch"], method: string): MtlsClient["post"] {
-  return (url, body, init = {}) => {
+  return async (url, body, init = {}) => {
     const json = isJsonBody(body);
-    const headers = new Headers(init.headers);
+    const headers = refusedAs("init", "invalid headers", () => new Headers(init.headers));
     if (json && !headers.has("content-type")) headers.set("content-type", "application/json");
-    return fetch(url, { ...init, method, headers, body: json ? JSON.stringify(body) : body });
+    const sent = json ? refusedAs("body", "cannot be sent as JSON", () => JSON.stringify(body)) : body;
+    return fetch(url, { ...init, method, headers, body: sent });
   };
 }
 

@@ -1,6 +1,6 @@
-import { SpiffeError } from "../../../core/errors/spiffe-error.ts";
+import { MtlsClientError } from "../../../core/errors/mtls-client-error.ts";
 
 /** The error of a request made on (or still running into) a closed mTLS client. */
-export function clientClosed(): SpiffeError {
-  return new SpiffeError("ERR_CLIENT_CLOSED", "the mTLS client is closed");
+export function clientClosed(): MtlsClientError {
+  return new MtlsClientError("ERR_MTLS_CLIENT_CLOSED", "the mTLS client is closed");
 }

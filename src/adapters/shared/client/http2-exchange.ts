@@ -5,6 +5,7 @@ import type { PooledSession } from "./http2-sessions.ts";
 import type { OutgoingRequest } from "./outgoing-request.ts";
 import { pipeBody } from "./pipe-body.ts";
 import { toResponse } from "./to-response.ts";
+import { closedAfterHandshake } from "./closed-after-handshake.ts";
 
 /**
  * Sends one request on a stream of an HTTP/2 session and resolves with its response.
@@ -30,7 +31,7 @@ export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, s
   else if (request.bytes) stream.end(request.bytes); // HEADERS and DATA go out together; no Content-Length (with one, a later 256 KiB POST to the same Deno 2.9 server stalled: tests/adapters/web-messages.test.ts)
   return new Promise((resolve, fail) => {
     const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
-    const closedEarly = (): void => reject(new Error(`the server closed the HTTP/2 stream before answering (code ${stream.rstCode ?? "unknown"}); a SPIFFE server does this when it refuses the client's SVID`));
+    const closedEarly = (): void => reject(closedAfterHandshake(`the server closed the HTTP/2 stream (code ${stream.rstCode ?? "unknown"})`));
     stream.once("error", reject);
     stream.once("close", closedEarly);
     stream.once("response", (h) => {

@@ -1,3 +1,6 @@
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
+import { refusedAs } from "./refused-as.ts";
 /**
  * What the client sends: a `Request`'s parts, without building a `Request` when there is
  * no body (see {@link outgoingRequest}).
@@ -29,19 +32,21 @@ const PLAIN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "DELETE", "OP
  * (the costliest object of a small request on Node); anything else is built as a
  * `Request`, with its checks and body handling.
  *
- * @throws {TypeError} for an invalid URL or method, or forbidden credentials in the URL, as `new Request` does.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT`: argument `"input"` for an invalid
+ *   or non-`https:` URL or credentials in the URL, `"init"` for what `new Request` refuses in
+ *   `init` (an invalid method or header, a body on GET); the runtime's `TypeError` is the `cause`.
  */
 export function outgoingRequest(input: string | URL | Request, init: RequestInit, signal: AbortSignal): OutgoingRequest {
+  const url = input instanceof Request ? new URL(input.url) : parseUrl(input);
+  if (url.protocol !== "https:") throw new InvalidArgumentError("input", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
+  if (url.username !== "" || url.password !== "") throw new InvalidArgumentError("input", "the URL must not carry credentials (user info)");
   if (!(input instanceof Request) && (init.body === undefined || init.body === null)) {
     const method = init.method ?? "GET";
-    const url = new URL(input); // throws TypeError for an invalid URL, as `new Request` does
-    if (PLAIN_METHODS.has(method) && url.username === "" && url.password === "") {
-      const headers = new Headers(init.headers);
-      return { url, method, headers, body: null };
-    }
+    if (PLAIN_METHODS.has(method)) return { url, method, headers: refusedAs("init", "invalid headers", () => new Headers(init.headers)), body: null };
   }
   const requestInit: StreamingRequestInit = { ...init, signal, ...(init.body ? { duplex: "half" } : {}) };
-  const request = new Request(input, requestInit); // validates, and sets the body's default Content-Type
+  // validates, and sets the body's default Content-Type
+  const request = refusedAs("init", "the request cannot be built", () => new Request(input, requestInit));
   const bytes = completeBody(init.body);
   if (bytes && bytes.byteLength <= ONE_WRITE_MAX_BYTES) {
     // Not every runtime puts the body's default type into request.headers (Bun adds it when it sends).
@@ -50,6 +55,16 @@ export function outgoingRequest(input: string | URL | Request, init: RequestInit
     return { url: new URL(request.url), method: request.method, headers: request.headers, body: null, bytes };
   }
   return { url: new URL(request.url), method: request.method, headers: request.headers, body: request.body };
+}
+
+/** `input` as a URL, or an `InvalidArgumentError` naming it. */
+function parseUrl(input: string | URL): URL {
+  try {
+    return new URL(input);
+  } catch (cause) {
+    // The text is not repeated: it may carry credentials.
+    throw new InvalidArgumentError("input", `must be an absolute https: URL, got ${typeof input === "string" ? "a string that is not one" : describeType(input)}`, { cause });
+  }
 }
 
 /** Complete bodies up to this size go in one write with the head; larger ones stream (Nagle only delays small writes). */
