@@ -10,7 +10,6 @@ import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { encodeBase64Url } from "../core/lib/base64url.ts";
 import { ClockSequence } from "./bundle-sequence.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
-import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 
 /**
@@ -73,11 +72,11 @@ const DEFAULT_REFRESH_HINT_SECONDS = 300;
  * const handler = createBundleEndpointHandler({ trustDomain: "example.org", source });
  * Deno.serve({ port: 8443, cert, key }, handler); // https_web: a Web-PKI certificate
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option (`InvalidArgumentError`
- *   `"options"` when `options` is not an object).
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option (`"options"` when
+ *   `options` is not an object).
  */
 export function createBundleEndpointHandler(options: BundleEndpointHandlerOptions): BundleEndpointHandler {
-  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `options must be { trustDomain, source }, got ${describeType(options)}`);
+  if (typeof options !== "object" || options === null) throw new ConfigError("options", `must be { trustDomain, source }, got ${describeType(options)}`);
   let trustDomain: TrustDomain;
   try {
     trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);

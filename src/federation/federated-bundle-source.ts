@@ -10,6 +10,7 @@ import { type BundleWatch, watchBundle, type WatchBundleOptions, type WatchTimer
 import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 import { refuseOption } from "./refuse-option.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
 
 /**
  * One federation relationship (SPIFFE Federation §6.1): the bundle endpoint of a foreign
@@ -85,7 +86,7 @@ export class FederatedBundleSource {
     if (!Array.isArray(relationships) || relationships.length === 0) {
       throw new InvalidArgumentError("relationships", `relationships: needs a non-empty array of { url, trustDomain, profile }, got ${Array.isArray(relationships) ? "an empty array" : describeType(relationships)}`);
     }
-    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `options must be an object, got ${describeType(options)}`);
+    if (typeof options !== "object" || options === null) throw new ConfigError("options", `must be an object, got ${describeType(options)}`);
     const timeoutMs = positiveInteger(options.timeoutMs, "timeoutMs", 30_000, 24 * 3_600_000, refuseOption);
     const watches = new Map<string, BundleWatch>();
     const closeAll = (): void => watches.forEach((w) => w.close());

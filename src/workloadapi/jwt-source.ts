@@ -1,7 +1,6 @@
 import type { JwtBundle } from "../core/bundle/jwt-bundle.ts";
 import { toTrustDomain } from "../core/bundle/bundle-args.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
-import type { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
 import { isSpiffeIdLike } from "../core/spiffeid/spiffe-id-like.ts";

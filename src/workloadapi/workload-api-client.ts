@@ -144,7 +144,7 @@ type ValueOf<W extends Which> = W extends "x509" ? X509Context : W extends "x509
  * @throws {ConfigError} from the constructor: `ERR_INVALID_ARGUMENT` (option `"transport"`)
  *   when no transport was given (import a runtime entry or pass one) or it is neither a
  *   Connect `Transport` nor a function; the same for any other refused option (`"picker"`,
- *   `"now"`, `"backoff.initialDelayMs"`, `"env"`, `"address"`, …).
+ *   `"now"`, `"backoff.initialDelayMs"`, `"env"`, `"address"`, `"options"` itself, …).
  * @throws {WorkloadApiError} from the constructor: an `ERR_WORKLOAD_API_ADDRESS_*` code when
  *   a transport factory has no valid address (or `SPIFFE_ENDPOINT_SOCKET`).
  */
@@ -165,10 +165,9 @@ export class WorkloadApiClient {
    *
    * @param options The transport (or address), retries, timeouts and logger.
    * @throws {ConfigError} option `transport` when it is missing (import the client from a runtime entry) or not a Connect transport; another option name for another refused option.
-   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"options"`) when `options` is not an object.
    */
   constructor(options: WorkloadApiClientOptions = {}) {
-    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `WorkloadApiClient: options must be an object, got ${describeType(options)}`);
+    if (typeof options !== "object" || options === null) throw new ConfigError("options", `WorkloadApiClient: must be an object, got ${describeType(options)}`);
     const { transport } = options;
     if (transport === undefined) {
       throw new ConfigError(

@@ -65,9 +65,7 @@ export class X509Source {
    *
    * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"transport"`) from
    *   `@spiffe-ts/sdk` without `client` or `transport` (import it from a runtime entry); the
-   *   name of any other refused option (`"timeoutMs"`, `"client"`, `"onError"`, …).
-   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"options"`) when
-   *   `options` is not an object.
+   *   name of any other refused option (`"options"`, `"timeoutMs"`, `"client"`, `"onError"`, …).
    * @throws {WorkloadApiError} an `ERR_WORKLOAD_API_ADDRESS_*` code (bad or missing address),
    *   `ERR_WORKLOAD_API_TIMEOUT` (no SVID within `timeoutMs`; the message names the last
    *   problem, e.g. PermissionDenied when the workload is not registered),

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
-import { authorizeAny, authorizeId, ConfigError, getSpiffeId, type SpiffeId, X509Bundle } from "../../mod.ts";
+import { authorizeAny, authorizeId, ConfigError, getSpiffeId, IntegrationError, type SpiffeId, X509Bundle } from "../../mod.ts";
 import {
   attachSpiffe,
   connectMtls,
@@ -112,15 +112,15 @@ for (const [kind, create] of Object.entries(kinds)) {
     });
 
     if (unsupported) {
-      test("is refused on Bun with a ConfigError naming the alternative", () => {
+      test("is refused on Bun with an IntegrationError naming the alternative", () => {
         let caught: unknown;
         try {
           attachSpiffe(server, { source, authorizer: authorizeAny() });
         } catch (err) {
           caught = err;
         }
-        expect(caught).toBeInstanceOf(ConfigError);
-        expect(caught).toMatchObject({ code: "ERR_INVALID_ARGUMENT", option: "server" });
+        expect(caught).toBeInstanceOf(IntegrationError);
+        expect(caught).toMatchObject({ code: "ERR_INTEGRATION_UNSUPPORTED_RUNTIME", library: "node:https" });
         expect((caught as Error).message).toContain("http2.createSecureServer");
       });
       return;

@@ -14,7 +14,7 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { authorizeAny, authorizeId, ConfigError } from "../../mod.ts";
+import { authorizeAny, authorizeId, IntegrationError } from "../../mod.ts";
 import { createSpiffeAgent, getPeerId, type SpiffeAgent, X509Source } from "../../src/adapters/node/mod.ts";
 import { packageEntries } from "../support/package-entries.ts";
 import { runtime } from "../support/runtime-entry.ts";
@@ -164,7 +164,7 @@ function call(url: string, agent: SpiffeAgent): Promise<{ status: number; body: 
 
 /** Server examples: section, block, whether it has /admin (authorized for .../admin only), whether it works here. */
 const serverExamples: { section: string; index: number; admin: string | undefined; works: boolean; failure?: RegExp }[] = [
-  { section: "Express", index: 0, admin: "/admin", works: runtime !== "bun", failure: /ConfigError[\s\S]*setSecureContext/ },
+  { section: "Express", index: 0, admin: "/admin", works: runtime !== "bun", failure: /IntegrationError[\s\S]*setSecureContext/ },
   { section: "Express", index: 1, admin: undefined, works: true },
   { section: "Fastify", index: 0, admin: "/admin/stats", works: true },
   { section: "Koa", index: 0, admin: undefined, works: true },
@@ -234,8 +234,8 @@ describe(`gRPC examples of docs/integrations.md on ${runtime}`, () => {
         console.log = log;
       }
       if (refused) {
-        expect(failure).toBeInstanceOf(ConfigError);
-        expect((failure as ConfigError).option).toBe("grpc");
+        expect(failure).toBeInstanceOf(IntegrationError);
+        expect(failure).toMatchObject({ code: "ERR_INTEGRATION_UNSUPPORTED_RUNTIME", library: "@grpc/grpc-js" });
         return;
       }
       if (failure) throw failure;

@@ -106,7 +106,7 @@ describe("createBundleEndpointHandler", () => {
   });
 
   test("invalid options throw ConfigError ERR_INVALID_ARGUMENT naming the option", async () => {
-    await expectInvalidArgument(() => createBundleEndpointHandler(undefined as never), "options");
+    await expectInvalidArgument(() => createBundleEndpointHandler(undefined as never), "options", ConfigError);
     const cases: Array<[unknown, string]> = [
       [{ trustDomain: TD }, "source"],
       [{ trustDomain: "Bad TD", source: ca.x509Bundle }, "trustDomain"],

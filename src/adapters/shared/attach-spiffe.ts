@@ -1,3 +1,4 @@
+import { Server as HttpsServer } from "node:https";
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from "node:tls";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
@@ -8,6 +9,7 @@ import { bindPeerIdentity, type PeerIdentity } from "../../http/peer-identity.ts
 import { errorCode } from "../../tls/check-options.ts";
 import { createServerTlsConfig } from "../../tls/server-tls.ts";
 import { int } from "./options.ts";
+import { IntegrationError } from "../../core/errors/integration-error.ts";
 
 /**
  * Options of {@link attachSpiffe}. The object returned by `createServerTlsOptions` (or
@@ -76,7 +78,8 @@ type ServerInternals = TlsServer & Record<string, unknown>;
  * const server = createSecureServer({ ...options, allowHTTP1: true }, (req, res) => res.end(`hello ${getPeerId(req)}`));
  * attachSpiffe(server, options).listen(8443);
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"server"`) when the server cannot be made a SPIFFE server (not `node:tls`-based, Bun's `https.Server`, no `requestCert: true`, `rejectUnauthorized` not `false`, already attached), or for invalid options; the source's error when it has no SVID.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"server"`) when the server cannot be made a SPIFFE server (not `node:tls`-based, no `requestCert: true`, `rejectUnauthorized` not `false`, already attached), or for invalid options; the source's error when it has no SVID.
+ * @throws {IntegrationError} `ERR_INTEGRATION_UNSUPPORTED_RUNTIME` for this runtime's own `https.Server` where it cannot work (Bun's).
  */
 export function attachSpiffe<S extends TlsServer>(server: S, options: AttachSpiffeOptions): S {
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "attachSpiffe needs { source, authorizer }");
@@ -142,7 +145,12 @@ function checkServer(server: unknown): ServerInternals {
   }
   const s = server as ServerInternals;
   if (typeof s.setSecureContext !== "function") {
-    throw new ConfigError("server", "has no setSecureContext(): not a node:tls-based server. On Bun, node:https servers expose neither the client certificate nor setSecureContext; use http2.createSecureServer({ allowHTTP1: true, ...createServerTlsOptions(...) }) or serveMtls instead");
+    const instead = "use http2.createSecureServer({ allowHTTP1: true, ...createServerTlsOptions(...) }) or serveMtls instead";
+    if (server instanceof HttpsServer) {
+      // This runtime's own node:https server lacks it (Bun's: it exposes neither the client certificate nor setSecureContext).
+      throw new IntegrationError("ERR_INTEGRATION_UNSUPPORTED_RUNTIME", "node:https", `this runtime's https.Server has no setSecureContext() and cannot expose the client certificate: ${instead}`);
+    }
+    throw new ConfigError("server", `has no setSecureContext(): not a node:tls-based server; ${instead}`);
   }
   if (attached.has(s)) throw new ConfigError("server", "attachSpiffe was already called on this server");
   // Usability guards, read from the options the server keeps publicly (Node and Deno do; Bun

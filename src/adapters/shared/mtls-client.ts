@@ -1,7 +1,6 @@
 // createMtlsClient, composed: the client's TLS config opens every connection; HTTP/2
 // sessions are tried first (when enabled) and an origin that answers ALPN with http/1.1
 // goes to the HTTP/1.1 pool. Rotations of the client's SVID retire idle connections of both.
-import type { ConfigError } from "../../core/errors/config-error.ts";
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";

@@ -18,7 +18,9 @@ type AddRequest = (this: HttpsAgent, req: ClientRequest, options: RequestOptions
 
 function baseAddRequest(): AddRequest {
   const add = (HttpsAgent.prototype as { addRequest?: unknown }).addRequest;
-  if (typeof add !== "function") throw new ConfigError("agent", "this runtime's https.Agent has no addRequest(): createSpiffeAgent cannot limit its connections");
+  if (typeof add !== "function") {
+    throw new IntegrationError("ERR_INTEGRATION_UNSUPPORTED_RUNTIME", "https.Agent", "this runtime's https.Agent has no addRequest(): createSpiffeAgent cannot limit its connections");
+  }
   return add as AddRequest;
 }
 

@@ -12,6 +12,7 @@ import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tl
 import { onRotation } from "./client/on-rotation.ts";
 import { int } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
 
 /**
  * What `createSpiffeDispatcher` returns without an `undici` option: the `Dispatcher` methods
@@ -125,7 +126,7 @@ export function createSpiffeDispatcherWith<A extends SpiffeDispatcherLike>(profi
   const ALPNProtocols = allowH2 ? ["h2", "http/1.1"] : ["http/1.1"];
   const SpiffeClient = spiffeClientClass(undici);
   const connect = (params: ConnectParams, callback: ConnectCallback): void => {
-    if (params.protocol !== "https:") return callback(new ConfigError("url", `a SPIFFE dispatcher speaks https only, got ${params.protocol}`), null);
+    if (params.protocol !== "https:") return callback(new InvalidArgumentError("url", `a SPIFFE dispatcher speaks https only, got ${params.protocol}`), null);
     tls.connect(params.hostname.replace(/^\[(.*)\]$/, "$1"), Number(params.port) || 443, { ALPNProtocols }).then(
       (socket) => {
         // As undici's own connector does: small requests go out at once; dead peers are noticed.

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import { authorizeId, ConfigError } from "../../../mod.ts";
+import { authorizeId, ConfigError, IntegrationError } from "../../../mod.ts";
 import { GreeterService } from "../../../examples/grpc/gen/greeter_pb.ts";
 import type { GrpcMtlsServer } from "../../../src/adapters/node/mod.ts";
 import type { FakeX509Source } from "../../../src/testing/fake-x509-source.ts";
@@ -108,16 +108,16 @@ describe(`grpc-js over SPIFFE mTLS (${runtime})`, () => {
   });
 
   if (runtime === "deno") {
-    test("createSpiffeChannelCredentials is refused on Deno with a ConfigError that names the alternative", () => {
+    test("createSpiffeChannelCredentials is refused on Deno with an IntegrationError that names the alternative", () => {
       let err: unknown;
       try {
         createSpiffeChannelCredentials(grpc, { source: clientSource, authorizer: authorizeId(SERVER_ID) });
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).option).toBe("grpc");
-      expect((err as ConfigError).message).toContain("createSpiffeGrpcTransport");
+      expect(err).toBeInstanceOf(IntegrationError);
+      expect(err).toMatchObject({ code: "ERR_INTEGRATION_UNSUPPORTED_RUNTIME", library: "@grpc/grpc-js" });
+      expect((err as IntegrationError).message).toContain("createSpiffeGrpcTransport");
     });
   } else {
     describe("createSpiffeChannelCredentials (grpc-js client)", () => {

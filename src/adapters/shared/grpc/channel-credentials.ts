@@ -13,6 +13,7 @@ import type { SpiffeTlsMode } from "../../../http/tls-mode.ts";
 import { createClientTlsConfig } from "../../../tls/client-tls.ts";
 import type { RuntimeProfile } from "../runtime-profile.ts";
 import { checkGrpcModule, type GrpcJsModule, type GrpcSecureConnector } from "./grpc-module.ts";
+import { IntegrationError } from "../../../core/errors/integration-error.ts";
 
 /**
  * Options of {@link createSpiffeChannelCredentials}.
@@ -43,19 +44,22 @@ export type GrpcChannelCredentialsOf<G extends GrpcJsModule> = InstanceType<G["C
  * trust domain (never its host name, never system roots) and authorizes its SPIFFE ID
  * before grpc-js starts HTTP/2; a refused server fails the calls with `UNAVAILABLE` and the
  * SDK's reason in `details`. The SDK does not import grpc-js: pass your module (grpc-js
- * 1.13 or later). Runs on Node.js and Bun; refused on Deno (`ConfigError`, option
- * `"grpc"`), whose node:* compat stalls the process when a server closes a grpc-js client's
- * connection with calls in flight: use `createSpiffeGrpcTransport` there.
+ * 1.13 or later). Runs on Node.js and Bun; refused on Deno (`IntegrationError`
+ * `ERR_INTEGRATION_UNSUPPORTED_RUNTIME`), whose node:* compat stalls the process when a server
+ * closes a grpc-js client's connection with calls in flight: use `createSpiffeGrpcTransport` there.
  *
  * Exported (as `createSpiffeChannelCredentials`) from `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
  *
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `grpc` is not grpc-js 1.13+ or the runtime refuses grpc-js clients (Deno), or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
+ * @throws {IntegrationError} `ERR_INTEGRATION_UNSUPPORTED_RUNTIME` where grpc-js clients cannot work (Deno).
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `grpc` is not grpc-js 1.13+, or for an invalid mode, source or authorizer; the source's error when it has no SVID now.
  */
 export type CreateSpiffeChannelCredentials = <G extends GrpcJsModule>(grpc: G, options: SpiffeChannelCredentialsOptions) => GrpcChannelCredentialsOf<G>;
 
 /** The shared implementation of the runtime entries' `createSpiffeChannelCredentials` (see {@link CreateSpiffeChannelCredentials}). */
 export function createSpiffeChannelCredentialsWith<G extends GrpcJsModule>(profile: RuntimeProfile, grpc: G, options: SpiffeChannelCredentialsOptions): GrpcChannelCredentialsOf<G> {
-  if (profile.grpcJsClientRefusal) throw new ConfigError("grpc", profile.grpcJsClientRefusal);
+  if (profile.grpcJsClientRefusal) {
+    throw new IntegrationError("ERR_INTEGRATION_UNSUPPORTED_RUNTIME", "@grpc/grpc-js", `createSpiffeChannelCredentials does not work on ${profile.name}: ${profile.grpcJsClientRefusal}`);
+  }
   checkGrpcModule(grpc);
   if (typeof options !== "object" || options === null) throw new ConfigError("options", "needs { source, authorizer }");
   if ((options.mode as string | undefined) === "mtls-web") throw new ConfigError("mode", 'gRPC credentials authenticate SPIFFE servers: use "mtls" or "tls"');
