@@ -2,7 +2,7 @@ import type { Agent, IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { peerIdentityOf } from "../../../http/peer-identity.ts";
 import { cancelRequest } from "../cancel-request.ts";
-import { closedAfterHandshake } from "./closed-after-handshake.ts";
+import { closedAfterHandshake, isHangUp } from "./closed-after-handshake.ts";
 import type { OutgoingRequest } from "./outgoing-request.ts";
 import { pipeBody } from "./pipe-body.ts";
 import { toResponse } from "./to-response.ts";
@@ -48,7 +48,8 @@ export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: Ab
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
-    req.once("error", reject);
+    // A reset before any answer (node:http's "socket hang up"): the server hung up on us.
+    req.once("error", (err) => reject(isHangUp(err) ? closedAfterHandshake("the server reset the connection", err) : err));
     // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
     req.once("close", () => {
       reject(closedAfterHandshake());
