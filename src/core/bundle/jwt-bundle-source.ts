@@ -59,7 +59,7 @@ export function resolveJwtBundle(source: JwtBundleSourceLike, trustDomain: Trust
  * The raw JWT bundle lookup of `source` (its answer unchecked: callers pass it through
  * the resolve function, which checks it). Internal: for sources that combine others.
  *
- * @throws the kind's "bad source" error when `source` has no JWT bundle getter.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"bundleSource"`) when `source` has no JWT bundle getter.
  */
 export function jwtBundleLookup(source: unknown): (trustDomain: TrustDomain) => unknown {
   return lookupFunction(JWT_BUNDLES, source);

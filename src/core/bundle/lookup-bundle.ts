@@ -53,7 +53,7 @@ export function lookupBundle<B extends { readonly trustDomain: TrustDomain }>(ki
 
 /**
  * The lookup to call on `source` for the kind (its raw answer, unchecked); a source of the
- * wrong shape is a programming error (`kind.error("badSource")`).
+ * wrong shape is a programming error (`InvalidArgumentError`, argument `"bundleSource"`).
  */
 export function lookupFunction<B extends { readonly trustDomain: TrustDomain }>(kind: BundleKind<B>, source: unknown): (td: TrustDomain) => unknown {
   const s = (typeof source === "object" || typeof source === "function") && source !== null ? (source as Record<string, unknown>) : undefined;

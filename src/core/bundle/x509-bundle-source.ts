@@ -60,7 +60,7 @@ export function resolveX509Bundle(source: X509BundleSourceLike, trustDomain: Tru
  * The raw X509 bundle lookup of `source` (its answer unchecked: callers pass it through
  * the resolve function, which checks it). Internal: for sources that combine others.
  *
- * @throws the kind's "bad source" error when `source` has no X509 bundle getter.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"bundleSource"`) when `source` has no X509 bundle getter.
  */
 export function x509BundleLookup(source: unknown): (trustDomain: TrustDomain) => unknown {
   return lookupFunction(X509_BUNDLES, source);
