@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 import { X509Bundle } from "../../../src/core/bundle/x509-bundle.ts";
 import { BundleError } from "../../../src/core/errors/bundle-error.ts";
 import { SpiffeIdError } from "../../../src/core/errors/spiffe-id-error.ts";
@@ -91,8 +92,11 @@ describe("X509Bundle.parse rejects", () => {
     throws(() => X509Bundle.parse("example.org", 42 as unknown as string), "ERR_BUNDLE_CERTIFICATE");
     throws(() => X509Bundle.parse("example.org", null as unknown as string), "ERR_BUNDLE_CERTIFICATE");
     throws(() => X509Bundle.parse("example.org", [a.der] as unknown as string), "ERR_BUNDLE_CERTIFICATE");
-    throws(() => X509Bundle.fromCertificates("example.org", "x" as unknown as string[]), "ERR_BUNDLE_CERTIFICATE");
     throws(() => X509Bundle.fromCertificates("example.org", [7 as unknown as string]), "ERR_BUNDLE_CERTIFICATE");
+  });
+
+  test("fromCertificates without an array: InvalidArgumentError naming certificates", async () => {
+    await expectInvalidArgument(() => X509Bundle.fromCertificates("example.org", "x" as unknown as string[]), "certificates");
   });
 
   test("an invalid trust domain", () => {
