@@ -1,5 +1,5 @@
 // Opening the Workload API client from CLI flags, and mapping SDK errors to exit codes.
-import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { WorkloadApiClient } from "../adapters/shared/workload-api.ts";
@@ -22,7 +22,8 @@ export function openClient(args: ParsedArgs, io: Io): { client: WorkloadApiClien
 /** Maps any thrown value to a CliError with the exit code for its kind. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  if (err instanceof ConfigError) return new CliError(EXIT.usage, err.code, err.message);
+  // A refused argument or option (ConfigError included) came from the command line: a usage error.
+  if (err instanceof InvalidArgumentError) return new CliError(EXIT.usage, err.code, err.message);
   if (err instanceof WorkloadApiError) {
     if (err.code.startsWith("ERR_WORKLOAD_API_ADDRESS")) return new CliError(EXIT.usage, err.code, err.message);
     return new CliError(EXIT.workloadApi, err.code, err.message);

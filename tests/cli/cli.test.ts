@@ -97,6 +97,13 @@ describe("spiffe-ts jwt", () => {
     expect(r.stderr).toContain("missing TOKEN");
   });
 
+  test("fetch with an empty --audience or a --spiffe-id that is no SPIFFE ID: the SDK's ERR_INVALID_ARGUMENT, exit 2", async () => {
+    for (const args of [["--audience", ""], ["--audience", "a", "--spiffe-id", "not-an-id"]]) {
+      const r = await runCli(["jwt", "fetch", ...args, "--json"], env);
+      expect({ args, status: r.status, code: JSON.parse(r.stderr).error.code }).toEqual({ args, status: 2, code: "ERR_INVALID_ARGUMENT" });
+    }
+  });
+
   test("fetch for an ID the workload does not have: Workload API error, exit 3", async () => {
     const r = await runCli(["jwt", "fetch", "--audience", "a", "--spiffe-id", "spiffe://example.org/other", "--json"], env);
     expect(r.status).toBe(3);
