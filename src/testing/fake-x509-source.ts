@@ -40,9 +40,9 @@ export class FakeX509Source implements X509SvidSource {
     for (const b of options.bundles ?? []) this.#bundles.set(b.trustDomain.name, b);
   }
 
-  /** The SVID set last. @throws {TestingError} `ERR_TESTING_OPTIONS` when none is set. */
+  /** The SVID set last. @throws {TestingError} `ERR_TESTING_NO_SVID` when none is set. */
   getX509Svid(): X509Svid {
-    if (!this.#svid) throw new TestingError("ERR_TESTING_OPTIONS", "FakeX509Source has no X.509-SVID (call setX509Svid)");
+    if (!this.#svid) throw new TestingError("ERR_TESTING_NO_SVID", "FakeX509Source has no X.509-SVID (call setX509Svid)");
     return this.#svid;
   }
 

@@ -7,7 +7,9 @@ import { base64UrlEncode } from "./lib/base64url.ts";
 import { type BuiltCertificate, buildCertificate, type Issuer } from "./lib/certificate-builder.ts";
 import { signJws, type TestJwk, toTestJwk } from "./lib/jws.ts";
 import { certKeyParams, generateKeyPair, jwtKeyParams, TEST_KEY_ALGORITHMS, type TestJwtAlgorithm, type TestKeyAlgorithm } from "./lib/keys.ts";
-import { TestingError } from "./testing-error.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 export type { TestJwk, TestJwtAlgorithm, TestKeyAlgorithm };
 
@@ -167,7 +169,7 @@ export interface TestCa {
    * usage serverAuth + clientAuth, `cA` false, random serial, SKI/AKI.
    *
    * @throws {SpiffeIdError} if `id` is not a valid SPIFFE ID.
-   * @throws {TestingError} `ERR_TESTING_OPTIONS` for an invalid TTL or DNS name.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an invalid ID, TTL or DNS name (`argument` `"options.id"`, `"options.ttlMs"`, `"options.dnsSans"`).
    */
   issueX509Svid(options: IssueX509SvidOptions): Promise<IssuedX509Svid>;
   /**
@@ -175,7 +177,7 @@ export interface TestCa {
    * signed with the current JWT key.
    *
    * @throws {SpiffeIdError} if `id` is not a valid SPIFFE ID.
-   * @throws {TestingError} `ERR_TESTING_OPTIONS` for an empty audience or invalid TTL.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an invalid ID, an empty audience or an invalid TTL (`"options.id"`, `"options.audience"`, `"options.ttlMs"`).
    */
   issueJwtSvid(options: IssueJwtSvidOptions): Promise<IssuedJwtSvid>;
   /** Creates a new root (and intermediate); new SVIDs chain to it. The old root stays in the bundle unless `keepPrevious: false`. */
@@ -220,18 +222,19 @@ interface JwtKey {
  * ```
  *
  * @throws {SpiffeIdError} if the trust domain is invalid.
- * @throws {TestingError} `ERR_TESTING_OPTIONS` for an unknown algorithm, `ERR_TESTING_CRYPTO` if key generation fails.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an unknown algorithm (option `"keyAlg"`, `"jwtAlg"`).
+ * @throws {TestingError} `ERR_TESTING_CRYPTO` if key generation fails.
  */
 export async function createTestCa(options: TestCaOptions): Promise<TestCa> {
-  if (typeof options !== "object" || options === null) throw new TestingError("ERR_TESTING_OPTIONS", "createTestCa needs an options object");
+  if (typeof options !== "object" || options === null) throw new ConfigError("options", `createTestCa needs an options object, got ${describeType(options)}`);
   const trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);
   const keyAlg = options.keyAlg ?? "P-256";
   const jwtAlg = options.jwtAlg ?? "ES256";
   if (!TEST_KEY_ALGORITHMS.includes(keyAlg)) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `keyAlg must be "P-256", "P-384", "RSA-2048" or "Ed25519", got ${JSON.stringify(keyAlg)}`);
+    throw new ConfigError("keyAlg", `must be "P-256", "P-384", "RSA-2048" or "Ed25519", got ${JSON.stringify(keyAlg)}`);
   }
   if (!["ES256", "RS256", "PS256"].includes(jwtAlg)) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `jwtAlg must be "ES256", "RS256" or "PS256", got ${JSON.stringify(jwtAlg)}`);
+    throw new ConfigError("jwtAlg", `must be "ES256", "RS256" or "PS256", got ${JSON.stringify(jwtAlg)}`);
   }
   const fixed = options.now;
   const now = fixed === undefined ? () => new Date() : typeof fixed === "function" ? fixed : () => new Date(fixed.getTime());
@@ -293,7 +296,7 @@ class TestCaImpl implements TestCa {
     const ttlMs = checkTtl(options.ttlMs ?? DEFAULT_X509_TTL_MS);
     const dnsSans = options.dnsSans ?? [];
     if (!Array.isArray(dnsSans) || dnsSans.some((d) => typeof d !== "string" || !/^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(d))) {
-      throw new TestingError("ERR_TESTING_OPTIONS", "dnsSans must be an array of DNS names");
+      throw new InvalidArgumentError("options.dnsSans", "dnsSans must be an array of DNS names");
     }
     const authority = this.#current();
     const key = await generateKeyPair(certKeyParams(this.keyAlgorithm).params, true);
@@ -327,7 +330,7 @@ class TestCaImpl implements TestCa {
     const id = toSpiffeId(options?.id);
     const audience = typeof options.audience === "string" ? [options.audience] : [...(options.audience ?? [])];
     if (audience.length === 0 || audience.some((a) => typeof a !== "string" || a === "")) {
-      throw new TestingError("ERR_TESTING_OPTIONS", "audience must be a non-empty string or a non-empty array of non-empty strings");
+      throw new InvalidArgumentError("options.audience", "audience must be a non-empty string or a non-empty array of non-empty strings");
     }
     const ttlMs = checkTtl(options.ttlMs ?? DEFAULT_JWT_TTL_MS);
     const key = this.#jwtKeys[this.#jwtKeys.length - 1]!;
@@ -421,17 +424,17 @@ class TestCaImpl implements TestCa {
 
 /** The workload ID an SVID is issued for: a SPIFFE ID with a path (a trust-domain ID names no workload, and the SDK refuses SVIDs for one). */
 function toSpiffeId(id: unknown): SpiffeId {
-  if (!(id instanceof SpiffeId) && typeof id !== "string") throw new TestingError("ERR_TESTING_OPTIONS", "id must be a SpiffeId or a string");
+  if (!(id instanceof SpiffeId) && typeof id !== "string") throw new InvalidArgumentError("options.id", `id must be a SpiffeId or a string, got ${describeType(id)}`);
   const parsed = id instanceof SpiffeId ? id : SpiffeId.parse(id);
   if (parsed.isTrustDomainId) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `id "${parsed}" has no path: SVIDs name workloads, e.g. "${parsed}/web" (for a negative test, set claims.sub of a JWT-SVID instead)`);
+    throw new InvalidArgumentError("options.id", `id "${parsed}" has no path: SVIDs name workloads, e.g. "${parsed}/web" (for a negative test, set claims.sub of a JWT-SVID instead)`);
   }
   return parsed;
 }
 
 function checkTtl(ttlMs: number): number {
   if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
+    throw new InvalidArgumentError("options.ttlMs", `ttlMs must be a positive number of milliseconds, got ${typeof ttlMs === "number" ? ttlMs : describeType(ttlMs)}`);
   }
   return ttlMs;
 }

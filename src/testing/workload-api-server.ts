@@ -18,6 +18,8 @@ import type {
   WorkloadApiMethod,
   WorkloadSelection,
 } from "./workload-api-types.ts";
+import { ConfigError } from "../core/errors/config-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 
 /**
  * Options of {@link startWorkloadApiServer}. Exactly one of `socketPath` and `tcpPort`.
@@ -81,7 +83,7 @@ export interface WorkloadApiServer extends AsyncDisposable {
    * Sends `response` as is on every open FetchX509SVID stream, and to streams opened later,
    * until the next state change (rotate, workloads, bundles, CA change).
    *
-   * @throws {TestingError} `ERR_TESTING_OPTIONS` if it is not an object of the raw shape.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"response"`) if it is not an object of the raw shape.
    */
   pushRawX509Response(response: RawX509SvidResponse): void;
   /** Like {@link WorkloadApiServer.pushRawX509Response}, for FetchX509Bundles streams. */
@@ -92,7 +94,7 @@ export interface WorkloadApiServer extends AsyncDisposable {
    * Fails the next `count` calls (of `method`, or of any method) with `code` after the
    * security-header check.
    *
-   * @throws {TestingError} `ERR_TESTING_OPTIONS` for a bad count, code or method.
+   * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad count, code or method (`argument` names it).
    */
   failNext(count: number, code: GrpcStatusName, message?: string, method?: WorkloadApiMethod): void;
   /** Ends every open stream: cleanly (OK) without `code`, else with that status. */
@@ -134,22 +136,23 @@ export interface WorkloadApiServer extends AsyncDisposable {
  * await server.rotate(); // streams receive a new SVID
  * ```
  *
- * @throws {TestingError} `ERR_TESTING_OPTIONS` for invalid options, `ERR_TESTING_LISTEN` if it cannot listen.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` naming a refused option.
+ * @throws {TestingError} `ERR_TESTING_LISTEN` if it cannot listen.
  * @throws {SpiffeIdError} if a workload ID is invalid.
  */
 export async function startWorkloadApiServer(options: WorkloadApiServerOptions): Promise<WorkloadApiServer> {
-  if (typeof options !== "object" || options === null) throw new TestingError("ERR_TESTING_OPTIONS", "startWorkloadApiServer needs an options object");
+  if (typeof options !== "object" || options === null) throw new ConfigError("options", `startWorkloadApiServer needs an options object, got ${describeType(options)}`);
   const { socketPath, tcpPort } = options;
   if ((socketPath === undefined) === (tcpPort === undefined)) {
-    throw new TestingError("ERR_TESTING_OPTIONS", "give exactly one of socketPath (a Unix socket path) and tcpPort (a port on 127.0.0.1)");
+    throw new ConfigError(socketPath === undefined ? "socketPath" : "tcpPort", "give exactly one of socketPath (a Unix socket path) and tcpPort (a port on 127.0.0.1)");
   }
   if (socketPath !== undefined && (typeof socketPath !== "string" || socketPath === "")) {
-    throw new TestingError("ERR_TESTING_OPTIONS", "socketPath must be a non-empty path");
+    throw new ConfigError("socketPath", "must be a non-empty path");
   }
   if (tcpPort !== undefined && (!Number.isInteger(tcpPort) || tcpPort < 0 || tcpPort > 65535)) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `tcpPort must be an integer 0..65535, got ${String(tcpPort)}`);
+    throw new ConfigError("tcpPort", `must be an integer 0..65535, got ${String(tcpPort)}`);
   }
-  if (typeof options.ca?.issueX509Svid !== "function") throw new TestingError("ERR_TESTING_OPTIONS", "ca must be a TestCa from createTestCa");
+  if (typeof options.ca?.issueX509Svid !== "function") throw new ConfigError("ca", `must be a TestCa from createTestCa, got ${describeType(options.ca)}`);
   const service = new WorkloadApiService({
     ca: options.ca,
     workloads: options.workloads,
@@ -320,7 +323,7 @@ class DevServer implements WorkloadApiServer {
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `${name} must be a positive number of milliseconds, got ${String(value)}`);
+    throw new ConfigError(name, `must be a positive number of milliseconds, got ${String(value)}`);
   }
   return value;
 }

@@ -6,7 +6,8 @@ import { verifyX509Svid } from "../../src/core/svid/x509/verify-x509-svid.ts";
 import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";
 import { SpiffeError } from "../../src/core/errors/spiffe-error.ts";
 import { createTestCa, type TestCa, type TestJwk } from "../../src/testing/test-ca.ts";
-import { expectCode } from "../support/rejection.ts";
+import { ConfigError } from "../../src/core/errors/config-error.ts";
+import { expectCode, expectInvalidArgument } from "../support/rejection.ts";
 
 const OID = {
   san: "2.5.29.17",
@@ -272,21 +273,21 @@ describe("createTestCa: X.509-SVIDs", () => {
 
   test("rejects invalid input with typed errors", async () => {
     await expectCode(createTestCa({ trustDomain: "Example.org" }), "ERR_SPIFFE_ID_TRUST_DOMAIN_CHARS");
-    await expectCode(createTestCa({ trustDomain: "example.org", keyAlg: "P-521" as "P-256" }), "ERR_TESTING_OPTIONS");
-    await expectCode(createTestCa({ trustDomain: "example.org", keyAlg: "Ed448" as "Ed25519" }), "ERR_TESTING_OPTIONS");
-    await expectCode(createTestCa({ trustDomain: "example.org", jwtAlg: "HS256" as "ES256" }), "ERR_TESTING_OPTIONS");
-    await expectCode(createTestCa(null as unknown as { trustDomain: string }), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(createTestCa({ trustDomain: "example.org", keyAlg: "P-521" as "P-256" }), "keyAlg", ConfigError);
+    await expectInvalidArgument(createTestCa({ trustDomain: "example.org", keyAlg: "Ed448" as "Ed25519" }), "keyAlg", ConfigError);
+    await expectInvalidArgument(createTestCa({ trustDomain: "example.org", jwtAlg: "HS256" as "ES256" }), "jwtAlg", ConfigError);
+    await expectInvalidArgument(createTestCa(null as unknown as { trustDomain: string }), "options", ConfigError);
     const ca = await createTestCa({ trustDomain: "example.org" });
     await expectCode(ca.issueX509Svid({ id: "https://example.org/web" }), "ERR_SPIFFE_ID_WRONG_SCHEME");
-    await expectCode(ca.issueX509Svid({ id: 42 as unknown as string }), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(ca.issueX509Svid({ id: 42 as unknown as string }), "options.id");
     // a trust-domain ID names no workload: the SDK refuses such SVIDs, so the CA does not mint them
-    await expectCode(ca.issueX509Svid({ id: "spiffe://example.org" }), "ERR_TESTING_OPTIONS");
-    await expectCode(ca.issueJwtSvid({ id: "spiffe://example.org", audience: "api" }), "ERR_TESTING_OPTIONS");
-    await expectCode(ca.issueX509Svid({ id: "spiffe://example.org/web", ttlMs: 0 }), "ERR_TESTING_OPTIONS");
-    await expectCode(ca.issueX509Svid({ id: "spiffe://example.org/web", dnsSans: ["bad name"] }), "ERR_TESTING_OPTIONS");
-    await expectCode(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: [] }), "ERR_TESTING_OPTIONS");
-    await expectCode(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: "" }), "ERR_TESTING_OPTIONS");
-    await expectCode(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: "a", ttlMs: -1 }), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(ca.issueX509Svid({ id: "spiffe://example.org" }), "options.id");
+    await expectInvalidArgument(ca.issueJwtSvid({ id: "spiffe://example.org", audience: "api" }), "options.id");
+    await expectInvalidArgument(ca.issueX509Svid({ id: "spiffe://example.org/web", ttlMs: 0 }), "options.ttlMs");
+    await expectInvalidArgument(ca.issueX509Svid({ id: "spiffe://example.org/web", dnsSans: ["bad name"] }), "options.dnsSans");
+    await expectInvalidArgument(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: [] }), "options.audience");
+    await expectInvalidArgument(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: "" }), "options.audience");
+    await expectInvalidArgument(ca.issueJwtSvid({ id: "spiffe://example.org/web", audience: "a", ttlMs: -1 }), "options.ttlMs");
   });
 });
 

@@ -13,7 +13,8 @@ import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";
 import { rawX509SvidResponse } from "../../src/testing/raw-responses.ts";
 import { createTestCa, type TestCa } from "../../src/testing/test-ca.ts";
 import { startWorkloadApiServer, type WorkloadApiServer, type WorkloadApiServerOptions } from "../../src/testing/workload-api-server.ts";
-import { expectCode } from "../support/rejection.ts";
+import { ConfigError } from "../../src/core/errors/config-error.ts";
+import { expectCode, expectInvalidArgument } from "../support/rejection.ts";
 
 type WorkloadClient = Client<typeof SpiffeWorkloadAPI>;
 
@@ -431,7 +432,7 @@ describe("startWorkloadApiServer", () => {
     server.pushRawX509BundlesResponse({ bundles: {} });
     expect((await next(x509Bundles)).bundles).toEqual({});
     ac.abort();
-    await expectCode(() => server.pushRawX509Response(null as unknown as {}), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(() => server.pushRawX509Response(null as unknown as {}), "response");
   });
 
   test("failNext fails the next calls with the given status", async () => {
@@ -452,10 +453,10 @@ describe("startWorkloadApiServer", () => {
       { code: "Unavailable", message: "agent busy" },
       { code: "Unavailable", message: "agent busy" },
     ]);
-    await expectCode(() => server.failNext(1, "Nope" as "Internal"), "ERR_TESTING_OPTIONS");
-    await expectCode(() => server.failNext(1, "OK" as "Internal"), "ERR_TESTING_OPTIONS");
-    await expectCode(() => server.failNext(-1, "Internal"), "ERR_TESTING_OPTIONS");
-    await expectCode(() => server.failNext(1, "Internal", "", "Fetch" as "FetchX509SVID"), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(() => server.failNext(1, "Nope" as "Internal"), "code");
+    await expectInvalidArgument(() => server.failNext(1, "OK" as "Internal"), "code");
+    await expectInvalidArgument(() => server.failNext(-1, "Internal"), "count");
+    await expectInvalidArgument(() => server.failNext(1, "Internal", "", "Fetch" as "FetchX509SVID"), "method");
     server.clearCalls();
     expect(server.calls.length).toBe(0);
     server.closeStreams();
@@ -476,7 +477,7 @@ describe("startWorkloadApiServer", () => {
     expect([err.code, err.rawMessage]).toEqual([Code.Unavailable, "going away"]);
     await waitFor(() => server.openStreams === 0);
     expect(server.calls.map((c) => c.status?.code)).toEqual(["OK", "Unavailable"]);
-    await expectCode(() => server.closeStreams("Bogus" as "Unavailable"), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(() => server.closeStreams("Bogus" as "Unavailable"), "code");
   });
 
   test("stop() drops connections and removes the socket; restart() serves again on the same socket", async () => {
@@ -516,17 +517,14 @@ describe("startWorkloadApiServer", () => {
 
   test("rejects invalid options", async () => {
     const base = { ca, workloads: [{ id: "spiffe://example.org/web" }] };
-    await expectCode(startWorkloadApiServer(base), "ERR_TESTING_OPTIONS");
-    await expectCode(startWorkloadApiServer({ ...base, socketPath: socketPath(), tcpPort: 0 }), "ERR_TESTING_OPTIONS");
-    await expectCode(startWorkloadApiServer({ ...base, tcpPort: 70000 }), "ERR_TESTING_OPTIONS");
-    await expectCode(startWorkloadApiServer({ ...base, socketPath: "" }), "ERR_TESTING_OPTIONS");
-    await expectCode(startWorkloadApiServer({ ...base, socketPath: socketPath(), ca: {} as TestCa }), "ERR_TESTING_OPTIONS");
-    await expectCode(startWorkloadApiServer({ ...base, socketPath: socketPath(), svidTtlMs: 0 }), "ERR_TESTING_OPTIONS");
+    await expectInvalidArgument(startWorkloadApiServer(base), "socketPath", ConfigError);
+    await expectInvalidArgument(startWorkloadApiServer({ ...base, socketPath: socketPath(), tcpPort: 0 }), "tcpPort", ConfigError);
+    await expectInvalidArgument(startWorkloadApiServer({ ...base, tcpPort: 70000 }), "tcpPort", ConfigError);
+    await expectInvalidArgument(startWorkloadApiServer({ ...base, socketPath: "" }), "socketPath", ConfigError);
+    await expectInvalidArgument(startWorkloadApiServer({ ...base, socketPath: socketPath(), ca: {} as TestCa }), "ca", ConfigError);
+    await expectInvalidArgument(startWorkloadApiServer({ ...base, socketPath: socketPath(), svidTtlMs: 0 }), "svidTtlMs", ConfigError);
     await expectCode(startWorkloadApiServer({ ...base, socketPath: socketPath(), workloads: [{ id: "spiffe://example.org/a/../b" }] }), "ERR_SPIFFE_ID_DOT_SEGMENT");
-    await expectCode(
-      startWorkloadApiServer({ ...base, socketPath: socketPath(), workloads: { header: "", byValue: {} } }),
-      "ERR_TESTING_OPTIONS",
-    );
+    await expectInvalidArgument(startWorkloadApiServer({ ...base, socketPath: socketPath(), workloads: { header: "", byValue: {} } }), "workloads");
     const file = join(dir, "not-a-socket");
     writeFileSync(file, "keep me");
     await expectCode(startWorkloadApiServer({ ...base, socketPath: file }), "ERR_TESTING_LISTEN");

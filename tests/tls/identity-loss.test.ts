@@ -111,9 +111,9 @@ describe("server: the workload loses its identity, then gets it back (serveMtls)
       expect(await readyz(server.healthUrl)).toBe(503);
       expect(r.lost.length).toBe(1);
       expect(r.lost[0]).toBeInstanceOf(TestingError); // the source's own error
-      expect((r.lost[0] as TestingError).code).toBe("ERR_TESTING_OPTIONS");
+      expect((r.lost[0] as TestingError).code).toBe("ERR_TESTING_NO_SVID");
       expect(r.errors.length).toBe(1);
-      expect(r.errors[0]!["code"]).toBe("ERR_TESTING_OPTIONS");
+      expect(r.errors[0]!["code"]).toBe("ERR_TESTING_NO_SVID");
 
       // The connection opened before the loss still serves requests.
       const again = await kept.get(new URL("/kept", server.url));
@@ -360,7 +360,7 @@ describe("client: the workload loses its identity, then gets it back", () => {
       const other = new URL(`https://localhost:${server.port}/`);
       const failure = await failureOf(client.get(other));
       expect(failure.error).toBeInstanceOf(TestingError);
-      expect(failure.error.code).toBe("ERR_TESTING_OPTIONS");
+      expect(failure.error.code).toBe("ERR_TESTING_NO_SVID");
       expect(failure.ms).toBeLessThan(1000);
       const next = await issueSvid(pki, CLIENT_ID);
       source.setX509Svid(next);

@@ -101,7 +101,7 @@ describe("createServerTlsConfig", () => {
       error = err;
     }
     expect(error).not.toBeInstanceOf(ConfigError);
-    expect((error as { code?: string }).code).toBe("ERR_TESTING_OPTIONS");
+    expect((error as { code?: string }).code).toBe("ERR_TESTING_NO_SVID");
     // the server was never made: no listener left on the source, no loss reported for it later
     expect(subscribed).toBe(0);
     empty.setX509Svid(source.getX509Svid());

@@ -109,7 +109,7 @@ async function build(spec: CertificateSpec): Promise<BuiltCertificate> {
   }
 
   const signer = spec.issuer ?? spec.selfKey;
-  if (!signer) throw new TestingError("ERR_TESTING_OPTIONS", "a self-signed certificate needs its own private key");
+  if (!signer) throw new TestingError("ERR_TESTING_CRYPTO", "a self-signed certificate needs its own private key");
   await sign(cert, signer.privateKey, signer.hash);
   return {
     der: new Uint8Array(cert.toSchema().toBER(false)),
@@ -125,7 +125,7 @@ async function build(spec: CertificateSpec): Promise<BuiltCertificate> {
  */
 async function sign(cert: pkijs.Certificate, privateKey: CryptoKey, hash: string | undefined): Promise<void> {
   if (privateKey.algorithm.name !== "Ed25519") {
-    if (hash === undefined) throw new TestingError("ERR_TESTING_OPTIONS", `a ${privateKey.algorithm.name} signature needs a hash`);
+    if (hash === undefined) throw new TestingError("ERR_TESTING_CRYPTO", `a ${privateKey.algorithm.name} signature needs a hash`);
     await cert.sign(privateKey, hash);
     return;
   }

@@ -1,8 +1,8 @@
 // Fault injection of the development Workload API server: the next N calls (of one method or
 // any) fail with a chosen gRPC status.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { TestingError } from "../../testing-error.ts";
 import type { GrpcStatusName, WorkloadApiMethod } from "../../workload-api-types.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
 
 const METHODS: readonly WorkloadApiMethod[] = ["FetchX509SVID", "FetchX509Bundles", "FetchJWTBundles", "FetchJWTSVID", "ValidateJWTSVID"];
 
@@ -18,9 +18,9 @@ export class FaultInjector {
 
   /** The next `count` calls (of `method`, or any) fail with `code`. */
   failNext(count: number, code: GrpcStatusName, message: string | undefined, method: WorkloadApiMethod | undefined): void {
-    if (!Number.isInteger(count) || count < 0) throw new TestingError("ERR_TESTING_OPTIONS", `count must be a non-negative integer, got ${String(count)}`);
+    if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError("count", `count must be a non-negative integer, got ${String(count)}`);
     const value = grpcCode(code); // Connect has no OK code: "OK" is refused as unknown
-    if (method !== undefined && !METHODS.includes(method)) throw new TestingError("ERR_TESTING_OPTIONS", `unknown method "${String(method)}"`);
+    if (method !== undefined && !METHODS.includes(method)) throw new InvalidArgumentError("method", `unknown method "${String(method)}"`);
     for (let i = 0; i < count; i++) this.#failures.push({ code: value, message: message ?? `injected failure (${code})`, method });
   }
 
@@ -36,6 +36,6 @@ export class FaultInjector {
 /** The Connect code of a gRPC status name. */
 export function grpcCode(name: GrpcStatusName): Code {
   const value = Code[name as keyof typeof Code];
-  if (typeof value !== "number") throw new TestingError("ERR_TESTING_OPTIONS", `unknown gRPC status "${String(name)}"`);
+  if (typeof value !== "number") throw new InvalidArgumentError("code", `unknown gRPC status "${String(name)}"`);
   return value;
 }

@@ -3,8 +3,9 @@
 import { create } from "@bufbuild/protobuf";
 import { JWTBundlesResponseSchema, X509BundlesResponseSchema, X509SVIDResponseSchema } from "../../../../gen/workload_pb.ts";
 import type { RawJwtBundlesResponse, RawX509BundlesResponse, RawX509SvidResponse } from "../../raw-responses.ts";
-import { TestingError } from "../../testing-error.ts";
 import type { StreamMethod, StreamResponse } from "./stream-fan-out.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
 
 /** Any raw response of the three streams. */
 export type RawStreamResponse = RawX509SvidResponse | RawX509BundlesResponse | RawJwtBundlesResponse;
@@ -12,14 +13,14 @@ export type RawStreamResponse = RawX509SvidResponse | RawX509BundlesResponse | R
 /**
  * The message for `raw` on `method`.
  *
- * @throws {TestingError} `ERR_TESTING_OPTIONS` when `raw` is not an object or has fields of the wrong type.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"response"`) when `raw` is not an object or has fields of the wrong type.
  */
 export function rawMessage(method: StreamMethod, raw: RawStreamResponse): StreamResponse {
-  if (typeof raw !== "object" || raw === null) throw new TestingError("ERR_TESTING_OPTIONS", "a raw response must be an object");
+  if (typeof raw !== "object" || raw === null) throw new InvalidArgumentError("response", `a raw response must be an object, got ${describeType(raw)}`);
   try {
     return toMessage(method, raw);
   } catch (err) {
-    throw new TestingError("ERR_TESTING_OPTIONS", `raw ${method} response has fields of the wrong type`, { cause: err });
+    throw new InvalidArgumentError("response", `raw ${method} response has fields of the wrong type`, { cause: err });
   }
 }
 

@@ -16,11 +16,11 @@ import {
 import { JwtBundle } from "../../../core/bundle/jwt-bundle.ts";
 import { X509Bundle } from "../../../core/bundle/x509-bundle.ts";
 import type { IssuedX509Svid, TestCa } from "../../test-ca.ts";
-import { TestingError } from "../../testing-error.ts";
 import type { FederatedBundle } from "../../workload-api-types.ts";
 import { concatBytes } from "../concat-bytes.ts";
 import type { AnyJwk } from "../jws.ts";
 import type { SelectedWorkload } from "./workload-selection.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
 
 /** Builds every response from the test CA and the federated bundles. */
 export class ResponseBuilder {
@@ -44,7 +44,7 @@ export class ResponseBuilder {
   /** Replaces the federated bundles; `onChange` is called when a federated test CA rotates. */
   setFederatedBundles(bundles: readonly FederatedBundle[], onChange: () => void): void {
     if (!Array.isArray(bundles) || bundles.some((b) => !isFederatedBundle(b))) {
-      throw new TestingError("ERR_TESTING_OPTIONS", "federated bundles must be an array of TestCa, X509Bundle or JwtBundle");
+      throw new InvalidArgumentError("federatedBundles", "federated bundles must be an array of TestCa, X509Bundle or JwtBundle");
     }
     this.dispose();
     this.#federated = [...bundles];

@@ -1,8 +1,8 @@
 // Workload selection of the development Workload API server: which identities a caller gets
 // (a fixed list, or by the value of a request header), checked when set.
 import { SpiffeId } from "../../../core/spiffeid/spiffe-id.ts";
-import { TestingError } from "../../testing-error.ts";
 import type { TestWorkload, WorkloadSelection } from "../../workload-api-types.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
 
 /** A workload with its ID parsed. */
 export interface SelectedWorkload {
@@ -44,10 +44,10 @@ export function allWorkloads(selection: WorkloadSelection): TestWorkload[] {
 /**
  * A copy of `selection` after checking its shape and IDs (header names lowercased).
  *
- * @throws {TestingError} `ERR_TESTING_OPTIONS`; {SpiffeIdError} for an invalid ID.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"workloads"`); {SpiffeIdError} for an invalid ID.
  */
 export function checkSelection(selection: WorkloadSelection): WorkloadSelection {
-  const bad = (why: string): TestingError => new TestingError("ERR_TESTING_OPTIONS", `workloads: ${why}`);
+  const bad = (why: string): InvalidArgumentError => new InvalidArgumentError("workloads", `workloads: ${why}`);
   if (typeof selection !== "object" || selection === null) throw bad("expected an array of { id } or { header, byValue }");
   if (!isWorkloadList(selection)) {
     if (typeof selection.header !== "string" || selection.header === "") throw bad("header must be a non-empty string");
