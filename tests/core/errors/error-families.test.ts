@@ -1,6 +1,7 @@
 // One representative bad call per former "bad argument" spelling (ERR_BUNDLE_INVALID_ARGUMENT,
 // ERR_JWT_SVID_INVALID_ARGUMENT, ERR_X509_SVID_INVALID_ARGUMENT, ERR_WORKLOAD_API_BAD_REQUEST,
-// ERR_FEDERATION_INVALID_ARGUMENT, ERR_CONFIG_INVALID_OPTION): each is now ERR_INVALID_ARGUMENT
+// ERR_FEDERATION_INVALID_ARGUMENT, ERR_CONFIG_INVALID_OPTION, and the testing entry's
+// ERR_TESTING_OPTIONS): each is now ERR_INVALID_ARGUMENT
 // with the class the rule gives it (ConfigError for a factory's options, InvalidArgumentError
 // otherwise) and the argument it names. Plus the mTLS client's typed errors, through the entry
 // of the runtime running the test.
@@ -42,6 +43,8 @@ const cases: Array<[string, () => unknown, typeof InvalidArgumentError, string]>
   ["ERR_WORKLOAD_API_BAD_REQUEST", () => new runtimeEntry.WorkloadApiClient({ address: "unix:///nonexistent/agent.sock", backoff: { multiplier: 0 } }), ConfigError, "backoff.multiplier"],
   ["ERR_FEDERATION_INVALID_ARGUMENT", () => fetchBundle("https://bundles.example/", { trustDomain: "example.org", profile: "https_web", timeoutMs: -1 }), InvalidArgumentError, "options.timeoutMs"],
   ["ERR_FEDERATION_INVALID_ARGUMENT", () => watchBundle("https://bundles.example/", { trustDomain: "example.org", profile: "https_web", maxRefreshMs: 0 }), ConfigError, "maxRefreshMs"],
+  ["ERR_TESTING_OPTIONS", () => createTestCa({ trustDomain: "example.org", keyAlg: "P-521" as "P-256" }), ConfigError, "keyAlg"],
+  ["ERR_TESTING_OPTIONS", () => ca.issueX509Svid({ id: "spiffe://example.org/web", ttlMs: 0 }), InvalidArgumentError, "options.ttlMs"],
   ["ERR_CONFIG_INVALID_OPTION", () => runtimeEntry.createMtlsClient({ source, authorizer: authorizeAny(), timeoutMs: -1 }), ConfigError, "timeoutMs"],
   ["ERR_CONFIG_INVALID_OPTION", () => runtimeEntry.serveMtls({ source, authorizer: authorizeAny(), fetch: () => new Response(), port: -1 }), ConfigError, "port"],
 ];
