@@ -66,10 +66,12 @@ export interface FederatedBundleSourceOptions {
  */
 export class FederatedBundleSource {
   readonly #watches: ReadonlyMap<string, BundleWatch>;
+  readonly #listeners: Set<(bundle: SpiffeBundle) => void>;
   #closed = false;
 
-  private constructor(watches: ReadonlyMap<string, BundleWatch>) {
+  private constructor(watches: ReadonlyMap<string, BundleWatch>, listeners: Set<(bundle: SpiffeBundle) => void>) {
     this.#watches = watches;
+    this.#listeners = listeners;
   }
 
   /**
@@ -88,12 +90,23 @@ export class FederatedBundleSource {
     }
     if (typeof options !== "object" || options === null) throw new ConfigError("options", `must be an object, got ${describeType(options)}`);
     const timeoutMs = positiveInteger(options.timeoutMs, "timeoutMs", 30_000, 24 * 3_600_000, refuseOption);
+    if (options.onUpdate !== undefined && typeof options.onUpdate !== "function") throw new ConfigError("onUpdate", `must be a function, got ${describeType(options.onUpdate)}`);
+    const listeners = new Set<(bundle: SpiffeBundle) => void>();
+    const onUpdate = (bundle: SpiffeBundle): void => {
+      for (const listener of [options.onUpdate, ...listeners]) {
+        try {
+          listener?.(bundle);
+        } catch {
+          // the listener's problem; the watch and the other listeners go on
+        }
+      }
+    };
     const watches = new Map<string, BundleWatch>();
     const closeAll = (): void => watches.forEach((w) => w.close());
     try {
       for (const relationship of relationships) {
         if (typeof relationship !== "object" || relationship === null) throw new InvalidArgumentError("relationships", `relationships: each must be { url, trustDomain, profile }, got ${describeType(relationship)}`);
-        const watch = watchBundle(relationship.url, { ...relationship, onUpdate: options.onUpdate, onError: options.onError, logger: options.logger, timers: options.timers });
+        const watch = watchBundle(relationship.url, { ...relationship, onUpdate, onError: options.onError, logger: options.logger, timers: options.timers });
         if (watches.has(watch.trustDomain.name)) {
           watch.close();
           throw new InvalidArgumentError("relationships", `relationships: two for trust domain "${watch.trustDomain.name}"; bundles of one trust domain are never merged (SPIFFE Federation §4.2)`);
@@ -115,7 +128,7 @@ export class FederatedBundleSource {
       const message = `FederatedBundleSource.create: no bundle of "${missing.trustDomain.name}" from ${missing.url.href} within ${timeoutMs} ms`;
       throw new FederationError(last?.code ?? "ERR_FEDERATION_TIMEOUT", last ? `${message}: ${last.message}` : message, { url: missing.url.href, cause: last, status: last?.status });
     }
-    return new FederatedBundleSource(watches);
+    return new FederatedBundleSource(watches, listeners);
   }
 
   /**
@@ -148,6 +161,25 @@ export class FederatedBundleSource {
     return this.getForTrustDomain(trustDomain)?.jwtBundle;
   }
 
+  /**
+   * Calls `listener` with each new bundle of any trust domain from now on (a bundle equal to
+   * the one held is no update); returns the unsubscribe function. Servers and clients given
+   * this source (directly or through `combineSources`) follow it to retire connections
+   * verified with an older bundle.
+   *
+   * @example
+   * ```ts
+   * const stop = partners.onUpdate((bundle) => console.log("new bundle of", bundle.trustDomain.name));
+   * stop();
+   * ```
+   */
+  onUpdate(listener: (bundle: SpiffeBundle) => void): () => void {
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener", `must be a function, got ${describeType(listener)}`);
+    const own = (bundle: SpiffeBundle): void => listener(bundle); // one subscription per call, even for the same function
+    this.#listeners.add(own);
+    return () => void this.#listeners.delete(own);
+  }
+
   /** The federated trust domains, in the order of the relationships. */
   get trustDomains(): TrustDomain[] {
     return [...this.#watches.values()].map((w) => w.trustDomain);
@@ -162,6 +194,7 @@ export class FederatedBundleSource {
   /** Stops every watch; the getters throw afterwards. Idempotent. */
   close(): Promise<void> {
     this.#closed = true;
+    this.#listeners.clear();
     this.#watches.forEach((w) => w.close());
     return Promise.resolve();
   }

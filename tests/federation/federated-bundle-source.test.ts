@@ -1,7 +1,7 @@
 // FederatedBundleSource: a bundle source over several watched endpoints that verifyX509Svid and
 // JwtSvid.parseAndValidate take directly, keeping trust domains apart.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { FederatedBundleSource, FederationError, JwtSvid, JwtSvidError, SpiffeBundle, verifyX509Svid, X509SvidError } from "../../mod.ts";
+import { combineSources, FederatedBundleSource, FederationError, InvalidArgumentError, JwtSvid, JwtSvidError, SpiffeBundle, verifyX509Svid, X509SvidError } from "../../mod.ts";
 import { createTestCa, type TestCa } from "../../src/testing/mod.ts";
 import { expectInvalidArgument } from "../support/rejection.ts";
 import { ManualTimers, memoryEndpoint } from "./memory-endpoint.ts";
@@ -68,6 +68,36 @@ describe("FederatedBundleSource", () => {
     await timers.scheduled(3);
     expect(source.getForTrustDomain("alpha.example")?.sequenceNumber).toBe(2);
     expect(updates).toEqual(["alpha.example#1", "alpha.example#2"]);
+  });
+
+  test("onUpdate subscribes to later bundles (also through combineSources); unsubscribe stops them; a throwing listener harms no other", async () => {
+    const a = endpointFor(alpha, 1);
+    const timers = new ManualTimers();
+    const fromOption: number[] = [];
+    await using source = await FederatedBundleSource.create([{ url: a.url, trustDomain: "alpha.example", profile: "https_web", fetch: a.fetch }], { timers, onUpdate: (b) => fromOption.push(b.sequenceNumber!) });
+    const seen: number[] = [];
+    let combinedUpdates = 0;
+    source.onUpdate(() => {
+      throw new Error("listener bug");
+    });
+    const stop = source.onUpdate((b) => seen.push(b.sequenceNumber!));
+    const stopCombined = combineSources({ bundles: [source] }).onUpdate(() => combinedUpdates++);
+    a.respond = endpointFor(alpha, 1).respond; // the same bundle again: no update
+    timers.fire();
+    await timers.scheduled(2);
+    await alpha.rotateJwtKey();
+    a.respond = endpointFor(alpha, 2).respond;
+    timers.fire();
+    await timers.scheduled(3);
+    expect({ seen, combinedUpdates, fromOption }).toEqual({ seen: [2], combinedUpdates: 1, fromOption: [1, 2] });
+    stop();
+    stopCombined();
+    await alpha.rotateJwtKey();
+    a.respond = endpointFor(alpha, 3).respond;
+    timers.fire();
+    await timers.scheduled(4);
+    expect({ seen, combinedUpdates, fromOption }).toEqual({ seen: [2], combinedUpdates: 1, fromOption: [1, 2, 3] });
+    expect(() => source.onUpdate("x" as never)).toThrow(InvalidArgumentError);
   });
 
   test("create: refuses no relationships and two for one trust domain; fails with the endpoint's error when the first bundle does not come in time", async () => {

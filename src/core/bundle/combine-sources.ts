@@ -34,7 +34,15 @@ export interface CombineSourcesInit {
  *
  * Exported from `@spiffe-ts/sdk`.
  */
-export interface CombinedBundleSource extends X509BundleSource, JwtBundleSource {}
+export interface CombinedBundleSource extends X509BundleSource, JwtBundleSource {
+  /**
+   * Calls `listener` after an update of any combined source that announces its updates
+   * (`onUpdate`: an `X509Source`, `BundleSource`, `FederatedBundleSource`, …); returns the
+   * unsubscribe function. Servers and clients follow it to retire connections verified
+   * with an older bundle.
+   */
+  onUpdate(listener: () => void): () => void;
+}
 
 /**
  * A combined source that also holds the workload's X.509-SVID: what `serveMtls`,
@@ -43,7 +51,7 @@ export interface CombinedBundleSource extends X509BundleSource, JwtBundleSource 
  * Exported from `@spiffe-ts/sdk`.
  */
 export interface CombinedSource extends CombinedBundleSource, X509SvidSource {
-  /** Follows the SVID source's updates (rotations); a no-op unsubscribe when it has no `onUpdate`. */
+  /** Calls `listener` after an update (rotation) of the SVID source or of any bundle source that announces its updates; returns the unsubscribe function. */
   onUpdate(listener: () => void): () => void;
 }
 
@@ -100,19 +108,22 @@ export function combineSources(init: CombineSourcesInit): CombinedBundleSource |
   bundles.forEach((_, i) => {
     if (!x509[i] && !jwt[i]) throw new ConfigError(`bundles[${i}]`, "is not a bundle source: it needs getX509BundleForTrustDomain(td), getJwtBundleForTrustDomain(td) or getForTrustDomain(td)");
   });
+  if (svid !== undefined && (typeof svid !== "object" || svid === null || typeof svid.getX509Svid !== "function")) {
+    throw new ConfigError("svid", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
+  }
+  const announcing = [...new Set<unknown>([svid, ...bundles])].filter((s): s is { onUpdate(listener: () => void): () => void } =>
+    typeof s === "object" && s !== null && typeof (s as { onUpdate?: unknown }).onUpdate === "function");
   const combined: CombinedBundleSource = {
     getX509BundleForTrustDomain: (td) => firstAnswer(x509, td) as X509Bundle | undefined,
     getJwtBundleForTrustDomain: (td) => firstAnswer(jwt, td) as JwtBundle | undefined,
+    onUpdate: (listener) => {
+      // each source once (the SVID source is usually also a bundle source); no arguments passed on
+      const stops = announcing.map((source) => source.onUpdate(() => listener()));
+      return () => stops.forEach((stop) => stop());
+    },
   };
   if (svid === undefined) return combined;
-  if (typeof svid !== "object" || svid === null || typeof svid.getX509Svid !== "function") {
-    throw new ConfigError("svid", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
-  }
-  return {
-    ...combined,
-    getX509Svid: () => svid.getX509Svid(),
-    onUpdate: (listener) => (typeof svid.onUpdate === "function" ? svid.onUpdate(listener) : () => {}),
-  };
+  return { ...combined, getX509Svid: () => svid.getX509Svid() };
 }
 
 type Lookup = (td: TrustDomain) => unknown;

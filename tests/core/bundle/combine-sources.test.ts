@@ -114,6 +114,28 @@ describe("combineSources: the SVID", () => {
     expect(updates).toBe(1);
   });
 
+  test("onUpdate follows every announcing source once: the SVID source and the bundle sources", async () => {
+    const mine = new FakeX509Source({ svid: await svidOf(mineCa, "spiffe://example.org/web"), bundles: [mineBundle] });
+    const partnerListeners = new Set<() => void>();
+    const partners = {
+      getX509BundleForTrustDomain: (t: TrustDomain) => (t.name === "partner.example" ? partnerBundle : undefined),
+      onUpdate: (listener: () => void) => {
+        partnerListeners.add(listener);
+        return () => void partnerListeners.delete(listener);
+      },
+    };
+    const combined = combineSources({ svid: mine, bundles: [mine, partners, partnerBundle] });
+    let updates = 0;
+    const stop = combined.onUpdate(() => updates++);
+    mine.setX509Svid(await svidOf(mineCa, "spiffe://example.org/web")); // mine is svid and bundle source: counted once
+    partnerListeners.forEach((l) => l());
+    expect(updates).toBe(2);
+    stop();
+    expect(partnerListeners.size).toBe(0);
+    mine.setX509Svid(await svidOf(mineCa, "spiffe://example.org/web"));
+    expect(updates).toBe(2);
+  });
+
   test("an svid source without onUpdate gives a no-op subscription", async () => {
     const svid = await svidOf(mineCa, "spiffe://example.org/web");
     const combined = combineSources({ svid: { getX509Svid: () => svid }, bundles: [mineBundle] });
