@@ -6,6 +6,13 @@ export function copyBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array<Array
   return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
 }
 
+/** A Uint8Array over the same memory as `data` (nothing is copied). */
+export function bytesView(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** True for Uint8Array, other typed arrays, DataView and ArrayBuffer. */
 export function isBytes(value: unknown): value is ArrayBuffer | ArrayBufferView {
   return value instanceof ArrayBuffer || ArrayBuffer.isView(value);

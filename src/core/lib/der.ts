@@ -23,16 +23,16 @@ export function derElementLength(bytes: Uint8Array, offset: number): number | un
 /**
  * Splits concatenated DER SEQUENCEs (e.g. the `x509_svid` / `bundle` fields of the Workload
  * API, which are ASN.1 DER certificates concatenated with no padding). Returns undefined if
- * the input is not exactly a series of SEQUENCEs.
+ * the input is not exactly a series of SEQUENCEs. The parts are views into `bytes` (nothing is copied).
  */
-export function splitDerSequences(bytes: Uint8Array): Uint8Array<ArrayBuffer>[] | undefined {
-  const out: Uint8Array<ArrayBuffer>[] = [];
+export function splitDerSequences<T extends ArrayBufferLike>(bytes: Uint8Array<T>): Uint8Array<T>[] | undefined {
+  const out: Uint8Array<T>[] = [];
   let offset = 0;
   while (offset < bytes.length) {
     if (bytes[offset] !== 0x30) return undefined;
     const len = derElementLength(bytes, offset);
     if (len === undefined) return undefined;
-    out.push(bytes.slice(offset, offset + len) as Uint8Array<ArrayBuffer>);
+    out.push(bytes.subarray(offset, offset + len));
     offset += len;
   }
   return out;

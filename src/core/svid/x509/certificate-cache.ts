@@ -1,37 +1,36 @@
 // A small LRU of parsed certificates keyed by their exact DER bytes. A peer presents the
-// same chain on every connection until it rotates, and parsing (asn1js) costs more than the
-// signature checks. Only the parse is cached, never a verification result: every
-// verifyX509Svid call still checks dates, signatures and rules. Not exported.
+// same chain on every connection until it rotates, and parsing costs more than looking the
+// bytes up. Only the parse is cached, never a verification result: every verifyX509Svid
+// call still checks dates, signatures and rules. Not exported.
+import { bytesDigest } from "../../lib/bytes-digest.ts";
+import { bytesEqual } from "../../lib/bytes.ts";
 import { type CertificateInfo, readCertificate } from "../../lib/certificate.ts";
 
 const MAX_ENTRIES = 256;
 /** Certificates larger than this are parsed every time (a real SVID is under 2 KiB). */
 const MAX_CACHED_BYTES = 16 * 1024;
-const cache = new Map<string, CertificateInfo>();
+/** Indexed by {@link bytesDigest}; a hit also needs the exact bytes. */
+const cache = new Map<number, CertificateInfo>();
 
-/** Like `readCertificate`, served from the cache when the same DER was parsed recently. */
-export function readCertificateCached(der: Uint8Array<ArrayBuffer>): CertificateInfo | string {
-  if (der.length > MAX_CACHED_BYTES) return readCertificate(der);
-  const key = latin1(der);
+/**
+ * Like `readCertificate`, served from the cache when the same DER was parsed recently.
+ * `der` may be the caller's bytes: it is only read here, and a miss parses a private copy
+ * (the parsed certificate keeps views into its DER, which the caller could change later).
+ */
+export function readCertificateCached(der: Uint8Array): CertificateInfo | string {
+  if (der.length > MAX_CACHED_BYTES) return readCertificate(der.slice());
+  const key = bytesDigest([der]);
   const hit = cache.get(key);
-  if (hit) {
+  if (hit && bytesEqual(hit.der, der)) {
     cache.delete(key); // move to the most recent end
     cache.set(key, hit);
     return hit;
   }
-  const info = readCertificate(der);
+  const info = readCertificate(der.slice());
   if (typeof info !== "string") {
+    cache.delete(key); // a colliding entry (other bytes) gives way
     cache.set(key, info);
     if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
   }
   return info;
-}
-
-// WHATWG "latin1" (windows-1252) maps each of the 256 byte values to a distinct code point,
-// so the decoded string is an exact, cheap key for the bytes.
-let decoder: TextDecoder | undefined;
-
-function latin1(bytes: Uint8Array): string {
-  decoder ??= new TextDecoder("latin1");
-  return decoder.decode(bytes);
 }

@@ -1,7 +1,7 @@
 // Turns untrusted chain input (PEM text, concatenated DER, or an array of DER certificates)
 // into parsed certificates, leaf first, with size and length caps. Not exported.
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
-import { copyBytes, isBytes } from "../../lib/bytes.ts";
+import { bytesView, isBytes } from "../../lib/bytes.ts";
 import { describeType } from "../../lib/describe-type.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import { readCertificateCached } from "./certificate-cache.ts";
@@ -55,7 +55,8 @@ function tooLarge(what: string): X509SvidError {
   return new X509SvidError("ERR_X509_SVID_TOO_LARGE", `${what} exceeds ${MAX_CHAIN_BYTES} bytes`);
 }
 
-function splitInput(input: ChainInput, what: string): Uint8Array<ArrayBuffer>[] {
+/** The certificates' DER, leaf first: views of the caller's bytes where it gave bytes (the certificate cache copies what it parses). */
+function splitInput(input: ChainInput, what: string): Uint8Array[] {
   if (typeof input === "string") {
     if (input.length > MAX_CHAIN_BYTES) throw tooLarge(what);
     if (input.trim() === "") throw new X509SvidError("ERR_X509_SVID_EMPTY", `${what} is empty`);
@@ -73,7 +74,7 @@ function splitInput(input: ChainInput, what: string): Uint8Array<ArrayBuffer>[] 
   if (isBytes(input)) {
     if (input.byteLength > MAX_CHAIN_BYTES) throw tooLarge(what);
     if (input.byteLength === 0) throw new X509SvidError("ERR_X509_SVID_EMPTY", `${what} is empty`);
-    const split = splitDerSequences(copyBytes(input));
+    const split = splitDerSequences(bytesView(input));
     if (!split) throw new X509SvidError("ERR_X509_SVID_CERTIFICATE", `${what}: bytes are not concatenated DER certificates`);
     return split;
   }
@@ -92,7 +93,7 @@ function splitInput(input: ChainInput, what: string): Uint8Array<ArrayBuffer>[] 
       }
       total += item.byteLength;
       if (total > MAX_CHAIN_BYTES) throw tooLarge(what);
-      return copyBytes(item);
+      return bytesView(item);
     });
   }
   throw new X509SvidError(

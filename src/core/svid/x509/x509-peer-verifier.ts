@@ -1,6 +1,7 @@
 import type { Authorizer } from "../../authz/authorizer.ts";
 import type { X509Bundle } from "../../bundle/x509-bundle.ts";
 import { resolveX509Bundle, type X509BundleSource, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
+import { bytesDigest } from "../../lib/bytes-digest.ts";
 import { readCertificateCached } from "./certificate-cache.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
 import type { TrustDomain } from "../../spiffeid/trust-domain.ts";
@@ -68,7 +69,7 @@ const MAX_CACHED_CHAIN_BYTES = 32 * 1024;
  * domain, the bundle object the chain was verified against, and the caller's `now` is inside
  * every certificate's validity window.
  */
-const cache = new Map<string, CacheEntry>();
+const cache = new Map<number, CacheEntry>();
 
 /**
  * Builds the verifier that TLS adapters run once per connection. Successful chain
@@ -96,9 +97,9 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
 
   return async (chain) => {
     const at = now();
-    const key = cached ? chainDigest(chain) : "";
-    const hit = key ? cache.get(key) : undefined;
-    if (hit && sameChain(hit.presented, chain)) {
+    const key = cached ? chainDigest(chain) : undefined;
+    const hit = key !== undefined ? cache.get(key) : undefined;
+    if (key !== undefined && hit && sameChain(hit.presented, chain)) {
       const t = at.getTime();
       if (t >= hit.validFrom && t <= hit.validUntil && currentBundle(bundleSource, hit.id.trustDomain) === hit.bundle) {
         cache.delete(key); // refresh LRU position
@@ -120,7 +121,7 @@ export function createX509PeerVerifier(options: X509PeerVerifierOptions): X509Pe
       throw snapshot.error ?? err;
     }
     const { id, verifiedChain } = verified;
-    if (key) {
+    if (key !== undefined) {
       const bundle = snapshot.bundleFor(id.trustDomain);
       const window = validityWindow(verifiedChain);
       if (bundle && window) {
@@ -197,31 +198,20 @@ function currentBundle(source: X509BundleSourceLike, trustDomain: TrustDomain): 
 }
 
 /**
- * A digest of the chain bytes for the cache's map (two 32-bit FNV-1a variants over every
- * certificate and its length, and the total length): cheap, and only an index — a hit also
- * needs the exact bytes ({@link sameChain}), so a collision costs a full verification, never
- * a wrong answer. "" (not cached) for input that is not an array of byte arrays or too large.
+ * A digest of the chain bytes for the cache's map ({@link bytesDigest} over every certificate):
+ * cheap, and only an index — a hit also needs the exact bytes ({@link sameChain}), so a
+ * collision costs a full verification, never a wrong answer. undefined (not cached) for input
+ * that is not an array of byte arrays, or too large.
  */
-function chainDigest(chain: readonly Uint8Array[]): string {
-  if (!Array.isArray(chain)) return "";
+function chainDigest(chain: readonly Uint8Array[]): number | undefined {
+  if (!Array.isArray(chain)) return undefined;
   let total = 0;
   for (const c of chain) {
-    if (!(c instanceof Uint8Array)) return "";
+    if (!(c instanceof Uint8Array)) return undefined;
     total += c.byteLength + 4;
   }
-  if (total === 0 || total > MAX_CACHED_CHAIN_BYTES) return "";
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  for (const c of chain) {
-    a = Math.imul(a ^ c.byteLength, 0x01000193);
-    b = Math.imul(b ^ c.byteLength, 0x01000193);
-    for (let i = 0; i < c.byteLength; i++) {
-      const x = c[i]!;
-      a = Math.imul(a ^ x, 0x01000193);
-      b = Math.imul((b ^ x) + i, 0x01000193);
-    }
-  }
-  return `${total}:${a >>> 0}:${b >>> 0}`;
+  if (total === 0 || total > MAX_CACHED_CHAIN_BYTES) return undefined;
+  return bytesDigest(chain);
 }
 
 /** Whether `chain` is byte for byte the chain the entry was made for. */
@@ -241,7 +231,7 @@ function validityWindow(chain: readonly Uint8Array[]): { validFrom: number; vali
   let validFrom = -Infinity;
   let validUntil = Infinity;
   for (const der of chain) {
-    const info = readCertificateCached(der as Uint8Array<ArrayBuffer>); // parsed moments ago by verifyX509Svid
+    const info = readCertificateCached(der); // parsed moments ago by verifyX509Svid
     if (typeof info === "string") return undefined;
     validFrom = Math.max(validFrom, info.notBefore.getTime());
     validUntil = Math.min(validUntil, info.notAfter.getTime());

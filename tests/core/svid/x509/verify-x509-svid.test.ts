@@ -392,4 +392,18 @@ describe("verifyX509Svid rejects malformed input", () => {
     verifiedChain[1]!.fill(0);
     same((await verifyX509Svid(peerChain(leaf, inter), bundle)).verifiedChain, [leaf.der, inter.der, root.der]);
   });
+
+  test("the input is read before the first await: zeroing it while the verification runs changes nothing (never-seen and repeated leaf, arrays and concatenated DER)", async () => {
+    const fresh = await issueLeaf(inter, { uriSans: ["spiffe://example.org/never-seen"] });
+    for (const l of [fresh, fresh, leaf]) {
+      const chain = peerChain(l, inter).map((c) => c.slice());
+      const running = verifyX509Svid(chain, bundle);
+      for (const c of chain) c.fill(0);
+      same((await running).verifiedChain, [l.der, inter.der, root.der]);
+      const concatenated = concatBytes(l.der, inter.der);
+      const runningConcatenated = verifyX509Svid(concatenated, bundle);
+      concatenated.fill(0);
+      same((await runningConcatenated).verifiedChain, [l.der, inter.der, root.der]);
+    }
+  });
 });
