@@ -6,7 +6,7 @@
 // by the key policy here, before any signature check. Failures come back as a message
 // string; callers wrap it in their own typed error. Not exported from the package.
 import { bytesEqual, toHex } from "./bytes.ts";
-import { checkInteger, decodeBoolean, decodeOid, decodeSmallInteger, decodeTime, DerError, type DerElement, DerReader, inside, TAG_UTC_TIME } from "./der-reader.ts";
+import { checkInteger, decodeBoolean, decodeSmallInteger, decodeTime, DerError, type DerElement, DerReader, inside, TAG_UTC_TIME } from "./der-reader.ts";
 import { type DistinguishedName, readName } from "./x509/distinguished-name.ts";
 import {
   type KeyUsage,
@@ -259,7 +259,7 @@ function checkSerial(serial: Uint8Array): void {
 
 function readAlgorithm(element: DerElement): AlgorithmInfo {
   const r = inside(element);
-  const oid = decodeOid(r.read(0x06).value);
+  const oid = r.readOid();
   const params = r.done ? undefined : r.read().tlv;
   r.end();
   return { oid, params };
@@ -276,7 +276,7 @@ function readExtensions(element: DerElement, info: Mutable<CertificateInfo>): vo
   while (!list.done) {
     within(seen.size + 1, MAX_EXTENSIONS, "extensions");
     const e = inside(list.read(0x30));
-    const oid = decodeOid(e.read(0x06).value);
+    const oid = e.readOid();
     const criticalElement = e.readOptional(0x01);
     const critical = criticalElement ? decodeBoolean(criticalElement.value) : false;
     // DER (X.690 §11.5): critical DEFAULT FALSE is never encoded as FALSE.

@@ -6,35 +6,40 @@
 /** A DER decoding failure inside this module; never escapes the module's callers. */
 export class DerError extends Error {}
 
-/** One decoded element: its tag byte, its whole encoding, and its contents (views, made on demand). */
+/**
+ * One decoded element: its tag byte, its whole encoding, and its contents (views, made on
+ * demand). Plain fields, no `#private` ones: thousands are made per certificate and JSC
+ * (Bun) builds objects with private fields more slowly.
+ */
 export class DerElement {
   readonly tag: number;
-  readonly #bytes: Uint8Array<ArrayBuffer>;
-  readonly #start: number;
-  readonly #contentStart: number;
-  readonly #end: number;
+  /** The input the element was read from, and its offsets there (start, contents, end). */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly start: number;
+  readonly contentStart: number;
+  readonly end: number;
 
   constructor(bytes: Uint8Array<ArrayBuffer>, tag: number, start: number, contentStart: number, end: number) {
-    this.#bytes = bytes;
+    this.bytes = bytes;
     this.tag = tag;
-    this.#start = start;
-    this.#contentStart = contentStart;
-    this.#end = end;
+    this.start = start;
+    this.contentStart = contentStart;
+    this.end = end;
   }
 
   /** Tag + length + contents (a view into the input). */
   get tlv(): Uint8Array<ArrayBuffer> {
-    return this.#bytes.subarray(this.#start, this.#end);
+    return this.bytes.subarray(this.start, this.end);
   }
 
   /** The contents octets (a view into the input). */
   get value(): Uint8Array<ArrayBuffer> {
-    return this.#bytes.subarray(this.#contentStart, this.#end);
+    return this.bytes.subarray(this.contentStart, this.end);
   }
 
   /** A reader over the contents (of a constructed element). */
   reader(): DerReader {
-    return new DerReader(this.#bytes, this.#contentStart, this.#end);
+    return new DerReader(this.bytes, this.contentStart, this.end);
   }
 }
 
@@ -96,6 +101,12 @@ export class DerReader {
     return this.peekTag() === tag ? this.read(tag) : undefined;
   }
 
+  /** Reads the next element, which must be an OBJECT IDENTIFIER, and decodes it (no view is made). */
+  readOid(): string {
+    const e = this.read(TAG_OID);
+    return decodeOidAt(e.bytes, e.contentStart, e.end);
+  }
+
   /** Throws unless every byte was consumed. */
   end(): void {
     if (!this.done) throw new DerError("unexpected trailing data");
@@ -107,14 +118,51 @@ export function inside(element: DerElement): DerReader {
   return element.reader();
 }
 
+const TAG_OID = 0x06;
+
 /** Decodes OBJECT IDENTIFIER contents to dotted form. */
 export function decodeOid(value: Uint8Array): string {
-  if (value.length === 0 || value[value.length - 1]! & 0x80) throw new DerError("malformed OBJECT IDENTIFIER");
+  return decodeOidAt(value, 0, value.length);
+}
+
+/**
+ * Decoded OIDs by a digest of their contents (a certificate repeats the same few dozen:
+ * algorithms, attribute types, extensions); a hit also compares the bytes. Bounded: once
+ * full, other OIDs are decoded every time.
+ */
+const knownOids = new Map<number, { readonly bytes: Uint8Array; readonly oid: string }>();
+const MAX_KNOWN_OIDS = 512;
+/** Longer contents are decoded every time (the OIDs certificates use are under 16 bytes). */
+const MAX_KNOWN_OID_BYTES = 24;
+
+function decodeOidAt(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length > MAX_KNOWN_OID_BYTES) return decodeOidContents(bytes, start, end);
+  let h = length;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  const known = knownOids.get(h);
+  if (known !== undefined && known.bytes.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known.bytes[i] !== bytes[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known.oid;
+  }
+  const oid = decodeOidContents(bytes, start, end);
+  if (known === undefined && knownOids.size < MAX_KNOWN_OIDS) knownOids.set(h, { bytes: bytes.slice(start, end), oid });
+  return oid;
+}
+
+function decodeOidContents(value: Uint8Array, start: number, end: number): string {
+  if (end === start || value[end - 1]! & 0x80) throw new DerError("malformed OBJECT IDENTIFIER");
   const arcs: number[] = [];
   let n = 0;
   let fresh = true;
   // Indexed loops here and below: iterating a typed array with for…of costs an iterator per call on Bun (JSC).
-  for (let i = 0; i < value.length; i++) {
+  for (let i = start; i < end; i++) {
     const byte = value[i]!;
     if (fresh && byte === 0x80) throw new DerError("non-minimal OBJECT IDENTIFIER arc");
     if (n > 0x1fffffffffff) throw new DerError("OBJECT IDENTIFIER arc too large");
@@ -156,6 +204,12 @@ export function decodeSmallInteger(value: Uint8Array): number | undefined {
 
 /** Bytes → string, one code point per byte (as asn1js decodes IA5String and friends). */
 export function byteString(bytes: Uint8Array): string {
+  // Short values (names, URIs) one char at a time: spreading a typed array iterates it (slow on JSC).
+  if (bytes.length <= 64) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
   let out = "";
   for (let i = 0; i < bytes.length; i += 0x2000) out += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
   return out;

@@ -53,6 +53,29 @@ describe("DER primitives", () => {
     expect(() => decodeOid(bytes(0x2a, 0x80, 0x01))).toThrow(DerError); // non-minimal arc
   });
 
+  test("OBJECT IDENTIFIER read in place (DerReader.readOid): repeated, over 512 distinct ones, and malformed every time", () => {
+    const oidElement = (...contents: number[]): Uint8Array<ArrayBuffer> => bytes(0x06, contents.length, ...contents);
+    const readOid = (b: Uint8Array<ArrayBuffer>): string => {
+      const r = new DerReader(b);
+      const oid = r.readOid();
+      r.end();
+      return oid;
+    };
+    for (let i = 0; i < 3; i++) expect(readOid(oidElement(0x55, 0x1d, 0x11))).toBe("2.5.29.17");
+    // 1.3.6.1.4.1.n for n = 0..599: more distinct OIDs than are kept decoded.
+    for (let n = 0; n < 600; n++) {
+      const arc = n < 128 ? [n] : [0x80 | (n >> 7), n & 0x7f];
+      expect(readOid(oidElement(0x2b, 0x06, 0x01, 0x04, 0x01, ...arc))).toBe(`1.3.6.1.4.1.${n}`);
+    }
+    expect(readOid(oidElement(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02))).toBe("1.2.840.10045.4.3.2");
+    for (let i = 0; i < 2; i++) {
+      expect(() => readOid(oidElement(0x2a, 0x86))).toThrow(DerError);
+      expect(() => readOid(oidElement(0x2a, 0x80, 0x01))).toThrow(DerError);
+      expect(() => readOid(oidElement())).toThrow(DerError);
+    }
+    expect(() => new DerReader(bytes(0x04, 0x01, 0x2a)).readOid()).toThrow(DerError); // not an OID
+  });
+
   test("BOOLEAN (DER: 0x00 or 0xFF only)", () => {
     expect(decodeBoolean(bytes(0xff))).toBe(true);
     expect(decodeBoolean(bytes(0x00))).toBe(false);

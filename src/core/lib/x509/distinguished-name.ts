@@ -1,7 +1,7 @@
 // X.501 Names (RFC 5280 §4.1.2.4): decoded into RDNs for name-constraint matching, and
 // compared the way RFC 5280 §7.1 asks for (attribute values of string types compared
 // case-insensitively after folding white space). Not exported from the package.
-import { byteString, DerError, DerReader, decodeOid, inside } from "../der-reader.ts";
+import { byteString, DerError, DerReader, inside } from "../der-reader.ts";
 import { MAX_NAME_ATTRIBUTES, within } from "./limits.ts";
 
 /** One AttributeTypeAndValue: its type OID, the value's tag and the value's contents. */
@@ -29,7 +29,7 @@ export function readName(der: Uint8Array<ArrayBuffer>): DistinguishedName {
     while (!set.done) {
       within(++attributes, MAX_NAME_ATTRIBUTES, "attributes in a name");
       const atv = inside(set.read(0x30));
-      const type = decodeOid(atv.read(0x06).value);
+      const type = atv.readOid();
       const value = atv.read();
       atv.end();
       checkDirectoryString(value.tag, value.value);

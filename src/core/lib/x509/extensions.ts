@@ -1,7 +1,7 @@
 // Decoders for the certificate extensions the SDK processes (RFC 5280 §4.2.1), each strict
 // about DER and about what RFC 5280 says conforming certificates never contain. Each takes
 // the extnValue contents and throws `DerError` when they are malformed. Not exported.
-import { checkInteger, DerError, type DerElement, DerReader, decodeBoolean, decodeOid, decodeSmallInteger, inside } from "../der-reader.ts";
+import { checkInteger, DerError, type DerElement, DerReader, decodeBoolean, decodeSmallInteger, inside } from "../der-reader.ts";
 import { type GeneralName, readGeneralName, readGeneralNames } from "./general-names.ts";
 import { MAX_GENERAL_NAMES, MAX_LIST_ITEMS, within } from "./limits.ts";
 
@@ -95,7 +95,7 @@ export function readExtKeyUsage(value: Uint8Array<ArrayBuffer>): string[] {
   const out: string[] = [];
   while (!r.done) {
     within(out.length + 1, MAX_LIST_ITEMS, "extended key usages");
-    out.push(decodeOid(r.read(0x06).value));
+    out.push(r.readOid());
   }
   if (out.length === 0) throw new DerError("empty extendedKeyUsage");
   return out;
@@ -156,7 +156,7 @@ export function readCertificatePolicies(value: Uint8Array<ArrayBuffer>): string[
   while (!r.done) {
     within(out.length + 1, MAX_LIST_ITEMS, "certificate policies");
     const info = inside(r.read(0x30));
-    const oid = decodeOid(info.read(0x06).value);
+    const oid = info.readOid();
     const qualifiers = info.readOptional(0x30);
     info.end();
     if (qualifiers) {
@@ -165,7 +165,7 @@ export function readCertificatePolicies(value: Uint8Array<ArrayBuffer>): string[
       for (let n = 1; !q.done; n++) {
         within(n, MAX_LIST_ITEMS, "policy qualifiers");
         const pq = inside(q.read(0x30));
-        decodeOid(pq.read(0x06).value);
+        pq.readOid();
         if (!pq.done) pq.read();
         pq.end();
       }
@@ -184,8 +184,8 @@ export function readPolicyMappings(value: Uint8Array<ArrayBuffer>): PolicyMappin
   while (!r.done) {
     within(out.length + 1, MAX_LIST_ITEMS, "policy mappings");
     const m = inside(r.read(0x30));
-    const issuerDomainPolicy = decodeOid(m.read(0x06).value);
-    const subjectDomainPolicy = decodeOid(m.read(0x06).value);
+    const issuerDomainPolicy = m.readOid();
+    const subjectDomainPolicy = m.readOid();
     m.end();
     out.push({ issuerDomainPolicy, subjectDomainPolicy });
   }

@@ -51,7 +51,7 @@ export function readPublicKey(spki: Uint8Array<ArrayBuffer>): PublicKey {
   const s = inside(outer.read(0x30));
   outer.end();
   const alg = inside(s.read(0x30));
-  const oid = decodeOid(alg.read(0x06).value);
+  const oid = alg.readOid();
   const params = alg.done ? undefined : alg.read();
   alg.end();
   const bits = s.read(0x03).value;
@@ -153,13 +153,14 @@ function readEcPoint(point: Uint8Array, curve: NamedCurve): PublicKey {
   return ec(undefined);
 }
 
-/** Two hex digits per byte value. */
-const HEX_OF_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
+/** Big-endian bytes → bigint, 64 bits at a time (cheaper than going through a hex string). */
 function toBigInt(bytes: Uint8Array): bigint {
-  let hex = "";
-  for (let i = 0; i < bytes.length; i++) hex += HEX_OF_BYTE[bytes[i]!]!;
-  return hex === "" ? 0n : BigInt(`0x${hex}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n = 0n;
+  let i = 0;
+  for (; i + 8 <= bytes.length; i += 8) n = (n << 64n) | view.getBigUint64(i);
+  for (; i < bytes.length; i++) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
 }
 
 /** A short description of a key for messages and the CLI, e.g. "EC P-256", "RSA 2048". */

@@ -2,7 +2,7 @@
 // algorithm is judged by the hash it actually uses (an RSA-PSS identifier with SHA-1 in its
 // parameters is SHA-1), and every parameter must be the one its RFC prescribes.
 // Not exported from the package.
-import { DerError, DerReader, type DerElement, decodeOid, decodeSmallInteger, inside } from "../der-reader.ts";
+import { DerError, DerReader, type DerElement, decodeSmallInteger, inside } from "../der-reader.ts";
 
 /** How to check a signature with Web Crypto, or why the algorithm is refused. */
 export type SignatureScheme =
@@ -98,7 +98,7 @@ function pssScheme(params: Uint8Array<ArrayBuffer> | undefined): SignatureScheme
     if (!mgfElement) return refused("with the default mask generation (MGF1 with SHA-1) is refused");
     const mgf = explicit(mgfElement);
     const m = inside(mgf);
-    const mgfOid = decodeOid(m.read(0x06).value);
+    const mgfOid = m.readOid();
     if (mgfOid !== OID_MGF1) return refused(`mask generation function ${mgfOid} is not MGF1`);
     const mgfHash = hashOf(m.read(0x30));
     m.end();
@@ -130,7 +130,7 @@ function single(element: DerElement, tag: number): DerElement {
 function hashOf(element: DerElement): Hash | { oid: string } {
   if (element.tag !== 0x30) throw new DerError("expected a hash AlgorithmIdentifier");
   const r = inside(element);
-  const oid = decodeOid(r.read(0x06).value);
+  const oid = r.readOid();
   if (!r.done) {
     const p = r.read();
     if (p.tag !== 0x05 || p.value.length !== 0) throw new DerError("hash parameters must be NULL or absent");

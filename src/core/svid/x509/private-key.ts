@@ -4,7 +4,7 @@
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import { copyBytes, isBytes } from "../../lib/bytes.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
-import { decodeOid, decodeSmallInteger, DerReader, inside } from "../../lib/der-reader.ts";
+import { decodeSmallInteger, DerReader, inside } from "../../lib/der-reader.ts";
 import { decodePem, looksLikePem } from "../../lib/pem.ts";
 
 /** Largest accepted private key input (an RSA-8192 PKCS#8 key is about 5 KiB). */
@@ -120,7 +120,7 @@ function readPrivateKeyAlgorithm(der: Uint8Array<ArrayBuffer>): AlgorithmIdentif
     const version = decodeSmallInteger(info.read(0x02).value);
     if (version !== 0 && version !== 1) return undefined;
     const alg = inside(info.read(0x30));
-    const oid = decodeOid(alg.read(0x06).value);
+    const oid = alg.readOid();
     const params = alg.done ? undefined : alg.read().tlv;
     alg.end();
     info.read(0x04); // privateKey: its contents are Web Crypto's to judge
@@ -165,7 +165,7 @@ function namedCurveOf(params: Uint8Array | undefined): string | undefined {
   if (params === undefined) return undefined;
   try {
     const r = new DerReader(copyBytes(params));
-    const oid = decodeOid(r.read(0x06).value);
+    const oid = r.readOid();
     r.end();
     return oid;
   } catch {
