@@ -27,10 +27,11 @@ const MAX_NUMERIC_DATE = 8.64e12;
 export interface DecodedJwtSvid {
   readonly alg: string;
   readonly kid: string | undefined;
-  /** Every claim, deep-frozen. */
-  readonly claims: Readonly<Record<string, unknown>>;
+  /** Every claim, not frozen yet: the object never leaves the SDK unfrozen (JwtSvid freezes it when it is first read). */
+  readonly claims: Record<string, unknown>;
   readonly id: SpiffeId;
-  readonly audience: readonly string[];
+  /** `aud` as a list of its own, not frozen yet (JwtSvid freezes it when it is first read). */
+  readonly audience: string[];
   /** `exp`, NumericDate seconds. */
   readonly exp: number;
   /** `nbf`, NumericDate seconds, when present. */
@@ -70,7 +71,7 @@ export function decodeJwtSvid(token: unknown): DecodedJwtSvid {
   if (exp === undefined) fail("ERR_JWT_SVID_MISSING_EXPIRATION", `the token has no "exp" claim, which a JWT-SVID MUST have (JWT-SVID spec §3.3)`);
   const nbf = numericDate(claims, "nbf");
   numericDate(claims, "iat"); // optional; only its type is checked
-  return { alg, kid, claims: deepFreeze(claims), id, audience, exp, nbf, signature };
+  return { alg, kid, claims, id, audience, exp, nbf, signature };
 }
 
 function checkHeader(header: Record<string, unknown>): { alg: string; kid: string | undefined } {
@@ -116,15 +117,15 @@ function subjectOf(claims: Record<string, unknown>): SpiffeId {
   return id;
 }
 
-function audienceOf(claims: Record<string, unknown>): readonly string[] {
+function audienceOf(claims: Record<string, unknown>): string[] {
   const aud = own(claims, "aud");
   if (aud === undefined) fail("ERR_JWT_SVID_MISSING_AUDIENCE", `the token has no "aud" claim, which a JWT-SVID MUST have (JWT-SVID spec §3.2)`);
-  if (typeof aud === "string") return Object.freeze([aud]);
+  if (typeof aud === "string") return [aud];
   if (!Array.isArray(aud) || !aud.every((a) => typeof a === "string")) {
     fail("ERR_JWT_SVID_INVALID_CLAIM", `the token's "aud" must be a string or an array of strings, got ${show(aud)}`);
   }
   if (aud.length === 0) fail("ERR_JWT_SVID_MISSING_AUDIENCE", `the token's "aud" is an empty array; it MUST contain one or more values (JWT-SVID spec §3.2)`);
-  return Object.freeze([...(aud as string[])]);
+  return [...(aud as string[])];
 }
 
 /** A NumericDate claim (RFC 7519 §2): a finite number of seconds within `Date`'s range. */
@@ -166,7 +167,7 @@ export function show(value: unknown): string {
 }
 
 /** Freezes `value` and everything in it (iteratively: a deeply nested claim must not overflow the stack). */
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../../errors/invalid-argument-error.ts";
 import { JwtSvidError } from "../../errors/jwt-svid-error.ts";
 import { describeType } from "../../lib/describe-type.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
-import { type DecodedJwtSvid, decodeJwtSvid, show } from "./decode-jwt-svid.ts";
+import { type DecodedJwtSvid, decodeJwtSvid, deepFreeze, show } from "./decode-jwt-svid.ts";
 import { keyMismatch, verifyJws } from "./verify-jws.ts";
 
 /** Default clock skew tolerated for `exp` and `nbf`, seconds. */
@@ -68,14 +68,16 @@ let create: (decoded: DecodedJwtSvid, token: string, hint: string) => JwtSvid;
 export class JwtSvid {
   /** The SPIFFE ID of the subject (`sub`). */
   readonly id: SpiffeId;
-  /** The `aud` claim as a list (frozen). */
-  readonly audience: readonly string[];
-  /** Every claim of the token (deep-frozen). */
-  readonly claims: Readonly<Record<string, unknown>>;
   /** Operator-chosen hint from the Workload API (`""` when none). */
   readonly hint: string;
   readonly #token: string;
   readonly #expiresAt: number;
+  // Frozen when first read: freezing costs more than the rest of the parsing on Bun (JSC), and
+  // most validations never read them. Neither object is reachable from outside before.
+  readonly #audience: string[];
+  readonly #claims: Record<string, unknown>;
+  #audienceFrozen = false;
+  #claimsFrozen = false;
 
   static {
     create = (decoded, token, hint) => new JwtSvid(decoded, token, hint);
@@ -83,8 +85,8 @@ export class JwtSvid {
 
   private constructor(decoded: DecodedJwtSvid, token: string, hint: string) {
     this.id = decoded.id;
-    this.audience = decoded.audience;
-    this.claims = decoded.claims;
+    this.#audience = decoded.audience;
+    this.#claims = decoded.claims;
     this.hint = hint;
     this.#token = token;
     this.#expiresAt = decoded.exp * 1000;
@@ -153,6 +155,24 @@ export class JwtSvid {
     return create(decodeJwtSvid(token), token, "");
   }
 
+  /** The `aud` claim as a list (frozen). */
+  get audience(): readonly string[] {
+    if (!this.#audienceFrozen) {
+      Object.freeze(this.#audience);
+      this.#audienceFrozen = true;
+    }
+    return this.#audience;
+  }
+
+  /** Every claim of the token (deep-frozen). */
+  get claims(): Readonly<Record<string, unknown>> {
+    if (!this.#claimsFrozen) {
+      deepFreeze(this.#claims);
+      this.#claimsFrozen = true;
+    }
+    return this.#claims;
+  }
+
   /** The JWT-SVID in JWS compact serialization. A bearer credential: never log it. */
   get token(): string {
     return this.#token;
@@ -207,7 +227,7 @@ function checkOptions(options: unknown): { nowSeconds: number; skew: number } {
   if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
     throw new InvalidArgumentError("options.clockSkewSeconds", `options.clockSkewSeconds must be a number from 0 to ${MAX_CLOCK_SKEW_SECONDS}, got ${typeof skew === "number" ? skew : describeType(skew)}`);
   }
-  return { nowSeconds: (now ?? new Date()).getTime() / 1000, skew };
+  return { nowSeconds: (now === undefined ? Date.now() : now.getTime()) / 1000, skew };
 }
 
 function checkSource(source: unknown): void {

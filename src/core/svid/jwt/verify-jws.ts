@@ -98,11 +98,13 @@ export function verifyJws(token: string, signature: Uint8Array<ArrayBuffer>, alg
   return verifyWith(token, signature, alg, key);
 }
 
+const UTF8_ENCODER = new TextEncoder();
+
 function verifyWith(token: string, signature: Uint8Array<ArrayBuffer>, alg: string, key: CryptoKey): Promise<boolean> {
   const verify = VERIFY_OF_ALG.get(alg)!; // keyMismatch admitted only these algorithms
   // An ECDSA signature of the wrong size never verifies (some runtimes throw on it instead).
   if (verify.signatureBytes !== undefined && signature.byteLength !== verify.signatureBytes) return Promise.resolve(false);
-  const signingInput = new TextEncoder().encode(token.slice(0, token.lastIndexOf(".")));
+  const signingInput = UTF8_ENCODER.encode(token.slice(0, token.lastIndexOf(".")));
   return crypto.subtle.verify(verify.params, key, signature, signingInput).then(
     (valid) => valid,
     (err: unknown) => {
