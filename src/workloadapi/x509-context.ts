@@ -61,10 +61,23 @@ export async function toX509Context(resp: X509SVIDResponse, options: X509Context
     if (m.x509SvidKey.length === 0) throw bad(`${at} has an empty x509_svid_key`);
     if (m.bundle.length === 0) throw bad(`${at} has an empty bundle`);
     const id = wrap(`${at}: invalid spiffe_id`, () => SpiffeId.parse(m.spiffeId));
+    // The key ↔ certificate check (in X509Svid.parse) and the chain verification each wait on
+    // Web Crypto: they run together. Problems are still reported in this order: the SVID, its
+    // ID, the bundle, the verification.
+    let bundle: X509Bundle | undefined;
+    let bundleError: unknown;
+    try {
+      bundle = X509Bundle.parse(id.trustDomain, m.bundle);
+    } catch (err) {
+      bundleError = err;
+    }
+    const trusted = bundle;
+    const verifying = trusted && wrapAsync(`${at} (${id}) does not verify against the bundle in the same response`, () => verifyX509Svid(m.x509Svid, trusted, { now }));
+    verifying?.catch(() => {}); // awaited below unless an earlier problem is reported
     const svid = await wrapAsync(`${at} (${id})`, () => X509Svid.parse(m.x509Svid, m.x509SvidKey, { hint: m.hint }));
     if (!svid.id.equals(id)) throw bad(`${at}: spiffe_id "${id}" differs from the certificate's URI SAN "${svid.id}"`);
-    const bundle = wrap(`${at}: bundle of "${id.trustDomain.name}"`, () => X509Bundle.parse(id.trustDomain, m.bundle));
-    await wrapAsync(`${at} (${id}) does not verify against the bundle in the same response`, () => verifyX509Svid(svid.certificates, bundle, { now }));
+    if (!bundle) throw bad(`${at}: bundle of "${id.trustDomain.name}": ${describe(bundleError)}`, bundleError);
+    await verifying;
     if (!own.has(id.trustDomain.name)) own.set(id.trustDomain.name, bundle);
     if (svid.hint !== "" && hints.has(svid.hint)) continue; // spec §5.2.1: the first with a hint wins
     hints.add(svid.hint);

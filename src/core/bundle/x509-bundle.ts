@@ -1,6 +1,7 @@
 import { BundleError } from "../errors/bundle-error.ts";
-import { bytesEqual, copyBytes, isBytes } from "../lib/bytes.ts";
-import { type CertificateInfo, readCertificate } from "../lib/certificate.ts";
+import { bytesEqual, bytesView, isBytes } from "../lib/bytes.ts";
+import type { CertificateInfo } from "../lib/certificate.ts";
+import { readCertificateCached } from "../lib/certificate-cache.ts";
 import { splitDerSequences } from "../lib/der.ts";
 import { decodePem, encodePem, looksLikePem } from "../lib/pem.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
@@ -113,7 +114,7 @@ function dedupe(infos: CertificateInfo[]): CertificateInfo[] {
 
 function parseCertificates(input: string | Uint8Array, td: TrustDomain): CertificateInfo[] {
   const where = `X.509 bundle of "${td.name}"`;
-  let ders: Uint8Array<ArrayBuffer>[];
+  let ders: Uint8Array[];
   if (typeof input === "string") {
     if (input.length > MAX_BUNDLE_BYTES) throw new BundleError("ERR_BUNDLE_TOO_LARGE", `${where} exceeds ${MAX_BUNDLE_BYTES} bytes`);
     if (input.trim() === "") throw new BundleError("ERR_BUNDLE_EMPTY", `${where} is empty`);
@@ -126,14 +127,16 @@ function parseCertificates(input: string | Uint8Array, td: TrustDomain): Certifi
   } else if (isBytes(input)) {
     if (input.byteLength > MAX_BUNDLE_BYTES) throw new BundleError("ERR_BUNDLE_TOO_LARGE", `${where} exceeds ${MAX_BUNDLE_BYTES} bytes`);
     if (input.byteLength === 0) throw new BundleError("ERR_BUNDLE_EMPTY", `${where} is empty`);
-    const split = splitDerSequences(copyBytes(input));
+    const split = splitDerSequences(bytesView(input));
     if (!split) throw new BundleError("ERR_BUNDLE_DER", `${where}: bytes are not concatenated DER certificates`);
     ders = split;
   } else {
     throw new BundleError("ERR_BUNDLE_CERTIFICATE", `${where}: expected a PEM string or DER bytes, got ${typeof input}`);
   }
+  // Through the certificate cache: every Workload API message carries the bundle again, and an
+  // unchanged authority then keeps its parse and its imported key (the verifier's per-certificate cache).
   return ders.map((der, i) => {
-    const info = readCertificate(der);
+    const info = readCertificateCached(der);
     if (typeof info === "string") throw new BundleError("ERR_BUNDLE_CERTIFICATE", `${where}: certificate ${i + 1}: ${info}`);
     return info;
   });

@@ -2,10 +2,12 @@
 // strict DER reader, and the check that the key belongs to the leaf certificate (through
 // Web Crypto). Never puts key material in messages. Not exported from the package.
 import { X509SvidError } from "../../errors/x509-svid-error.ts";
+import { encodeBase64Url } from "../../lib/base64url.ts";
 import { copyBytes, isBytes } from "../../lib/bytes.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
 import { decodeSmallInteger, DerReader, inside } from "../../lib/der-reader.ts";
 import { decodePem, looksLikePem } from "../../lib/pem.ts";
+import type { PublicKey } from "../../lib/x509/public-key.ts";
 
 /** Largest accepted private key input (an RSA-8192 PKCS#8 key is about 5 KiB). */
 export const MAX_PRIVATE_KEY_BYTES = 64 * 1024;
@@ -74,7 +76,8 @@ export function decodePrivateKey(input: string | Uint8Array): Uint8Array<ArrayBu
 
 /**
  * Checks that the PKCS#8 key `der` is an EC P-256/P-384/P-521, RSA or Ed25519 key whose
- * public half is the leaf certificate's public key (compared through Web Crypto JWK exports).
+ * public half is the leaf certificate's public key (the private key's Web Crypto JWK export against
+ * the leaf key the certificate reader decoded).
  *
  * @throws {X509SvidError} `ERR_X509_SVID_PRIVATE_KEY`, `ERR_X509_SVID_UNSUPPORTED_KEY`,
  *   `ERR_X509_SVID_KEY_MISMATCH`.
@@ -97,15 +100,28 @@ export async function checkKeyMatchesLeaf(der: Uint8Array<ArrayBuffer>, leaf: Ce
   } catch (err) {
     throw new X509SvidError("ERR_X509_SVID_PRIVATE_KEY", `the ${describe(keyAlg)} private key cannot be imported (${errorName(err)})`);
   }
-  let publicJwk: JsonWebKey;
-  try {
-    const key = await crypto.subtle.importKey("spki", leaf.spki, keyAlg, true, ["verify"]);
-    publicJwk = await crypto.subtle.exportKey("jwk", key);
-  } catch (err) {
-    throw new X509SvidError("ERR_X509_SVID_UNSUPPORTED_KEY", `the leaf certificate's ${describe(leafAlg)} public key cannot be imported (${errorName(err)})`);
-  }
-  const same = PUBLIC_FIELDS[keyAlg.name].every((f) => typeof privateJwk[f] === "string" && privateJwk[f] === publicJwk[f]);
+  const publicJwk = publicJwkOf(leaf.publicKey);
+  const same = publicJwk !== undefined && PUBLIC_FIELDS[keyAlg.name].every((f) => typeof privateJwk[f] === "string" && privateJwk[f] === publicJwk[f]);
   if (!same) throw new X509SvidError("ERR_X509_SVID_KEY_MISMATCH", "the private key does not belong to the leaf certificate");
+}
+
+/**
+ * The public members of the JWK (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2) of a key the strict
+ * certificate reader already decoded (and the key policy admitted): EC coordinates of the
+ * curve's size, RSA modulus and exponent without leading zeros, the Ed25519 point. Building
+ * them from the decoded bytes costs no Web Crypto import and export of the leaf's key.
+ */
+function publicJwkOf(key: PublicKey): Partial<Record<"x" | "y" | "n" | "e", string>> | undefined {
+  switch (key.kind) {
+    case "ec":
+      return { x: encodeBase64Url(key.x), y: encodeBase64Url(key.y) };
+    case "rsa":
+      return { n: encodeBase64Url(key.modulus), e: encodeBase64Url(key.exponent) };
+    case "okp":
+      return { x: encodeBase64Url(key.x) };
+    default:
+      return undefined;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { X509SvidError } from "../../errors/x509-svid-error.ts";
 import { bytesView, isBytes } from "../../lib/bytes.ts";
 import { describeType } from "../../lib/describe-type.ts";
 import type { CertificateInfo } from "../../lib/certificate.ts";
-import { readCertificateCached } from "./certificate-cache.ts";
+import { readCertificateCached } from "../../lib/certificate-cache.ts";
 import { splitDerSequences } from "../../lib/der.ts";
 import { decodePem, looksLikePem } from "../../lib/pem.ts";
 

@@ -2,7 +2,7 @@ import type { Authorizer } from "../../authz/authorizer.ts";
 import type { X509Bundle } from "../../bundle/x509-bundle.ts";
 import { resolveX509Bundle, type X509BundleSource, type X509BundleSourceLike } from "../../bundle/x509-bundle-source.ts";
 import { bytesDigest } from "../../lib/bytes-digest.ts";
-import { readCertificateCached } from "./certificate-cache.ts";
+import { readCertificateCached } from "../../lib/certificate-cache.ts";
 import type { SpiffeId } from "../../spiffeid/spiffe-id.ts";
 import type { TrustDomain } from "../../spiffeid/trust-domain.ts";
 import { verifyX509Svid } from "./verify-x509-svid.ts";

@@ -2,9 +2,9 @@
 // same chain on every connection until it rotates, and parsing costs more than looking the
 // bytes up. Only the parse is cached, never a verification result: every verifyX509Svid
 // call still checks dates, signatures and rules. Not exported.
-import { bytesDigest } from "../../lib/bytes-digest.ts";
-import { bytesEqual } from "../../lib/bytes.ts";
-import { type CertificateInfo, readCertificate } from "../../lib/certificate.ts";
+import { bytesDigest } from "./bytes-digest.ts";
+import { bytesEqual } from "./bytes.ts";
+import { type CertificateInfo, readCertificate } from "./certificate.ts";
 
 const MAX_ENTRIES = 256;
 /** Certificates larger than this are parsed every time (a real SVID is under 2 KiB). */
