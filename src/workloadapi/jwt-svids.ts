@@ -10,6 +10,7 @@ import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { type JwtSvid, parseJwtSvidInsecure } from "../core/svid/jwt/jwt-svid.ts";
 import { bad } from "./x509-context.ts";
+import { sameByteMap } from "./same-bytes.ts";
 
 /**
  * The SPIFFE ID and claims of a JWT-SVID the agent validated (`validateJwtSvid`).
@@ -80,8 +81,7 @@ export function toJwtBundles(resp: JWTBundlesResponse): ReadonlyMap<string, JwtB
   return out;
 }
 
-/** A stable fingerprint of a JWTBundlesResponse (map order ignored). */
-export function fingerprintJwtBundlesResponse(resp: JWTBundlesResponse): string {
-  const keys = Object.keys(resp.bundles).sort();
-  return JSON.stringify(keys.map((k) => [k, Array.from(resp.bundles[k]!).join(",")]));
+/** Whether two JWTBundlesResponses carry the same content (map order ignored). */
+export function sameJwtBundlesResponse(a: JWTBundlesResponse, b: JWTBundlesResponse): boolean {
+  return sameByteMap(a.bundles, b.bundles);
 }

@@ -16,8 +16,8 @@ export interface WatchSpec<R, T> {
   /** gRPC method name, for messages. */
   readonly method: string;
   open(signal: AbortSignal): AsyncIterable<R>;
-  /** Equal fingerprints mean equal responses. */
-  fingerprint(response: R): string;
+  /** Whether two responses carry the same content (the second is then no update). */
+  same(a: R, b: R): boolean;
   /** Validates and converts; throws `ERR_WORKLOAD_API_BAD_RESPONSE` to discard. */
   convert(response: R): Promise<T> | T;
 }
@@ -40,20 +40,19 @@ export async function* watchEvents<R, T>(
   log: RateLimitedLogger,
 ): AsyncGenerator<WatchEvent<T>, void, undefined> {
   const backoff = createBackoff(backoffOptions);
-  let lastSeen: string | undefined;
-  let lastEmitted: string | undefined;
+  let lastSeen: R | undefined;
+  let lastEmitted: R | undefined;
   let attempt = 0;
   while (!signal.aborted) {
     let error: WorkloadApiError;
     attempt += 1;
     try {
       for await (const response of spec.open(signal)) {
-        const fp = spec.fingerprint(response);
-        if (fp === lastSeen) {
+        if (lastSeen !== undefined && spec.same(response, lastSeen)) {
           backoff.reset();
           continue;
         }
-        lastSeen = fp;
+        lastSeen = response;
         let value: T;
         try {
           value = await spec.convert(response);
@@ -66,8 +65,8 @@ export async function* watchEvents<R, T>(
         }
         backoff.reset();
         attempt = 0;
-        if (fp === lastEmitted) continue;
-        lastEmitted = fp;
+        if (lastEmitted !== undefined && spec.same(response, lastEmitted)) continue;
+        lastEmitted = response;
         reportWatchUpdate(spec.method, value, connection.endpoint);
         yield { kind: "update", value };
       }

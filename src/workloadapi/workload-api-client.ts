@@ -12,7 +12,7 @@ import { toSpiffeId } from "../core/spiffeid/spiffe-id-like.ts";
 import { parseWorkloadApiAddress, type WorkloadApiAddress } from "../core/workloadapi/endpoint-address.ts";
 import { type BackoffOptions, createBackoff } from "./backoff.ts";
 import type { JwtSvid } from "../core/svid/jwt/jwt-svid.ts";
-import { fingerprintJwtBundlesResponse, toJwtBundles, toJwtSvids, type ValidatedJwtSvid } from "./jwt-svids.ts";
+import { sameJwtBundlesResponse, toJwtBundles, toJwtSvids, type ValidatedJwtSvid } from "./jwt-svids.ts";
 import type { Logger } from "../core/logger.ts";
 import { type RateLimitedLogger, rateLimitLogger } from "./logger.ts";
 import {
@@ -27,8 +27,8 @@ import {
 import { type WatchEvent, watchEvents, type WatchSpec } from "./watch.ts";
 import {
   bad,
-  fingerprintX509BundlesResponse,
-  fingerprintX509SvidResponse,
+  sameX509BundlesResponse,
+  sameX509SvidResponse,
   toX509Bundles,
   toX509Context,
   type X509Context,
@@ -413,19 +413,19 @@ export class WorkloadApiClient {
       x509: {
         method: "FetchX509SVID",
         open: (signal) => rpc.fetchX509SVID({}, { signal }) as AsyncIterable<never>,
-        fingerprint: (r: X509SVIDResponse) => fingerprintX509SvidResponse(r),
+        same: (a: X509SVIDResponse, b: X509SVIDResponse) => sameX509SvidResponse(a, b),
         convert: (r: X509SVIDResponse) => toX509Context(r, { now: this.#now, picker: this.#picker }),
       },
       x509Bundles: {
         method: "FetchX509Bundles",
         open: (signal) => rpc.fetchX509Bundles({}, { signal }) as AsyncIterable<never>,
-        fingerprint: (r: X509BundlesResponse) => fingerprintX509BundlesResponse(r),
+        same: (a: X509BundlesResponse, b: X509BundlesResponse) => sameX509BundlesResponse(a, b),
         convert: (r: X509BundlesResponse) => toX509Bundles(r),
       },
       jwtBundles: {
         method: "FetchJWTBundles",
         open: (signal) => rpc.fetchJWTBundles({}, { signal }) as AsyncIterable<never>,
-        fingerprint: (r: JWTBundlesResponse) => fingerprintJwtBundlesResponse(r),
+        same: (a: JWTBundlesResponse, b: JWTBundlesResponse) => sameJwtBundlesResponse(a, b),
         convert: (r: JWTBundlesResponse) => toJwtBundles(r),
       },
     };

@@ -5,11 +5,12 @@ import type { X509BundlesResponse, X509SVIDResponse } from "../../gen/workload_p
 import { X509Bundle } from "../core/bundle/x509-bundle.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
-import { toHex } from "../core/lib/bytes.ts";
+import { bytesEqual } from "../core/lib/bytes.ts";
 import { SpiffeId } from "../core/spiffeid/spiffe-id.ts";
 import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { verifyX509Svid } from "../core/svid/x509/verify-x509-svid.ts";
 import { X509Svid } from "../core/svid/x509/x509-svid.ts";
+import { sameByteList, sameByteMap } from "./same-bytes.ts";
 
 /**
  * Everything the Workload API's X.509-SVID stream delivers at one point in time: the
@@ -102,21 +103,20 @@ export function toX509Bundles(resp: X509BundlesResponse): ReadonlyMap<string, X5
   return bundles;
 }
 
-/** A stable fingerprint of an X509SVIDResponse (map order ignored), to skip identical updates. */
-export function fingerprintX509SvidResponse(resp: X509SVIDResponse): string {
-  const svids = resp.svids.map((s) => [s.spiffeId, toHex(s.x509Svid), toHex(s.x509SvidKey), toHex(s.bundle), s.hint].join(","));
-  return JSON.stringify([svids, resp.crl.map(toHex), sortedEntries(resp.federatedBundles)]);
+/** Whether two X509SVIDResponses carry the same content (map order ignored): an unchanged response is not an update. */
+export function sameX509SvidResponse(a: X509SVIDResponse, b: X509SVIDResponse): boolean {
+  const sameSvids =
+    a.svids.length === b.svids.length &&
+    a.svids.every((s, i) => {
+      const t = b.svids[i]!;
+      return s.spiffeId === t.spiffeId && s.hint === t.hint && bytesEqual(s.x509Svid, t.x509Svid) && bytesEqual(s.x509SvidKey, t.x509SvidKey) && bytesEqual(s.bundle, t.bundle);
+    });
+  return sameSvids && sameByteList(a.crl, b.crl) && sameByteMap(a.federatedBundles, b.federatedBundles);
 }
 
-/** A stable fingerprint of an X509BundlesResponse. */
-export function fingerprintX509BundlesResponse(resp: X509BundlesResponse): string {
-  return JSON.stringify([resp.crl.map(toHex), sortedEntries(resp.bundles)]);
-}
-
-function sortedEntries(map: Record<string, Uint8Array>): [string, string][] {
-  return Object.keys(map)
-    .sort()
-    .map((k) => [k, toHex(map[k]!)]);
+/** Whether two X509BundlesResponses carry the same content (map order ignored). */
+export function sameX509BundlesResponse(a: X509BundlesResponse, b: X509BundlesResponse): boolean {
+  return sameByteList(a.crl, b.crl) && sameByteMap(a.bundles, b.bundles);
 }
 
 function parseBundleMap(map: Record<string, Uint8Array>, what: string): Map<string, X509Bundle> {
