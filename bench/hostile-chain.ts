@@ -7,22 +7,33 @@
 // parallel, next to a valid P-256 leaf → intermediate → root chain measured the same way in
 // the same run. Every call gets certificates the verifier has not seen (fresh variants,
 // rotated past its parsed-certificate cache), as a hostile peer would send them; the valid
-// chain replayed (cache hits, as a real peer's) is in a note. Targets: each hostile chain
-// within 20× of the valid chain, and the worst one under 5 ms of CPU. For the "why", each
-// chain's parse time alone and the measured cost of each kind of signature check are noted.
+// chain replayed (cache hits, as a real peer's) is in a note. Targets, each a ratio to a
+// baseline of the same run: each hostile chain within 20× of the valid chain, and the worst
+// one within 2× of the costliest signature work the verification budget admits (for each
+// kind of key, as many checks of it as the budget allows × one importKey + verify of it, as
+// measured here; the largest product): the budget bounds the signature work, the input limits
+// bound the rest. For the "why", each chain's parse time alone and the measured cost of each
+// kind of signature check are noted.
 // Run: `node bench/hostile-chain.ts`, `bun bench/hostile-chain.ts`,
 // `deno run -A bench/hostile-chain.ts`. Prints `BENCH_RESULT {json}` lines (collected by
 // bench/run.mjs) and `BENCH_NOTE` lines.
 import process from "node:process";
 import { verifyX509Svid, X509Bundle } from "../mod.ts";
 import { readCertificate } from "../src/core/lib/certificate.ts";
+import { readPublicKey } from "../src/core/lib/x509/public-key.ts";
+import { MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_COST, signatureCost } from "../src/core/svid/x509/verification-budget.ts";
 import * as hostile from "./_hostile-chains.ts";
 import { median } from "./_stats.ts";
 
 /** Each hostile chain within this many times the valid chain's CPU per verification. */
 const RATIO_TARGET = 20;
-/** The worst hostile chain under this much CPU per verification. */
-const BUDGET_MS = 5;
+/**
+ * The worst hostile chain within this many times the costliest signature work the budget
+ * admits, measured in the same run: that work, plus at most as much again for parsing, the
+ * other rules (bounded by the input limits) and the runtime's own threads (the CPU figures are
+ * process-wide). A valid chain already costs about 1.5× its two bare checks on Bun.
+ */
+const BUDGET_RATIO_TARGET = 2;
 /** Measuring one chain in one mode stops after this long (once it has the minimum samples). */
 const MEASURE_MS = 3000;
 const MIN_SAMPLES = 5;
@@ -188,9 +199,9 @@ async function measureFamily(p: Prepared, warmMs = 0): Promise<Measured> {
   return { ...p, sequential, parallel, parse };
 }
 
-/** Median CPU ms of one import + verify per kind of signature check. */
-async function checkCosts(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+/** Per kind of signature check: the median CPU ms of one import + verify, and how many such checks the budget admits. */
+async function checkCosts(): Promise<Map<string, { cpu: number; admitted: number }>> {
+  const out = new Map<string, { cpu: number; admitted: number }>();
   for (const k of await hostile.checkKinds()) {
     const once = async (): Promise<void> => {
       const key = await crypto.subtle.importKey("spki", k.spki, k.importParams, false, ["verify"]);
@@ -203,7 +214,8 @@ async function checkCosts(): Promise<Map<string, number>> {
       await once();
       samples.push(cpuMs(cpu0));
     }
-    out.set(k.label, median(samples));
+    const admitted = Math.min(MAX_SIGNATURE_CHECKS, Math.floor(MAX_SIGNATURE_COST / signatureCost(readPublicKey(k.spki))));
+    out.set(k.label, { cpu: median(samples), admitted });
   }
   return out;
 }
@@ -278,6 +290,8 @@ for (const m of measured) {
     console.log(`BENCH_RESULT ${JSON.stringify(line)}`);
   }
 }
+// The costliest signature work the budget admits, in this run: the bound the budget sets.
+const [budgetKind, budgetWork] = [...costs].map(([label, c]) => [`${c.admitted} ${label} checks`, c.admitted * c.cpu] as const).reduce((a, b) => (b[1] > a[1] ? b : a));
 for (const [mode, words] of MODES) {
   const worst = measured.reduce((a, b) => (b[mode].cpu > a[mode].cpu ? b : a));
   const line = {
@@ -285,24 +299,30 @@ for (const [mode, words] of MODES) {
     name: `worst hostile chain, CPU ms per verification (${words}): ${worst.family.label}`,
     unit: "ms CPU",
     value: round(worst[mode].cpu),
-    baselineName: `budget: ${BUDGET_MS} ms of CPU per verification`,
-    baseline: BUDGET_MS,
-    ratio: round(worst[mode].cpu / BUDGET_MS, 2),
-    target: 1,
+    baselineName: `the costliest signature work the budget admits (${budgetKind}, importKey + verify each), same run`,
+    baseline: round(budgetWork),
+    ratio: round(worst[mode].cpu / budgetWork, 2),
+    target: BUDGET_RATIO_TARGET,
     better: "lower",
   };
   console.log(`BENCH_RESULT ${JSON.stringify(line)}`);
 }
 
 const ms = (f: Figures): string => `CPU ${f.cpu.toFixed(2)} ms, wall ${f.wall.toFixed(2)} ms (median of ${f.samples})`;
-const costText = [...costs].map(([label, cpu]) => `${label} ${cpu.toFixed(3)} ms`).join(", ");
+const costText = [...costs].map(([label, c]) => `${label} ${c.cpu.toFixed(3)} ms (the budget admits ${c.admitted})`).join(", ");
 console.log(
   `BENCH_NOTE valid chain, fresh certificates: sequential ${ms(validBefore.sequential)} before and ${ms(validAfter.sequential)} after the hostile chains; ` +
     `${PARALLEL} in parallel (CPU per verification, wall per batch) ${ms(validBefore.parallel)} before, ${ms(validAfter.parallel)} after. ` +
     `Replayed (parsed certificates and imported keys from the cache, as a real peer's): sequential ${ms(replayed)}; against it, the worst sequential hostile chain is ` +
     `${(Math.max(...measured.map((m) => m.sequential.cpu)) / replayed.cpu).toFixed(1)}×.`,
 );
-console.log(`BENCH_NOTE one signature check (importKey + verify, CPU ms, median of 40): ${costText}.`);
+console.log(
+  `BENCH_NOTE one signature check (importKey + verify, CPU ms, median of 40): ${costText}. ` +
+    `The budget's bound in this run: ${budgetKind} = ${budgetWork.toFixed(2)} ms of CPU; the worst hostile chain is compared with it (target ≤ ${BUDGET_RATIO_TARGET}×: ` +
+    "the rest of a verification is parsing and rule checks, bounded by the 64 KiB / 8 certificates / 1,024 comparisons limits, and the runtime's own threads). " +
+    "The budget weighs checks by their absolute cost on the slowest runtime (Deno: P-256 ≈ 0.45 ms, P-521 ≈ 4 of those), so the costliest kind differs by runtime; " +
+    "a fixed number of CPU ms would follow the machine's load rather than the verifier.",
+);
 for (const m of measured) {
   const split = m.outcome === "ERR_X509_SVID_TOO_LARGE" ? "" : ` Of which parsing ${m.parse.toFixed(2)} ms (every certificate once, no cache).`;
   console.log(
