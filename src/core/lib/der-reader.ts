@@ -204,14 +204,15 @@ export function decodeSmallInteger(value: Uint8Array): number | undefined {
 
 /** Bytes → string, one code point per byte (as asn1js decodes IA5String and friends). */
 export function byteString(bytes: Uint8Array): string {
-  // Short values (names, URIs) one char at a time: spreading a typed array iterates it (slow on JSC).
+  // Short values (names, URIs) one char at a time (no view to make).
   if (bytes.length <= 64) {
     let out = "";
     for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
     return out;
   }
+  // Longer ones in chunks through apply, which reads the typed array as an array-like (a spread would run its iterator).
   let out = "";
-  for (let i = 0; i < bytes.length; i += 0x2000) out += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+  for (let i = 0; i < bytes.length; i += 0x2000) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000) as unknown as number[]);
   return out;
 }
 

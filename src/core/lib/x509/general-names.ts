@@ -104,9 +104,21 @@ function contiguousMask(mask: Uint8Array): boolean {
  * `wildcard` (as certificates use it).
  */
 export function isDnsName(name: string, wildcard: boolean): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  const labels = name.split(".");
-  return labels.every((label, i) => (wildcard && i === 0 && label === "*" && labels.length > 1) || /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+  const n = name.length;
+  if (n === 0 || n > 253) return false;
+  // One pass over the characters (a hostile leaf may carry hundreds of 253-character names).
+  let labelStart = wildcard && n > 1 && name.charCodeAt(0) === 0x2a /* * */ && name.charCodeAt(1) === 0x2e /* . */ ? 2 : 0;
+  for (let i = labelStart; i <= n; i++) {
+    const c = i < n ? name.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      const length = i - labelStart;
+      if (length === 0 || length > 63 || name.charCodeAt(i - 1) === 0x2d /* - */) return false;
+      labelStart = i + 1;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c === 0x2d && i !== labelStart))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** RFC 5280 §4.2.1.6: a Mailbox (RFC 2821 §4.1.2): a non-empty local part, "@", a domain. */
