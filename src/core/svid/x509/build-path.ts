@@ -103,6 +103,31 @@ export async function buildPath(search: PathSearch): Promise<CertificateInfo[]> 
     return undefined;
   };
 
+  // The common shape — the leaf has one candidate issuer, an intermediate whose one candidate
+  // issuer is a bundle authority — needs both checks for any verdict but "untrusted": they are
+  // started together (Node's and Deno's Web Crypto then run them in parallel), and the search
+  // below finds them in `checked`. With a fresh budget two checks always fit, so starting the
+  // second early never changes which limit or error a chain meets.
+  const leafIssuers = issuersOf(search.leaf, [search.leaf]);
+  const intermediate = leafIssuers.length === 1 && !isAnchor.has(leafIssuers[0]!) ? leafIssuers[0]! : undefined;
+  if (intermediate && search.maxLength >= 3) {
+    const above = issuersOf(intermediate, [search.leaf, intermediate]);
+    const anchor = above.length === 1 && isAnchor.has(above[0]!) ? above[0]! : undefined;
+    const leafScheme = signatureSchemeOfCertificate(search.leaf);
+    const intermediateScheme = signatureSchemeOfCertificate(intermediate);
+    if (
+      anchor &&
+      leafScheme.kind !== "refused" &&
+      intermediateScheme.kind !== "refused" &&
+      !issuerKeyProblem(intermediate) &&
+      !issuerKeyProblem(anchor) &&
+      keyFitsScheme(intermediate, leafScheme) &&
+      keyFitsScheme(anchor, intermediateScheme)
+    ) {
+      void signed(search.leaf, intermediate, leafScheme);
+      void signed(intermediate, anchor, intermediateScheme);
+    }
+  }
   const path = await extend([search.leaf]);
   if (path) return path;
   const reason = failures.find((f) => f.length > 0)?.[0];
