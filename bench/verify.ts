@@ -138,7 +138,7 @@ if (warmRatio < TARGET || coldRatio < TARGET) {
       `the rest (path building, validity/policy/name-constraint pass, SPIFFE rules, copies of the verified chain) ≈ ${ms(Math.max(0, total - sigs))}. ` +
       "Cached: bundle roots (parsed once per bundle), parsed certificates (LRU of 256 by exact DER, so a peer's repeated chain is not re-parsed), " +
       "imported issuer keys and decoded signatures (per parsed certificate). Never cached: dates, signature checks, rules. " +
-      "The path's signature checks run one after the other (each step of the path search needs the previous one's answer); the baseline runs its two concurrently, " +
-      "which only Node's and Deno's Web Crypto turn into parallel work (Bun verifies on the JS thread). Ratios are medians of 15 back-to-back pairs of 150 ms rounds.",
+      "For a leaf → intermediate → bundle authority chain the two signature checks start together, as the baseline's do; " +
+      "only Node's and Deno's Web Crypto turn that into parallel work (Bun verifies on the JS thread). Ratios are medians of 15 back-to-back pairs of 150 ms rounds.",
   );
 }
