@@ -7,6 +7,7 @@ import type { OutgoingRequest } from "./outgoing-request.ts";
 import { pipeBody } from "./pipe-body.ts";
 import { toResponse } from "./to-response.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
+import type { SmallBodyHandover } from "../runtime-profile.ts";
 
 /**
  * Sends one request over HTTP/1.1 through `agent` and resolves with its response. Rejects
@@ -14,10 +15,10 @@ import { hostOf, portOf } from "./url-endpoint.ts";
  * {@link closedAfterHandshake} when the connection closed before an answer.
  *
  * @param done Called once the exchange is over: the response body ended, or the request failed.
- * @param bufferSmallBodies See RuntimeProfile.clientBuffersSmallBodies.
+ * @param smallBodies See RuntimeProfile.clientSmallBodies.
  * @param release Frees the origin's slot (see `createOriginLimiter`); called when the request closes.
  */
-export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: AbortSignal, done: () => void, release: () => void, bufferSmallBodies: boolean): Promise<Response> {
+export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: AbortSignal, done: () => void, release: () => void, smallBodies: SmallBodyHandover): Promise<Response> {
   const { url } = request;
   const headers: OutgoingHttpHeaders = {};
   request.headers.forEach((value, name) => {
@@ -25,18 +26,23 @@ export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: Ab
   });
   if (request.bytes) headers["content-length"] = String(request.bytes.byteLength);
   return new Promise((resolve, fail) => {
-    const reject = (err: unknown): void => fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
+    let settled = false;
+    const reject = (err: unknown): void => {
+      settled = true;
+      fail(signal.aborted ? signal.reason : err); // like fetch: the abort reason
+    };
     let req: ReturnType<typeof httpsRequest>;
     try {
       // Not the `signal` option: on Deno a request destroyed on a reused keep-alive socket
       // is sent again (cancelRequest); the abort is handled here instead.
       req = httpsRequest({ agent, host: hostOf(url), port: portOf(url), method: request.method, path: url.pathname + url.search, headers }, (res: IncomingMessage) => {
+        settled = true;
         signal.removeEventListener("abort", onAbort);
         signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined), { once: true });
         res.once("close", done);
         const responseHeaders: [string, string][] = [];
         for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket), bufferSmallBodies));
+        resolve(toResponse(res, res.statusCode ?? 502, res.statusMessage ?? "", responseHeaders, request.method, peerIdentityOf(res.socket), smallBodies));
       });
     } catch (err) {
       release();
@@ -52,7 +58,7 @@ export function exchangeHttp1(agent: Agent, request: OutgoingRequest, signal: Ab
     req.once("error", (err) => reject(isHangUp(err) ? closedAfterHandshake("the server reset the connection", err) : err));
     // Some runtimes (Deno) neither answer nor fail a request whose socket closed under it.
     req.once("close", () => {
-      reject(closedAfterHandshake());
+      if (!settled) reject(closedAfterHandshake()); // an Error costs its stack trace: only when it is needed
       done();
       // The next request starts after this task, once the socket is back in the pool ('free' follows 'close').
       release();
