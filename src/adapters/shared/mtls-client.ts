@@ -34,7 +34,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
     logger: config.logger,
     now: config.now,
   });
-  const http1 = createHttp1Pool(config, tls, profile.clientBuffersSmallBodies);
+  const http1 = createHttp1Pool(config, tls, profile.clientSmallBodies);
   const http2 = createHttp2Sessions(tls, options.http2 ?? profile.clientHttp2ByDefault, config.pool.idleTimeoutMs);
   let closed = false;
 
@@ -49,7 +49,7 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   async function send(request: OutgoingRequest, signal: AbortSignal, done: () => void): Promise<Response> {
     const { url } = request;
     const session = await http2.sessionFor(url, signal);
-    return session ? exchangeHttp2(session, request, signal, done, profile.clientBuffersSmallBodies) : http1.send(request, signal, done);
+    return session ? exchangeHttp2(session, request, signal, done, profile.clientSmallBodies) : http1.send(request, signal, done);
   }
 
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {

@@ -3,6 +3,9 @@
 // the shared code never detects the runtime itself.
 import type { Server as HttpServer } from "node:http";
 
+/** How a client hands over a small answer's body (see {@link RuntimeProfile.clientSmallBodies}). */
+export type SmallBodyHandover = "bytes" | "chunk" | "stream";
+
 /** A runtime's differences, with the upstream issue behind each. */
 export interface RuntimeProfile {
   readonly name: "node" | "bun" | "deno";
@@ -19,10 +22,14 @@ export interface RuntimeProfile {
    */
   readonly grpcJsClientRefusal?: string;
   /**
-   * Whether createMtlsClient reads a small answer (`Content-Length` of at most 64 KiB) to its
-   * end before handing over its Response, as a byte body without a Web stream (see toResponse).
+   * How createMtlsClient hands over a small answer (`Content-Length` of at most 64 KiB; see
+   * toResponse): `"bytes"` reads it to its end and gives the Response a byte body (the
+   * cheapest on Bun, whose Response keeps bytes without a Web stream); `"chunk"` reads it to
+   * its end and gives the Response a ready stream of those bytes (the cheapest on Node, whose
+   * Response copies a byte body and builds a stream of its own around it); `"stream"` streams
+   * it from its headers on, like any other body.
    */
-  readonly clientBuffersSmallBodies: boolean;
+  readonly clientSmallBodies: SmallBodyHandover;
   /** Why `createSpiffeDispatcher` cannot work on this runtime; undefined where it does. */
   readonly undiciDispatcherUnsupported?: string;
 }

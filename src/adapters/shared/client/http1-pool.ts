@@ -6,6 +6,7 @@ import { exchangeHttp1 } from "./http1-exchange.ts";
 import type { OutgoingRequest } from "./outgoing-request.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
 import { VerifyingAgent } from "./verifying-agent.ts";
+import type { SmallBodyHandover } from "../runtime-profile.ts";
 
 /** The client's HTTP/1.1 connections: one keep-alive agent over the TLS config, and a limit of requests in flight per origin. */
 export interface Http1Pool {
@@ -27,11 +28,11 @@ export interface Http1Pool {
 }
 
 /**
- * Creates the HTTP/1.1 pool of a client (`bufferSmallBodies`: see RuntimeProfile.clientBuffersSmallBodies). The agent is made on the first request: a client
+ * Creates the HTTP/1.1 pool of a client (`smallBodies`: see RuntimeProfile.clientSmallBodies). The agent is made on the first request: a client
  * that speaks HTTP/2 never needs it (an `https.Agent` costs tens of µs to build, a
  * noticeable share of a one-connection client).
  */
-export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, bufferSmallBodies: boolean): Http1Pool {
+export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, smallBodies: SmallBodyHandover): Http1Pool {
   let agent: VerifyingAgent | undefined;
   const retired = new Set<VerifyingAgent>();
   const slots = createOriginLimiter(config.pool.maxPerOrigin);
@@ -46,7 +47,7 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, buff
         release();
         throw clientClosed();
       }
-      return exchangeHttp1((agent ??= newAgent(config.pool, tls)), request, signal, done, release, bufferSmallBodies);
+      return exchangeHttp1((agent ??= newAgent(config.pool, tls)), request, signal, done, release, smallBodies);
     },
     retire() {
       if (agent) retired.add(agent);

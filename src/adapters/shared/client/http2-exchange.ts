@@ -6,6 +6,7 @@ import type { OutgoingRequest } from "./outgoing-request.ts";
 import { pipeBody } from "./pipe-body.ts";
 import { toResponse } from "./to-response.ts";
 import { closedAfterHandshake } from "./closed-after-handshake.ts";
+import type { SmallBodyHandover } from "../runtime-profile.ts";
 
 /**
  * Sends one request on a stream of an HTTP/2 session and resolves with its response.
@@ -13,9 +14,9 @@ import { closedAfterHandshake } from "./closed-after-handshake.ts";
  * error, or an error naming the RST_STREAM code when the server closed the stream unanswered.
  *
  * @param finished Called once the exchange is over: the stream closed.
- * @param bufferSmallBodies See RuntimeProfile.clientBuffersSmallBodies.
+ * @param smallBodies See RuntimeProfile.clientSmallBodies.
  */
-export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, signal: AbortSignal, finished: () => void, bufferSmallBodies: boolean): Promise<Response> {
+export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, signal: AbortSignal, finished: () => void, smallBodies: SmallBodyHandover): Promise<Response> {
   const { url } = request;
   const headers: OutgoingHttpHeaders = {
     [h2.HTTP2_HEADER_METHOD]: request.method,
@@ -45,7 +46,7 @@ export function exchangeHttp2(pooled: PooledSession, request: OutgoingRequest, s
         if (Array.isArray(value)) for (const v of value) responseHeaders.push([name, v]);
         else responseHeaders.push([name, String(value)]);
       }
-      resolve(toResponse(stream, status, "", responseHeaders, request.method, peerIdentityOf(pooled.session), bufferSmallBodies));
+      resolve(toResponse(stream, status, "", responseHeaders, request.method, peerIdentityOf(pooled.session), smallBodies));
     });
   });
 }

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
 import { readableToWeb } from "../readable-to-web.ts";
+import type { SmallBodyHandover } from "../runtime-profile.ts";
 
 /** The most a response body may hold to be handed over as bytes rather than as a stream. */
 const BUFFERED_LIMIT = 64 * 1024;
@@ -12,24 +13,25 @@ const BUFFERED_LIMIT = 64 * 1024;
  * `HEAD` answer gets no body, and `body` is drained so that its connection can be reused.
  *
  * An answer that declares a `Content-Length` of at most 64 KiB (a small JSON answer, as
- * `serveMtls` and Node's servers send them) is read to its end first and gets a byte body: a
- * runtime-native `Response` without a Web stream to fill and drain, which is most of the cost
- * of reading a small answer. Any other body streams as it comes, with back-pressure; so does a
- * small one whose connection fails before its end (the stream reports the error).
+ * `serveMtls` and Node's servers send them) is read to its end first, unless `smallBodies` is
+ * `"stream"`, and handed over whole: as a byte body (`"bytes"`: a runtime-native `Response`
+ * without a Web stream to fill and drain) or as a ready stream of its one chunk (`"chunk"`),
+ * whichever costs the runtime less. Any other body streams as it comes, with back-pressure; so
+ * does a small one whose connection fails before its end (the stream reports the error).
  *
  * @param body The Node stream the body arrives on (an `IncomingMessage` or an HTTP/2 stream).
  * @param headers Name/value pairs: the `Response` copies them into its own `Headers` (one copy, not two).
  * @param method The request's method (`HEAD` answers have no body).
  * @param peer The identity bound to the connection the answer came on.
- * @param bufferSmallBodies Whether a small answer may be read to its end first (the runtime's profile says).
+ * @param smallBodies How a small answer is handed over (the runtime's profile says).
  */
-export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined, bufferSmallBodies: boolean): Promise<Response> {
+export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined, smallBodies: SmallBodyHandover): Promise<Response> {
   const init: ResponseInit = { status, statusText, headers };
   if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
     body.resume();
     return Promise.resolve(withPeer(new Response(null, init), peer));
   }
-  const declared = bufferSmallBodies ? declaredLength(headers) : undefined;
+  const declared = smallBodies === "stream" ? undefined : declaredLength(headers);
   if (declared === undefined || declared > BUFFERED_LIMIT) return Promise.resolve(withPeer(new Response(readableToWeb(body), init), peer));
   return new Promise((resolve) => {
     const chunks: Uint8Array<ArrayBuffer>[] = [];
@@ -48,7 +50,8 @@ export function toResponse(body: Readable, status: number, statusText: string, h
     };
     const onEnd = (): void => {
       done();
-      resolve(withPeer(new Response(concat(chunks, size), init), peer));
+      const bytes = concat(chunks, size);
+      resolve(withPeer(new Response(smallBodies === "bytes" ? bytes : oneChunk(bytes), init), peer));
     };
     // Failed before its end: what arrived, then the error, through a stream (as a streamed body would report it).
     const onFailure = (): void => {
@@ -75,6 +78,16 @@ function declaredLength(headers: readonly [string, string][]): number | undefine
 function withPeer(response: Response, peer: PeerIdentity | undefined): Response {
   if (peer) bindPeerIdentity(response, peer);
   return response;
+}
+
+/** A stream that holds `bytes` and is closed: read at once, with nothing left to pull. */
+function oneChunk(bytes: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 function concat(chunks: Uint8Array<ArrayBuffer>[], size: number): Uint8Array<ArrayBuffer> {
