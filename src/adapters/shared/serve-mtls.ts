@@ -13,7 +13,7 @@ import { bundleSourceProblem, displayHost, type HealthServer, readiness, startHe
 import { listen } from "./listen.ts";
 import { validateServeOptions } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
-import { discardUnreadBody, toWebRequest } from "./web-request.ts";
+import { carriesBody, discardUnreadBody, toWebRequest } from "./web-request.ts";
 import { writeWebResponse } from "./web-response.ts";
 
 /** One accepted connection: its requests in flight, its HTTP/2 session, its idle timer. */
@@ -96,7 +96,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
       response = Response.json({ error: "internal", message: "internal server error" }, { status: 500 });
     }
     await writeWebResponse(response, res, { head: req.method === "HEAD", http2 });
-    if (request) discardUnreadBody(request);
+    if (request && carriesBody(req.method)) discardUnreadBody(request);
   };
 
   const http1 = createHttpServer({}, (req, res) => void handle(req, res));

@@ -27,20 +27,22 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   if (req.headers.host === undefined && authority !== undefined) headers.push(["host", authority]);
   const host = authority && HOST.test(authority) ? authority : fallbackHost;
   const path = req.url ?? "/";
-  let url: URL;
-  if (SIMPLE_PATH.test(path)) {
-    url = new URL(`https://${host}${path}`); // origin-form: parsed after the host, it cannot change it
-  } else {
-    url = withRequestTarget(new URL(`https://${host}`), path); // `//x/y` stays a path; absolute-form keeps only path and query
-  }
+  // Origin-form: parsed after a plain host, it cannot change the origin; given as a string,
+  // the Request parses it once (a URL object would be serialized and parsed again).
+  // `//x/y` stays a path; of an absolute-form target only the path and query are kept.
+  const url = SIMPLE_PATH.test(path) ? `https://${host}${path}` : withRequestTarget(new URL(`https://${host}`), path);
   const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
-  if (hasBody) {
+  if (carriesBody(method)) {
     init.body = readableToWeb(req as Readable, { onCancel: "drain" }); // see discardUnreadBody
     init.duplex = "half";
   }
   return new Request(url, init);
+}
+
+/** Whether {@link toWebRequest} gives a request of this method a body (GET and HEAD have none). */
+export function carriesBody(method: string | undefined): boolean {
+  return method !== "GET" && method !== "HEAD" && method !== undefined;
 }
 
 /**
