@@ -1,18 +1,25 @@
 // The Web messages of serveMtls and createMtlsClient on every path: the handler's Request
 // (body untouched, read, streamed, cloned, read twice, forwarded; its signal; its identity)
-// and the client's Response (a byte body when the answer came whole, a stream otherwise).
+// and the client's Response (handed over whole when the answer came whole, with or without a
+// Content-Length; a stream otherwise).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { authorizeId, getPeerIdentity, getSpiffeId } from "../../mod.ts";
 import type { MtlsClient, MtlsServer } from "../../src/adapters/node/mod.ts";
 import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
-const { createMtlsClient, serveMtls } = runtimeEntry;
+const { attachSpiffe, createMtlsClient, createServerTlsOptions, serveMtls } = runtimeEntry;
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
 
 let pki: Pki;
 let server: MtlsServer;
+/** A node:http2 server (HTTP/1.1 too) that answers without Content-Length, as most HTTP/2 servers do. */
+let unsized: Http2SecureServer;
+let unsizedUrl: string;
+/** Releases the /drip answer of `unsized` (its end waits for the test), by request id. */
+const dripReleases = new Map<string, () => void>();
 let clients: { h2: MtlsClient; h1: MtlsClient };
 /** What the /late-signal handler saw, by request id. */
 const lateSignals = new Map<string, boolean>();
@@ -75,6 +82,11 @@ beforeAll(async () => {
       }
     },
   });
+  const tlsOptions = createServerTlsOptions(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeId(CLIENT_ID), { ALPNProtocols: ["h2", "http/1.1"] });
+  unsized = createSecureServer({ ...tlsOptions, allowHTTP1: true }, (req, res) => void answerUnsized(req, res));
+  attachSpiffe(unsized, tlsOptions);
+  await new Promise<void>((resolve) => unsized.listen(0, "127.0.0.1", () => resolve()));
+  unsizedUrl = `https://127.0.0.1:${(unsized.address() as { port: number }).port}`;
   const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
   const authorizer = authorizeId(SERVER_ID);
   clients = { h2: createMtlsClient({ source, authorizer, http2: true }), h1: createMtlsClient({ source, authorizer, http2: false }) };
@@ -90,10 +102,39 @@ async function forward(request: Request, pathname: string): Promise<Response> {
   return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
 }
 
+/**
+ * Answers of `unsized`, written in pieces (write, then end) so that no Content-Length goes out:
+ * /small (a few bytes), /large (300 KiB), /drip (a first chunk, the rest once the test has read it).
+ */
+async function answerUnsized(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+  const { pathname, searchParams } = new URL(req.url, "https://x");
+  res.setHeader("content-type", "text/plain");
+  if (pathname === "/small") {
+    res.write("small ");
+    res.end("answer");
+  } else if (pathname === "/large") {
+    for (let i = 0; i < 300; i++) res.write(new Uint8Array(1024).fill(i % 251));
+    res.end();
+  } else {
+    res.write("first;");
+    let released = "by the server's 5 s limit";
+    await new Promise<void>((resolve) => {
+      const limit = setTimeout(resolve, 5000);
+      dripReleases.set(searchParams.get("id")!, () => {
+        released = "by the client";
+        clearTimeout(limit);
+        resolve();
+      });
+    });
+    res.end(`released ${released}`);
+  }
+}
+
 afterAll(async () => {
   await clients?.h1.close();
   await clients?.h2.close();
   await server?.close();
+  await new Promise<void>((resolve) => (unsized ? unsized.close(() => resolve()) : resolve()));
 });
 
 const PROTOCOLS = [["HTTP/2", "h2"], ["HTTP/1.1", "h1"]] as const;
@@ -214,5 +255,34 @@ for (const [name, protocol] of PROTOCOLS) describe(`createMtlsClient's Response 
     const received = new Uint8Array(await response.arrayBuffer());
     expect(received.byteLength).toBe(sent.byteLength);
     expect(received.every((b, i) => b === sent[i])).toBe(true);
+  });
+});
+
+for (const [name, protocol] of PROTOCOLS) describe(`createMtlsClient's Response to an answer without Content-Length over ${name}`, () => {
+  const client = (): MtlsClient => clients[protocol];
+
+  test("a small answer comes whole, with the server's identity", async () => {
+    const response = await client().get(`${unsizedUrl}/small`);
+    expect(response.headers.get("content-length")).toBe(null);
+    expect(getSpiffeId(response)?.toString()).toBe(SERVER_ID);
+    expect(await response.text()).toBe("small answer");
+  });
+
+  test("a large answer streams, intact", async () => {
+    const received = new Uint8Array(await (await client().get(`${unsizedUrl}/large`)).arrayBuffer());
+    expect(received.byteLength).toBe(300 * 1024);
+    expect(received.every((b, i) => b === Math.floor(i / 1024) % 251)).toBe(true);
+  });
+
+  test("an answer still being written is handed over before its end: its first chunk is read while the server waits", async () => {
+    const id = `${protocol}-${Math.random()}`;
+    const response = await client().get(`${unsizedUrl}/drip?id=${id}`);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("first;");
+    dripReleases.get(id)!(); // only now may the server end the answer
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(rest).toBe("released by the client");
   });
 });

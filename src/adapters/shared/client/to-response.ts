@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { clearImmediate, setImmediate } from "node:timers";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
 import { readableToWeb } from "../readable-to-web.ts";
@@ -12,12 +13,14 @@ const BUFFERED_LIMIT = 64 * 1024;
  * verified identity bound to it (`getPeerIdentity(response)`). A null-body status or a
  * `HEAD` answer gets no body, and `body` is drained so that its connection can be reused.
  *
- * An answer that declares a `Content-Length` of at most 64 KiB (a small JSON answer, as
- * `serveMtls` and Node's servers send them) is read to its end first, unless `smallBodies` is
- * `"stream"`, and handed over whole: as a byte body (`"bytes"`: a runtime-native `Response`
- * without a Web stream to fill and drain) or as a ready stream of its one chunk (`"chunk"`),
- * whichever costs the runtime less. Any other body streams as it comes, with back-pressure; so
- * does a small one whose connection fails before its end (the stream reports the error).
+ * Unless `smallBodies` is `"stream"`, a small answer is read to its end first and handed over
+ * whole: as a byte body (`"bytes"`: a runtime-native `Response` without a Web stream to fill
+ * and drain) or as a ready stream of its one chunk (`"chunk"`), whichever costs the runtime
+ * less. Small: it declares a `Content-Length` of at most 64 KiB (as `serveMtls` and Node's
+ * HTTP/1.1 servers send them), or it declares none and ends within 64 KiB in the same turn of
+ * the event loop as its headers arrived (a small HTTP/2 answer). Any other body streams as it
+ * comes, with back-pressure, the bytes already received first; so does a small one whose
+ * connection fails before its end (the stream reports the error).
  *
  * @param body The Node stream the body arrives on (an `IncomingMessage` or an HTTP/2 stream).
  * @param headers Name/value pairs: the `Response` copies them into its own `Headers` (one copy, not two).
@@ -32,7 +35,7 @@ export function toResponse(body: Readable, status: number, statusText: string, h
     return Promise.resolve(withPeer(new Response(null, init), peer));
   }
   const declared = smallBodies === "stream" ? undefined : declaredLength(headers);
-  if (declared === undefined || declared > BUFFERED_LIMIT) return Promise.resolve(withPeer(new Response(readableToWeb(body), init), peer));
+  if (smallBodies === "stream" || (declared !== undefined && declared > BUFFERED_LIMIT)) return Promise.resolve(withPeer(new Response(readableToWeb(body), init), peer));
   return new Promise((resolve) => {
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     let size = 0;
@@ -41,27 +44,34 @@ export function toResponse(body: Readable, status: number, statusText: string, h
       const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength);
       chunks.push(bytes);
       size += bytes.byteLength;
+      if (size > BUFFERED_LIMIT) streamed(); // more than it declared, or than is handed over whole
     };
     const done = (): void => {
       body.off("data", onData);
       body.off("end", onEnd);
-      body.off("error", onFailure);
-      body.off("close", onFailure);
+      body.off("error", streamed);
+      body.off("close", streamed);
+      if (nextTurn) clearImmediate(nextTurn);
     };
     const onEnd = (): void => {
       done();
       const bytes = concat(chunks, size);
       resolve(withPeer(new Response(smallBodies === "bytes" ? bytes : oneChunk(bytes), init), peer));
     };
-    // Failed before its end: what arrived, then the error, through a stream (as a streamed body would report it).
-    const onFailure = (): void => {
+    // Still open (or failed before its end): what arrived, then the rest or the error, through a
+    // stream, as a streamed body would give them.
+    const streamed = (): void => {
       done();
       resolve(withPeer(new Response(readableToWeb(body, { received: chunks }), init), peer));
     };
+    // An answer of unknown length (HTTP/2 servers rarely send Content-Length) is handed over whole
+    // when its end arrives within this turn of the event loop (with its headers, as a small answer
+    // does), else as a stream at the next turn.
+    const nextTurn = declared === undefined ? setImmediate(streamed) : undefined;
     body.on("data", onData);
     body.once("end", onEnd);
-    body.once("error", onFailure);
-    body.once("close", onFailure);
+    body.once("error", streamed);
+    body.once("close", streamed);
     // Explicitly: Deno's IncomingMessage starts reading on resume(), not on a 'data' listener alone.
     body.resume();
   });
