@@ -31,7 +31,8 @@ import { attachSpiffe, connectMtls, createServerTlsOptions, type MtlsServer, X50
 import { runtimeEntry } from "../tests/support/runtime-entry.ts";
 import { FakeX509Source, startWorkloadApiServer } from "../src/testing/mod.ts";
 import { createCa, issueLeaf } from "../tests/support/test-pki.ts";
-import { pairedThroughput, percentile, WAIT_MS, within } from "./_stats.ts";
+import { pairedThroughput, percentile, throughput, WAIT_MS, within } from "./_stats.ts";
+import { webObjectCosts } from "./_web-objects.ts";
 import { ca, caPem, checkOk, clientAuthz, clientPem, clientSvid, readOk, SERVER_ID, serverAuthz, serverPem, serverSvid } from "./_mtls-fixtures.ts";
 const { createMtlsClient, serveMtls } = runtimeEntry; // the entry of the runtime running the bench (its fixes included)
 
@@ -42,8 +43,8 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 100);
 const MEM_CONNECTIONS = Number(process.env.BENCH_MEM_CONNECTIONS ?? 10_000);
 const MEM_ROTATIONS = Number(process.env.BENCH_MEM_ROTATIONS ?? 1000);
-/** Sections to run (comma-separated; default all): new, kept, anchor, rotate, memory. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? "new,kept,anchor,rotate,memory").split(","));
+/** Sections to run (comma-separated; default all): new, kept, limit, anchor, rotate, memory. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? "new,kept,limit,anchor,rotate,memory").split(","));
 
 const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const isBun = runtime === "bun";
@@ -277,6 +278,53 @@ for (const k of ONLY.has("kept") ? KEPT : []) {
     });
   }
 }
+// ---- 2c. the ceiling of the kept-alive ratios: the Web objects alone ---------------------------
+// What the Web Request/Response at each end cost per request with no I/O and no SDK code (see
+// bench/_web-objects.ts), next to the native pair's CPU time per request (8 concurrent, measured
+// here, same run; CPU time, not wall time, so that other processes on the machine count less). No implementation that hands the handler a real Request and returns
+// real Responses can beat native / (native + web objects).
+if (ONLY.has("limit")) {
+  /** CPU µs of this process per request of a native pair, 8 concurrent (median of 5 rounds). */
+  const nativeMicros = async (get: () => Promise<void>): Promise<number> => {
+    await throughput(get, 8, 200); // warm-up
+    const spent: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = process.cpuUsage();
+      const rate = await throughput(get, 8, ROUND_MS);
+      const used = process.cpuUsage(start);
+      spent.push((used.user + used.system) / ((rate * ROUND_MS) / 1000));
+    }
+    return spent.sort((a, b) => a - b)[2]!;
+  };
+  const native = { h2: await nativeMicros(baseH2Get), h1: await nativeMicros(() => baseGet(baseAgent)) };
+  const web = await webObjectCosts(10_000, 5);
+  const ceiling = (extra: number, base: number): string => (base / (base + extra)).toFixed(2);
+  const ends = [
+    { end: "serveMtls end: new Request(url, { method, headers, signal }) following a fresh AbortController, the handler's new Response(json, { headers }), its headers read and its body read (two reads)", micros: web.server },
+    { end: "createMtlsClient end: new Response(small JSON answer, { status, headers }) (the cheaper of a byte body and a one-chunk stream) + .json(), less a native decode + JSON.parse", micros: web.client },
+  ];
+  for (const { end, micros } of ends) {
+    result({
+      name: `ceiling: Web objects alone per kept-alive request, ${end} (CPU time, no I/O, 8 per event-loop turn, median of 5)`,
+      unit: "µs",
+      value: r2(micros),
+      baselineName: "native HTTP/2 pair: CPU µs per request, client and server in this process (8 concurrent, median of 5 rounds, same run)",
+      baseline: r2(native.h2),
+      ratio: r2(micros / native.h2),
+      better: "lower",
+    });
+  }
+  console.log(
+    `BENCH_NOTE ceiling of the kept-alive ratios (section 2c; measured in this run): the Web objects alone cost ${web.server.toFixed(1)} µs per request at the ` +
+      `serveMtls end (the Request, of which ${web.signal.toFixed(1)} µs for following the signal that aborts when the client goes away; the handler's Response; reading it) and ` +
+      `${web.client.toFixed(1)} µs at the createMtlsClient end (Response + .json() over a native JSON.parse), against ${native.h2.toFixed(1)} µs per request ` +
+      `for the native HTTP/2 pair and ${native.h1.toFixed(1)} µs for the native HTTP/1.1 pair (CPU time of the one process that runs client and server, 8 concurrent). ` +
+      `So even with every other cost at zero, 8 concurrent: serveMtls alone ≤ ${ceiling(web.server, native.h2)}× (HTTP/2) / ${ceiling(web.server, native.h1)}× (HTTP/1.1), ` +
+      `createMtlsClient alone ≤ ${ceiling(web.client, native.h2)}× / ${ceiling(web.client, native.h1)}×, the pair ≤ ${ceiling(web.server + web.client, native.h2)}× / ` +
+      `${ceiling(web.server + web.client, native.h1)}× (sequential requests leave the CPU idle between round trips, so a little more room there).`,
+  );
+}
+
 lowAgent.destroy();
 lowH2Session?.close();
 oursServerH2Session?.close();
