@@ -10,17 +10,21 @@ import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import { errorCode } from "../../tls/check-options.ts";
 import { createServerTlsConfig } from "../../tls/server-tls.ts";
 import { bundleSourceProblem, displayHost, type HealthServer, readiness, startHealthServer } from "./health-server.ts";
+import { IdleTimer } from "./idle-timer.ts";
 import { listen } from "./listen.ts";
 import { validateServeOptions } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
 import { carriesBody, discardUnreadBody, toWebRequest } from "./web-request.ts";
 import { writeWebResponse } from "./web-response.ts";
 
-/** One accepted connection: its requests in flight, its HTTP/2 session, its idle timer. */
+/** One accepted connection: its requests in flight, its HTTP/2 session and idle timer, the wait for its first request. */
 interface Connection {
   active: number;
   session?: Http2Session;
-  idleTimer?: ReturnType<typeof setTimeout>;
+  /** Closes an HTTP/2 session idle for `idleMs` (HTTP/1.1 connections: the server's keepAliveTimeout). */
+  idle?: IdleTimer;
+  /** Closes a connection whose first request does not come within `headersMs`. */
+  firstRequest?: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -65,7 +69,10 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
       return;
     }
     conn.active++;
-    if (conn.idleTimer) clearTimeout(conn.idleTimer);
+    if (conn.firstRequest) {
+      clearTimeout(conn.firstRequest);
+      conn.firstRequest = undefined;
+    }
     const abort = new AbortController();
     let requestTimer: ReturnType<typeof setTimeout> | undefined;
     if (timeouts.requestMs && hasBody(req, http2)) {
@@ -128,7 +135,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
 
   function afterRequest(conn: Connection, isHttp2: boolean, socket: TLSSocket): void {
     if (conn.active > 0) return;
-    if (isHttp2 && timeouts.idleMs && conn.session) armIdle(conn, timeouts.idleMs);
+    if (isHttp2) conn.idle?.idle();
     if (closing && !isHttp2) socket.end(); // HTTP/2 sessions got their GOAWAY in close()
   }
 
@@ -137,7 +144,8 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
     const conn: Connection = { active: 0 };
     connections.set(socket, conn);
     socket.once("close", () => {
-      clearTimeout(conn.idleTimer);
+      clearTimeout(conn.firstRequest);
+      conn.idle?.stop();
       connections.delete(socket);
       if (closing && connections.size === 0) drained?.();
     });
@@ -149,7 +157,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
       if (socket.destroyed || closing) return void socket.destroy();
       if (timeouts.headersMs) {
         // a connection that never sends a request is closed; requests clear this timer
-        conn.idleTimer = setTimeout(() => {
+        conn.firstRequest = setTimeout(() => {
           if (conn.active === 0) socket.destroy();
         }, timeouts.headersMs);
       }
@@ -241,16 +249,8 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
  * holding the session and its socket for `idleMs` after the connection ended).
  */
 function followIdleSession(session: Http2Session, conn: Connection, idleMs: number): void {
-  session.on("stream", () => clearTimeout(conn.idleTimer));
-  session.once("close", () => clearTimeout(conn.idleTimer));
-}
-
-function armIdle(conn: Connection, idleMs: number): void {
-  clearTimeout(conn.idleTimer);
-  conn.idleTimer = setTimeout(() => {
-    if (conn.active === 0) conn.session?.close();
-  }, idleMs);
-  conn.idleTimer.unref?.();
+  conn.idle = new IdleTimer(idleMs, () => conn.active > 0, () => session.close());
+  session.once("close", () => conn.idle?.stop());
 }
 
 /** False when the request carries no body (then it has already ended, or ends with no byte to wait for). */

@@ -2,6 +2,7 @@ import { type ClientHttp2Session, type ClientHttp2Stream, type ClientSessionRequ
 import { bindPeerIdentity, peerIdentityOf } from "../../../http/peer-identity.ts";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import { clientClosed } from "./client-closed.ts";
+import { IdleTimer } from "../idle-timer.ts";
 import { closedAfterHandshake } from "./closed-after-handshake.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
 
@@ -65,20 +66,18 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
   function hold(origin: string, session: ClientHttp2Session): HeldSession {
     let active = 0;
     let retired = false;
-    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new IdleTimer(idleTimeoutMs, () => active > 0, () => entry.close());
     const entry: HeldSession = {
       session,
       openStream(headers, options, onClose) {
         active++;
-        clearTimeout(idleTimer);
         const stream = session.request(headers, options);
         stream.once("close", () => {
           onClose();
           active--;
           if (active > 0 || closed) return;
           if (retired) return entry.close();
-          idleTimer = setTimeout(entry.close, idleTimeoutMs);
-          idleTimer.unref?.();
+          idle.idle();
         });
         return stream;
       },
@@ -89,19 +88,18 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
       },
       close() {
         forget(origin, entry);
-        clearTimeout(idleTimer);
+        idle.stop();
         // destroy, not close: with nothing in flight a GOAWAY exchange buys nothing, and
         // Deno 2.9's nghttp2 binding can abort the process on GOAWAY processing.
         session.destroy();
       },
     };
     // A session no request ended up using (its requests gave up while it connected) closes like an idle one.
-    idleTimer = setTimeout(entry.close, idleTimeoutMs);
-    idleTimer.unref?.();
+    idle.idle();
     session.on("error", () => {}); // surfaced on the streams
     session.once("close", () => {
       forget(origin, entry);
-      clearTimeout(idleTimer);
+      idle.stop();
     });
     session.once("goaway", () => forget(origin, entry));
     return entry;
