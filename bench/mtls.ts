@@ -581,22 +581,26 @@ console.log(
     `verification (createMtlsClient avoids this with a per-origin limit in front of its agent).`,
 );
 console.log(
-  `BENCH_NOTE what limits the ratios (measured on Node 24 with --cpu-prof and micro-benchmarks; the same split holds on Bun and Deno, see the lower-level figures): ` +
-    `kept-alive — no SPIFFE work per request (verification runs once per connection): the lower-level API (attachSpiffe + connectMtls, the runtime's own ` +
-    `request/response objects) runs HTTP/2 at ≈ the native pair's rate, so the whole gap of serveMtls + createMtlsClient is the Web Request/Response ` +
-    `convenience at both ends, which the native pair does not build. Per request on Node: the server's Request ≈ 8 µs (of which ≈ 4 µs for following the ` +
-    `abort signal that tells the handler the client went away; Deno ≈ 6 µs, Bun ≈ 1 µs), the handler's new Response(string) ≈ 7 µs, reading it and copying ` +
-    `its headers ≈ 10 µs; the client's Response over the HTTP/2 stream read with .json() ≈ 7 µs plus its Web stream; in the 8-concurrent HTTP/2 profile undici ` +
-    `Request/Response/Headers are ~10% of CPU, web streams ~3%, GC ~11% (vs ~5% for the native pair), our adapter code ~8%. ` +
-    `New connections — the two TLS handshakes dominate; ours adds getPeerCertificate(true) on both ends (Node builds a detailed object per certificate: ` +
-    `~4% client, ~2.5% server), the fresh client's full chain verification (two ECDSA verifies: ~0.25 ms on Node/Bun, ~1 ms on Deno's WebCrypto), the ` +
-    `server's cached verification + authorizer, and h2 session set-up. ` +
-    `Fixed while measuring (this and the previous run): one client TLS context and one PEM per SVID instead of one per connection/client; a per-origin ` +
-    `limit in front of the HTTP/1.1 agent (it overshot maxSockets and churned connections); Deno's HTTP/1.1 keep-alive (denoland/deno#35609); per request, ` +
-    `no client Request for body-less calls, one timer instead of AbortSignal.timeout + AbortSignal.any, no body timer for body-less requests, a shared ` +
-    `peer identity; now also header name/value pairs instead of an intermediate Headers object on both ends (one copy instead of two), and a response ` +
-    `body that is complete within the current event-loop turn written with its Content-Length in one end() instead of writeHead + write + end ` +
-    `(streaming bodies still stream, headers first).`,
+  `BENCH_NOTE what limits the ratios (profiles of each end alone against the native other end, 8 concurrent: node --cpu-prof and bun --cpu-prof; CPU-time ` +
+    `micro-benchmarks on all three runtimes; the ceiling note gives this run's figures): kept-alive — no SPIFFE work per request (verification runs once ` +
+    `per connection; the lower-level API, with the runtime's own request/response objects, runs at ≈ the native pair's rate), so the gap of ` +
+    `serveMtls + createMtlsClient is the Web Request/Response at both ends. serveMtls end, HTTP/2, Node: undici's Request ≈ 6% of the process's CPU (following ` +
+    `the AbortController's signal, so that request.signal aborts when the client goes away, is most of it: WeakRef, FinalizationRegistry and an abort listener ` +
+    `per Request), the handler's own new Response(string) ≈ 6% (undici builds a Web stream for every body), node:http2's compat writeHead/end as for the native ` +
+    `server, our adapter code ≈ 5-7%, and more garbage to collect; Bun: the Request ≈ 9% (Bun's profile has no separate GC entry), reading the Response ≈ 8% before this round. ` +
+    `createMtlsClient end: http2 session.request dominates as for the native client; ours adds the per-request deadline (an AbortController, a timer, abort ` +
+    `listeners: ≈ 3-4% of a Bun client's CPU) and the Response with .json(). Removed this round: an Error (stack trace included) built for every HTTP/1.1 client ` +
+    `request (≈ 5% of the client's CPU on Node); a Promise.race against the next event-loop turn per body read on the server (one setImmediate per turn now); ` +
+    `a setTimeout + clearTimeout pair per request for idle HTTP/2 connections at both ends (≈ 1.5-2 µs each on Deno 2.9; one lazily re-armed timer per ` +
+    `connection now); undici's copy of a byte body on Node (a ready one-chunk stream instead); a Node-to-Web stream adapter for small HTTP/2 answers without ` +
+    `Content-Length (now handed over whole when they end with their headers). Not possible with the same semantics: a lazy request.signal (new Request(request) ` +
+    `and fetch(request) read the original's internal signal, so a forwarded request would no longer abort when the client goes away), a lighter stand-in for ` +
+    `Request (brand checks in new Request(request) and fetch(request) on Node and Deno), writing a Response body without its stream (no runtime tells a complete ` +
+    `body from a streaming one before it is read). Fixed in earlier rounds: one client TLS context and one PEM per SVID; a per-origin limit in front of the ` +
+    `HTTP/1.1 agent; Deno's HTTP/1.1 keep-alive (denoland/deno#35609); no client Request for body-less calls; one timer per request instead of ` +
+    `AbortSignal.timeout + AbortSignal.any; no body timer for body-less requests; a shared peer identity; header name/value pairs instead of an intermediate ` +
+    `Headers object; a body complete within the current turn written with its Content-Length in one end(). New connections — the two TLS handshakes dominate; ` +
+    `ours adds getPeerCertificate(true) on both ends, the fresh client's full chain verification, the server's cached verification + authorizer, and h2 session set-up.`,
 );
 
 await ours.close();
