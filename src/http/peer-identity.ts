@@ -31,12 +31,15 @@ export interface PeerIdentity {
 // can read identities (getPeerIdentity) but never write one; the testing entry's
 // `withSpiffeId` and the JWT-SVID middleware go through bindPeerIdentity deliberately.
 const identities = new WeakMap<object, PeerIdentity>();
+/** The identities bindPeerIdentity froze (with their ID and chain): bound again as they are, with one lookup instead of three isFrozen checks. */
+const sealed = new WeakSet<PeerIdentity>();
 
 /**
  * @internal Binds a verified identity to a connection object or a message (the SDK's TLS step,
  * servers, clients, `requireJwtSvid` and the testing entry's `withSpiffeId` only).
  */
 export function bindPeerIdentity(carrier: object, peer: PeerIdentity): void {
+  if (sealed.has(peer)) return void identities.set(carrier, peer); // a connection's identity, bound to each of its messages
   // The SpiffeId (and its TrustDomain) is frozen too: it is shared beyond this identity (the
   // X.509 verifier's process-wide cache hands the same object to every later connection with
   // the same chain), so a handler writing `peer.id.path` would otherwise change the ID that
@@ -47,7 +50,9 @@ export function bindPeerIdentity(carrier: object, peer: PeerIdentity): void {
   }
   // One frozen identity per connection is shared by every message of it: no copy.
   const frozen = Object.isFrozen(peer) && Object.isFrozen(peer.certificates);
-  identities.set(carrier, frozen ? peer : Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) }));
+  const bound = frozen ? peer : Object.freeze({ ...peer, certificates: Object.freeze([...peer.certificates]) });
+  sealed.add(bound);
+  identities.set(carrier, bound);
 }
 
 /** @internal The identity bound to a connection object or message, if any. */

@@ -51,6 +51,8 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
   const connections = new Map<TLSSocket, Connection>();
   const bySession = new WeakMap<Http2Session, Connection>();
   let closing = false;
+  /** The host[:port] of the handler's request URL when the request names no plain host of its own (set once listening). */
+  let ownHost = "";
 
   const tlsServer = createTlsServer({ ...tls.options, handshakeTimeout: timeouts.handshakeMs || undefined });
   const stopPresenting = tls.present(tlsServer);
@@ -93,7 +95,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
     let response: Response;
     let request: Request | undefined;
     try {
-      request = toWebRequest(req, `${displayHost(config.hostname)}:${port}`, abort.signal);
+      request = toWebRequest(req, ownHost, abort.signal);
       if (peer) bindPeerIdentity(request, peer);
       const result: unknown = await config.fetch(request, { peer });
       if (!(result instanceof Response)) throw new TypeError("the fetch handler must return a Response");
@@ -183,6 +185,7 @@ export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptio
     tls.close();
     throw err;
   }
+  ownHost = `${displayHost(config.hostname)}:${port}`;
   let health: HealthServer | undefined;
   try {
     if (config.health) health = await startHealthServer(() => readinessOf(), config.health.port, config.health.hostname, config.health.metrics);

@@ -17,8 +17,10 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   // Name/value pairs, not a Headers object: the Request copies its init headers into its own
   // Headers anyway, and building one here would copy them twice.
   const headers: [string, string][] = [];
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
+  const given = req.headers;
+  for (const name of Object.keys(given)) {
+    const value = given[name];
+    if (value === undefined || name.startsWith(":")) continue;
     if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
     else headers.push([name, value]);
   }
