@@ -4,6 +4,7 @@
 // Content-Length; a stream otherwise).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createServer as createTlsServer } from "node:tls";
 import { authorizeId, getPeerIdentity, getSpiffeId } from "../../mod.ts";
 import type { MtlsClient, MtlsServer } from "../../src/adapters/node/mod.ts";
 import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
@@ -284,5 +285,30 @@ for (const [name, protocol] of PROTOCOLS) describe(`createMtlsClient's Response 
     let rest = "";
     for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
     expect(rest).toBe("released by the client");
+  });
+});
+
+describe("createMtlsClient and an answer no Response can carry", () => {
+  test("status 999 over HTTP/1.1: the request rejects with a TypeError naming the status (the process does not crash), and the client goes on", async () => {
+    const options = createServerTlsOptions(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeId(CLIENT_ID), { ALPNProtocols: ["http/1.1"] });
+    const odd = createTlsServer(options);
+    // Added before attachSpiffe, as it requires: it sees verified connections only.
+    odd.on("secureConnection", (socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end("HTTP/1.1 999 Odd\r\ncontent-length: 2\r\n\r\nhi"));
+    });
+    attachSpiffe(odd, options);
+    await new Promise<void>((resolve) => odd.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const failure = await clients.h1.get(`https://127.0.0.1:${(odd.address() as { port: number }).port}/`).then(
+        () => "answered",
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(TypeError);
+      expect((failure as TypeError).message).toContain("status 999");
+      expect(await text(clients.h1.get(new URL("/ignore-body", server.url)))).toBe("ignored GET");
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
   });
 });

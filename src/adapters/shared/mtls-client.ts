@@ -54,10 +54,10 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
 
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
     if (closed) throw clientClosed();
-    const { timeoutMs = config.timeoutMs, ...rest } = init;
-    const { signal, done } = requestDeadline(timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
+    // init goes on as it is: `timeoutMs` is no RequestInit member, so a Request ignores it (no copy without it per request).
+    const { signal, done } = requestDeadline(init.timeoutMs ?? config.timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
     try {
-      const request = outgoingRequest(input, rest, signal);
+      const request = outgoingRequest(input, init, signal);
       await addJwtSvid?.(request.headers);
       if (closed) throw clientClosed(); // closed while the token was fetched
       return await send(request, signal, done);

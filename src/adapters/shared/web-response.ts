@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
-import { setImmediate } from "node:timers";
 import { CONNECTION_SPECIFIC_FIELDS, NULL_BODY_STATUSES } from "./http-fields.ts";
+import { atNextTurn } from "./next-turn.ts";
 
 /**
  * Writes a Web `Response` to a `node:http`/`node:http2` response, streaming the body with
@@ -106,22 +106,4 @@ async function write(res: ServerResponse | Http2ServerResponse, chunk: Uint8Arra
     res.on("close", go);
   });
   return !gone();
-}
-
-// The callbacks to run at the event loop's next turn: one setImmediate for all of them.
-let nextTurn: (() => void)[] | undefined;
-
-/** Runs `fn` at the event loop's next turn (after pending I/O), together with every other callback deferred in this turn. */
-function atNextTurn(fn: () => void): void {
-  if (!nextTurn) {
-    nextTurn = [];
-    setImmediate(runNextTurn);
-  }
-  nextTurn.push(fn);
-}
-
-function runNextTurn(): void {
-  const due = nextTurn ?? [];
-  nextTurn = undefined;
-  for (const fn of due) fn(); // each callback handles its own errors
 }

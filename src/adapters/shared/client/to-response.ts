@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
-import { clearImmediate, setImmediate } from "node:timers";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
+import { atNextTurn } from "../next-turn.ts";
 import { readableToWeb } from "../readable-to-web.ts";
 import type { SmallBodyHandover } from "../runtime-profile.ts";
 
@@ -30,13 +30,22 @@ const BUFFERED_LIMIT = 64 * 1024;
  */
 export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined, smallBodies: SmallBodyHandover): Promise<Response> {
   const init: ResponseInit = { status, statusText, headers };
+  /** The Response; throws (see {@link unusable}) for an answer no Response can carry, e.g. a status outside 200-599. */
+  const build = (content: BodyInit | null): Response => {
+    try {
+      return withPeer(new Response(content, init), peer);
+    } catch (err) {
+      body.destroy();
+      throw unusable(status, err);
+    }
+  };
   if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
     body.resume();
-    return Promise.resolve(withPeer(new Response(null, init), peer));
+    return settledWith(() => build(null));
   }
   const declared = smallBodies === "stream" ? undefined : declaredLength(headers);
-  if (smallBodies === "stream" || (declared !== undefined && declared > BUFFERED_LIMIT)) return Promise.resolve(withPeer(new Response(readableToWeb(body), init), peer));
-  return new Promise((resolve) => {
+  if (smallBodies === "stream" || (declared !== undefined && declared > BUFFERED_LIMIT)) return settledWith(() => build(readableToWeb(body)));
+  return new Promise((resolve, reject) => {
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     let size = 0;
     const onData = (chunk: Uint8Array | string): void => {
@@ -46,28 +55,31 @@ export function toResponse(body: Readable, status: number, statusText: string, h
       size += bytes.byteLength;
       if (size > BUFFERED_LIMIT) streamed(); // more than it declared, or than is handed over whole
     };
-    const done = (): void => {
+    let settled = false;
+    const settle = (content: () => BodyInit): void => {
+      settled = true;
       body.off("data", onData);
       body.off("end", onEnd);
       body.off("error", streamed);
       body.off("close", streamed);
-      if (nextTurn) clearImmediate(nextTurn);
+      try {
+        resolve(build(content()));
+      } catch (err) {
+        reject(err);
+      }
     };
-    const onEnd = (): void => {
-      done();
-      const bytes = concat(chunks, size);
-      resolve(withPeer(new Response(smallBodies === "bytes" ? bytes : oneChunk(bytes), init), peer));
-    };
+    const onEnd = (): void =>
+      settle(() => {
+        const bytes = concat(chunks, size);
+        return smallBodies === "bytes" ? bytes : oneChunk(bytes);
+      });
     // Still open (or failed before its end): what arrived, then the rest or the error, through a
     // stream, as a streamed body would give them.
-    const streamed = (): void => {
-      done();
-      resolve(withPeer(new Response(readableToWeb(body, { received: chunks }), init), peer));
-    };
+    const streamed = (): void => settle(() => readableToWeb(body, { received: chunks }));
     // An answer of unknown length (HTTP/2 servers rarely send Content-Length) is handed over whole
     // when its end arrives within this turn of the event loop (with its headers, as a small answer
     // does), else as a stream at the next turn.
-    const nextTurn = declared === undefined ? setImmediate(streamed) : undefined;
+    if (declared === undefined) atNextTurn(() => settled || streamed());
     body.on("data", onData);
     body.once("end", onEnd);
     body.once("error", streamed);
@@ -75,6 +87,24 @@ export function toResponse(body: Readable, status: number, statusText: string, h
     // Explicitly: Deno's IncomingMessage starts reading on resume(), not on a 'data' listener alone.
     body.resume();
   });
+}
+
+/** `make()` as a settled promise: its Response, or its error as the rejection. */
+function settledWith(make: () => Response): Promise<Response> {
+  try {
+    return Promise.resolve(make());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * The rejection for an answer that no `Response` can carry (a status outside 200-599, a status
+ * text or header a `Response` refuses): a `TypeError`, as `fetch` gives for a network error,
+ * with the runtime's reason as its cause. It never reaches the process as an uncaught exception.
+ */
+function unusable(status: number, cause: unknown): TypeError {
+  return new TypeError(`the server's answer cannot be a Response (status ${status}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
 
 /** The `content-length` the answer declares, when it is one plain number. */
