@@ -286,6 +286,23 @@ for (const [name, protocol] of PROTOCOLS) describe(`createMtlsClient's Response 
     for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
     expect(rest).toBe("released by the client");
   });
+
+  test("a request aborted while its body streams: the next read fails with the abort's reason, and the client goes on", async () => {
+    const id = `${protocol}-abort-${Math.random()}`;
+    const controller = new AbortController();
+    const response = await client().get(`${unsizedUrl}/drip?id=${id}`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("first;");
+    const reason = new Error("the caller gave up");
+    controller.abort(reason);
+    const failure = await reader.read().then(
+      () => "read on",
+      (err: unknown) => err,
+    );
+    dripReleases.get(id)!(); // let the server's handler finish
+    expect(failure).toBe(reason);
+    expect(await (await client().get(`${unsizedUrl}/small`)).text()).toBe("small answer");
+  });
 });
 
 describe("createMtlsClient and an answer no Response can carry", () => {

@@ -10,7 +10,7 @@ import { createHttp1Pool } from "./client/http1-pool.ts";
 import { exchangeHttp2 } from "./client/http2-exchange.ts";
 import { createHttp2Sessions } from "./client/http2-sessions.ts";
 import { type OutgoingRequest, outgoingRequest } from "./client/outgoing-request.ts";
-import { requestDeadline } from "./client/request-deadline.ts";
+import { type RequestDeadline, requestDeadline } from "./client/request-deadline.ts";
 import { validateClientOptions } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
 
@@ -46,21 +46,22 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   });
 
   /** Sends over the origin's HTTP/2 session, or over HTTP/1.1 when the origin has none. */
-  async function send(request: OutgoingRequest, signal: AbortSignal, done: () => void): Promise<Response> {
+  async function send(request: OutgoingRequest, deadline: RequestDeadline, done: () => void): Promise<Response> {
     const { url } = request;
-    const session = await http2.sessionFor(url, signal);
-    return session ? exchangeHttp2(session, request, signal, done, profile.clientSmallBodies) : http1.send(request, signal, done);
+    const session = await http2.sessionFor(url, deadline);
+    return session ? exchangeHttp2(session, request, deadline, done, profile.clientSmallBodies) : http1.send(request, deadline, done);
   }
 
   const doFetch = async (input: string | URL | Request, init: MtlsRequestInit = {}): Promise<Response> => {
     if (closed) throw clientClosed();
     // init goes on as it is: `timeoutMs` is no RequestInit member, so a Request ignores it (no copy without it per request).
-    const { signal, done } = requestDeadline(init.timeoutMs ?? config.timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
+    const deadline = requestDeadline(init.timeoutMs ?? config.timeoutMs, init.signal, input instanceof Request ? input.signal : undefined);
+    const { done } = deadline;
     try {
-      const request = outgoingRequest(input, init, signal);
+      const request = outgoingRequest(input, init, deadline);
       await addJwtSvid?.(request.headers);
       if (closed) throw clientClosed(); // closed while the token was fetched
-      return await send(request, signal, done);
+      return await send(request, deadline, done);
     } catch (err) {
       done();
       throw err;

@@ -7,8 +7,11 @@
  * handshake. With the limit here, the agent never queues and keeps every socket it opens.
  */
 export interface OriginLimiter {
-  /** Resolves with a release function once a slot of `origin` is free; rejects with the signal's reason if it aborts first. */
-  acquire(origin: string, signal: AbortSignal): Promise<() => void>;
+  /**
+   * Resolves with a release function once a slot of `origin` is free; rejects with the signal's
+   * reason if it aborts first. `abortable.signal` is read only when the request has to wait.
+   */
+  acquire(origin: string, abortable: { readonly signal: AbortSignal }): Promise<() => void>;
 }
 
 interface Slots {
@@ -32,7 +35,7 @@ export function createOriginLimiter(max: number): OriginLimiter {
   };
 
   return {
-    acquire(origin, signal) {
+    acquire(origin, abortable) {
       let slots = origins.get(origin);
       if (!slots) origins.set(origin, (slots = { active: 0, waiting: [] }));
       const s = slots;
@@ -40,6 +43,7 @@ export function createOriginLimiter(max: number): OriginLimiter {
         s.active++;
         return Promise.resolve(releaser(origin, s));
       }
+      const signal = abortable.signal;
       return new Promise((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason);
         const grant = (): void => {

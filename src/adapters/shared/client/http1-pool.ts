@@ -4,6 +4,7 @@ import { createOriginLimiter } from "../origin-limiter.ts";
 import { clientClosed } from "./client-closed.ts";
 import { exchangeHttp1 } from "./http1-exchange.ts";
 import type { OutgoingRequest } from "./outgoing-request.ts";
+import type { RequestDeadline } from "./request-deadline.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
 import { VerifyingAgent } from "./verifying-agent.ts";
 import type { SmallBodyHandover } from "../runtime-profile.ts";
@@ -16,7 +17,7 @@ export interface Http1Pool {
    *
    * @param done Called once the exchange is over: the response body ended, or the request failed.
    */
-  send(request: OutgoingRequest, signal: AbortSignal, done: () => void): Promise<Response>;
+  send(request: OutgoingRequest, deadline: RequestDeadline, done: () => void): Promise<Response>;
   /**
    * After the client's SVID rotated or was lost: idle connections are closed, new ones are
    * made by a new agent (so they present the new SVID), and connections in use finish
@@ -39,15 +40,15 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, smal
   let closed = false;
 
   return {
-    async send(request, signal, done) {
+    async send(request, deadline, done) {
       const { url } = request;
-      const release = await slots.acquire(`${hostOf(url)}:${portOf(url)}`, signal);
+      const release = await slots.acquire(`${hostOf(url)}:${portOf(url)}`, deadline);
       if (closed) {
         // The client was closed while this request waited for a slot: no new connection.
         release();
         throw clientClosed();
       }
-      return exchangeHttp1((agent ??= newAgent(config.pool, tls)), request, signal, done, release, smallBodies);
+      return exchangeHttp1((agent ??= newAgent(config.pool, tls)), request, deadline, done, release, smallBodies);
     },
     retire() {
       if (agent) retired.add(agent);

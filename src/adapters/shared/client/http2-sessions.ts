@@ -4,6 +4,7 @@ import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import { clientClosed } from "./client-closed.ts";
 import { IdleTimer } from "../idle-timer.ts";
 import { closedAfterHandshake } from "./closed-after-handshake.ts";
+import type { RequestDeadline } from "./request-deadline.ts";
 import { hostOf, portOf } from "./url-endpoint.ts";
 
 /** An origin's multiplexed HTTP/2 session, shared by the requests to that origin. */
@@ -28,7 +29,7 @@ export interface Http2Sessions {
    *
    * @throws the TLS config's error (no SVID, server refused), or {@link closedAfterHandshake}.
    */
-  sessionFor(url: URL, signal: AbortSignal): Promise<PooledSession | undefined>;
+  sessionFor(url: URL, deadline: Pick<RequestDeadline, "aborted" | "reason" | "signal">): Promise<PooledSession | undefined>;
   /** After the client's SVID rotated or was lost: closes the sessions with no stream in flight (busy ones finish). */
   /**
    * Takes every session out of the pool (after a rotation or an identity loss: new requests
@@ -136,12 +137,13 @@ export function createHttp2Sessions(tls: ClientTlsConfig, enabled: boolean, idle
   const dials = new Map<string, { readonly result: Promise<HeldSession | undefined>; readonly abort: AbortController; waiting: number }>();
 
   return {
-    async sessionFor(url, signal) {
+    async sessionFor(url, deadline) {
       const origin = url.origin;
       const existing = sessions.get(origin);
       if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
       if (!enabled || http1Origins.has(origin)) return undefined;
-      signal.throwIfAborted();
+      if (deadline.aborted) throw deadline.reason;
+      const signal = deadline.signal; // made only by requests that wait for a connection
       let pending = dials.get(origin);
       if (!pending) {
         const abort = new AbortController();

@@ -36,7 +36,7 @@ const PLAIN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "DELETE", "OP
  *   or non-`https:` URL or credentials in the URL, `"init"` for what `new Request` refuses in
  *   `init` (an invalid method or header, a body on GET); the runtime's `TypeError` is the `cause`.
  */
-export function outgoingRequest(input: string | URL | Request, init: RequestInit, signal: AbortSignal): OutgoingRequest {
+export function outgoingRequest(input: string | URL | Request, init: RequestInit, abortable: { readonly signal: AbortSignal }): OutgoingRequest {
   const url = input instanceof Request ? new URL(input.url) : parseUrl(input);
   if (url.protocol !== "https:") throw new InvalidArgumentError("input", `SPIFFE mTLS needs an https: URL, got "${url.protocol}"`);
   if (url.username !== "" || url.password !== "") throw new InvalidArgumentError("input", "the URL must not carry credentials (user info)");
@@ -44,7 +44,7 @@ export function outgoingRequest(input: string | URL | Request, init: RequestInit
     const method = init.method ?? "GET";
     if (PLAIN_METHODS.has(method)) return { url, method, headers: refusedAs("init", "invalid headers", () => new Headers(init.headers)), body: null };
   }
-  const requestInit: StreamingRequestInit = { ...init, signal, ...(init.body ? { duplex: "half" } : {}) };
+  const requestInit: StreamingRequestInit = { ...init, signal: abortable.signal, ...(init.body ? { duplex: "half" } : {}) };
   // validates, and sets the body's default Content-Type
   const request = refusedAs("init", "the request cannot be built", () => new Request(input, requestInit));
   const bytes = completeBody(init.body);

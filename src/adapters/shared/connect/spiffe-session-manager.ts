@@ -6,6 +6,7 @@
 import type { ClientHttp2Stream, ClientSessionRequestOptions, OutgoingHttpHeaders } from "node:http2";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import { createHttp2Sessions, type PooledSession } from "../client/http2-sessions.ts";
+import { requestDeadline } from "../client/request-deadline.ts";
 
 /** Connect's `NodeHttp2ClientSessionManager`, plus `close()`. */
 export interface SpiffeSessionManager {
@@ -31,8 +32,10 @@ export function createSpiffeSessionManager(tls: ClientTlsConfig, url: URL, conne
   });
   // One dial at a time: calls that start together share the connection being made.
   let pending: Promise<PooledSession> | undefined;
-  const dial = (): Promise<PooledSession> =>
-    (pending ??= sessions.sessionFor(url, AbortSignal.timeout(connectTimeoutMs)).then((s) => {
+  const dial = (): Promise<PooledSession> => {
+    if (pending) return pending;
+    const deadline = requestDeadline(connectTimeoutMs);
+    return (pending = sessions.sessionFor(url, deadline).then((s) => {
       if (!s) throw new Error(`${url.origin} did not negotiate HTTP/2 (ALPN "h2"), which gRPC and these Connect transports need`);
       const forget = (): void => {
         if (current === s) current = undefined;
@@ -41,7 +44,11 @@ export function createSpiffeSessionManager(tls: ClientTlsConfig, url: URL, conne
       s.session.once("goaway", forget);
       if (!s.session.closed && !s.session.destroyed) current = s;
       return s;
-    }).finally(() => (pending = undefined)));
+    }).finally(() => {
+      pending = undefined;
+      deadline.done();
+    }));
+  };
   return {
     authority: url.origin,
     async request(method, path, headers, options) {
