@@ -4,6 +4,7 @@
 // returning a real `Response`, pays on top of the runtime's own request/response objects.
 // bench/mtls.ts sets these next to the native pair's time per request to state the ceiling
 // of the kept-alive ratios.
+import process from "node:process";
 
 /** CPU microseconds per request of each end's Web objects (the median of a few rounds). */
 export interface WebObjectCosts {
@@ -23,8 +24,6 @@ export interface WebObjectCosts {
   readonly client: number;
 }
 
-import process from "node:process";
-
 const BODY = JSON.stringify({ ok: true, n: 1 });
 const BYTES = new TextEncoder().encode(BODY);
 const URL_STRING = "https://127.0.0.1:8443/hello";
@@ -35,22 +34,17 @@ const PER_TURN = 8; // requests per event-loop turn, as with 8 concurrent client
 /** The middle value of `values` (upper median for an even count). */
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** CPU microseconds of this process per call of `op`, run PER_TURN at a time per event-loop turn (the median of `rounds`). */
-async function perCall(op: () => Promise<unknown>, calls: number, rounds: number): Promise<number> {
+/** CPU microseconds of this process per call of `op` over one round of `calls`, run PER_TURN at a time per event-loop turn. */
+async function perCall(op: () => Promise<unknown>, calls: number): Promise<number> {
   const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
   const batch = (): Promise<unknown[]> => Promise.all(Array.from({ length: PER_TURN }, op));
-  for (let i = 0; i < calls / 4; i += PER_TURN) await batch(); // warm-up
-  const spent: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < calls; i += PER_TURN) {
-      await batch();
-      if (i % (PER_TURN * 16) === 0) await turn();
-    }
-    const used = process.cpuUsage(start);
-    spent.push((used.user + used.system) / calls);
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i += PER_TURN) {
+    await batch();
+    if (i % (PER_TURN * 16) === 0) await turn();
   }
-  return median(spent);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / calls;
 }
 
 const serverEnd = (withSignal: boolean) => async (): Promise<void> => {
@@ -75,11 +69,15 @@ const clientChunk = async (): Promise<unknown> =>
   ).json();
 const nativeClient = async (): Promise<unknown> => JSON.parse(new TextDecoder().decode(BYTES));
 
-/** Measures {@link WebObjectCosts} (a few seconds). */
+/** Measures {@link WebObjectCosts} (a few seconds): every variant once per round, rounds interleaved, medians. */
 export async function webObjectCosts(calls = 20_000, rounds = 5): Promise<WebObjectCosts> {
-  const server = await perCall(serverEnd(true), calls, rounds);
-  const withoutSignal = await perCall(serverEnd(false), calls, rounds);
-  const client = Math.min(await perCall(clientBytes, calls, rounds), await perCall(clientChunk, calls, rounds));
-  const native = await perCall(nativeClient, calls, rounds);
-  return { server, signal: Math.max(0, server - withoutSignal), client: Math.max(0, client - native) };
+  const variants = { server: serverEnd(true), withoutSignal: serverEnd(false), clientBytes, clientChunk, nativeClient };
+  const spent: Record<keyof typeof variants, number[]> = { server: [], withoutSignal: [], clientBytes: [], clientChunk: [], nativeClient: [] };
+  for (const op of Object.values(variants)) await perCall(op, calls / 4); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, op] of Object.entries(variants) as [keyof typeof variants, () => Promise<unknown>][]) spent[name].push(await perCall(op, calls));
+  }
+  const server = median(spent.server);
+  const client = Math.min(median(spent.clientBytes), median(spent.clientChunk));
+  return { server, signal: Math.max(0, server - median(spent.withoutSignal)), client: Math.max(0, client - median(spent.nativeClient)) };
 }
