@@ -316,7 +316,8 @@ if (ONLY.has("limit")) {
   }
   console.log(
     `BENCH_NOTE ceiling of the kept-alive ratios (section 2c; measured in this run): the Web objects alone cost ${web.server.toFixed(1)} µs per request at the ` +
-      `serveMtls end (the Request, of which ${web.signal.toFixed(1)} µs for following the signal that aborts when the client goes away; the handler's Response; reading it) and ` +
+      `serveMtls end (the Request, of which ≈ ${web.signal.toFixed(1)} µs for following the signal that aborts when the client goes away, i.e. the same Request ` +
+      `without a signal subtracted, a difference of two noisy medians; the handler's Response; reading it) and ` +
       `${web.client.toFixed(1)} µs at the createMtlsClient end (Response + .json() over a native JSON.parse), against ${native.h2.toFixed(1)} µs per request ` +
       `for the native HTTP/2 pair and ${native.h1.toFixed(1)} µs for the native HTTP/1.1 pair (CPU time of the one process that runs client and server, 8 concurrent). ` +
       `So even with every other cost at zero, 8 concurrent: serveMtls alone ≤ ${ceiling(web.server, native.h2)}× (HTTP/2) / ${ceiling(web.server, native.h1)}× (HTTP/1.1), ` +
