@@ -22,8 +22,8 @@ export interface RuntimeProfile {
    */
   readonly grpcJsClientRefusal?: string;
   /**
-   * How createMtlsClient hands over a small answer (`Content-Length` of at most 64 KiB; see
-   * toResponse): `"bytes"` reads it to its end and gives the Response a byte body (the
+   * How createMtlsClient hands over a small answer (at most 64 KiB, by its `Content-Length` or
+   * because it ended with its headers; see toResponse): `"bytes"` reads it to its end and gives the Response a byte body (the
    * cheapest on Bun, whose Response keeps bytes without a Web stream); `"chunk"` reads it to
    * its end and gives the Response a ready stream of those bytes (the cheapest on Node, whose
    * Response copies a byte body and builds a stream of its own around it); `"stream"` streams
