@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createTlsServer } from "node:tls";
-import { authorizeId, getPeerIdentity, getSpiffeId } from "../../mod.ts";
+import { authorizeId, getPeerIdentity, getSpiffeId, MtlsClientError } from "../../mod.ts";
 import type { MtlsClient, MtlsServer } from "../../src/adapters/node/mod.ts";
 import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
@@ -306,7 +306,7 @@ for (const [name, protocol] of PROTOCOLS) describe(`createMtlsClient's Response 
 });
 
 describe("createMtlsClient and an answer no Response can carry", () => {
-  test("status 999 over HTTP/1.1: the request rejects with a TypeError naming the status (the process does not crash), and the client goes on", async () => {
+  test("status 999 over HTTP/1.1: the request rejects with MtlsClientError ERR_MTLS_CLIENT_INVALID_ANSWER naming the status (the process does not crash), and the client goes on", async () => {
     const options = createServerTlsOptions(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeId(CLIENT_ID), { ALPNProtocols: ["http/1.1"] });
     const odd = createTlsServer(options);
     // Added before attachSpiffe, as it requires: it sees verified connections only.
@@ -321,8 +321,9 @@ describe("createMtlsClient and an answer no Response can carry", () => {
         () => "answered",
         (err: unknown) => err,
       );
-      expect(failure).toBeInstanceOf(TypeError);
-      expect((failure as TypeError).message).toContain("status 999");
+      expect(failure).toBeInstanceOf(MtlsClientError);
+      expect(failure).toMatchObject({ code: "ERR_MTLS_CLIENT_INVALID_ANSWER" });
+      expect((failure as Error).message).toContain("status 999");
       expect(await text(clients.h1.get(new URL("/ignore-body", server.url)))).toBe("ignored GET");
     } finally {
       await new Promise<void>((resolve) => odd.close(() => resolve()));

@@ -10,12 +10,19 @@ export type MtlsClientErrorCode =
    * X.509-SVID it does not accept (TLS 1.3 verifies the client after the handshake completed
    * for the client).
    */
-  | "ERR_MTLS_CLIENT_SERVER_CLOSED";
+  | "ERR_MTLS_CLIENT_SERVER_CLOSED"
+  /**
+   * The server answered with something a Web `Response` cannot carry (a status outside
+   * 200-599, a status text or header the runtime's `Response` refuses); the runtime's error is
+   * the `cause`.
+   */
+  | "ERR_MTLS_CLIENT_INVALID_ANSWER";
 
 /**
  * A request of an mTLS client (`createMtlsClient` of `@spiffe-ts/sdk/node`, `/bun`, `/deno`)
- * failed: the client was closed (`ERR_MTLS_CLIENT_CLOSED`), or the server hung up before
- * answering (`ERR_MTLS_CLIENT_SERVER_CLOSED`, usually because it refused our SVID). A server
+ * failed: the client was closed (`ERR_MTLS_CLIENT_CLOSED`), the server hung up before
+ * answering (`ERR_MTLS_CLIENT_SERVER_CLOSED`, usually because it refused our SVID), or it
+ * answered with what no `Response` can carry (`ERR_MTLS_CLIENT_INVALID_ANSWER`). A server
  * whose identity the client refuses fails with `X509SvidError` or `AuthorizationError`
  * instead; a bad URL or init with `InvalidArgumentError`.
  *

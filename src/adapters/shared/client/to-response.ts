@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { MtlsClientError } from "../../../core/errors/mtls-client-error.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
 import { atNextTurn } from "../next-turn.ts";
@@ -27,6 +28,7 @@ const BUFFERED_LIMIT = 64 * 1024;
  * @param method The request's method (`HEAD` answers have no body).
  * @param peer The identity bound to the connection the answer came on.
  * @param smallBodies How a small answer is handed over (the runtime's profile says).
+ * @returns Rejects with `MtlsClientError` `ERR_MTLS_CLIENT_INVALID_ANSWER` (the answer dropped) when no `Response` can carry the answer.
  */
 export function toResponse(body: Readable, status: number, statusText: string, headers: [string, string][], method: string, peer: PeerIdentity | undefined, smallBodies: SmallBodyHandover): Promise<Response> {
   const init: ResponseInit = { status, statusText, headers };
@@ -100,11 +102,11 @@ function settledWith(make: () => Response): Promise<Response> {
 
 /**
  * The rejection for an answer that no `Response` can carry (a status outside 200-599, a status
- * text or header a `Response` refuses): a `TypeError`, as `fetch` gives for a network error,
- * with the runtime's reason as its cause. It never reaches the process as an uncaught exception.
+ * text or header a `Response` refuses), with the runtime's reason as its cause. It never
+ * reaches the process as an uncaught exception.
  */
-function unusable(status: number, cause: unknown): TypeError {
-  return new TypeError(`the server's answer cannot be a Response (status ${status}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+function unusable(status: number, cause: unknown): MtlsClientError {
+  return new MtlsClientError("ERR_MTLS_CLIENT_INVALID_ANSWER", `the server's answer cannot be a Response (status ${status}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
 
 /** The `content-length` the answer declares, when it is one plain number. */
