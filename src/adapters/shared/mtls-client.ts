@@ -1,6 +1,7 @@
 // createMtlsClient, composed: the client's TLS config opens every connection; HTTP/2
 // sessions are tried first (when enabled) and an origin that answers ALPN with http/1.1
-// goes to the HTTP/1.1 pool. Rotations of the client's SVID retire idle connections of both.
+// goes to the HTTP/1.1 pool. A rotation of the client's SVID or an update of its source's
+// bundles retires the connections of both (idle ones at once, busy ones after their requests).
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestInit } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";
@@ -9,6 +10,7 @@ import { clientClosed } from "./client/client-closed.ts";
 import { createHttp1Pool } from "./client/http1-pool.ts";
 import { exchangeHttp2 } from "./client/http2-exchange.ts";
 import { createHttp2Sessions } from "./client/http2-sessions.ts";
+import { onRotation } from "./client/on-rotation.ts";
 import { type OutgoingRequest, outgoingRequest } from "./client/outgoing-request.ts";
 import { type RequestDeadline, requestDeadline } from "./client/request-deadline.ts";
 import { validateClientOptions } from "./options.ts";
@@ -38,9 +40,10 @@ export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOpt
   const http2 = createHttp2Sessions(tls, options.http2 ?? profile.clientHttp2ByDefault, config.pool.idleTimeoutMs);
   let closed = false;
 
-  const unwatch = tls.onCredentialsChange(() => {
-    // New connections present the new SVID (or none can be made while there is none);
-    // requests in flight finish; idle connections close, busy ones after their last request.
+  const unwatch = onRotation(tls, options.source ?? {}, () => {
+    // New connections present the current SVID and are verified with the current bundles (or
+    // none can be made while there is no SVID); requests in flight finish; idle connections
+    // close, busy ones after their last request.
     http1.retire();
     http2.retireAll();
   });

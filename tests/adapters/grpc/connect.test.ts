@@ -118,6 +118,17 @@ describe("Connect over SPIFFE mTLS", () => {
         source.setX509Svid(next);
         expect((await greet(t)).greeting).toBe(hex(next.certificates[0]!));
       });
+
+      test("an update of the source's bundles reaches the next call: a server whose CA left the bundle is refused, not called over the open session", async () => {
+        const source = await sourceOf(pki, CLIENT_ID);
+        const t = transport(source);
+        await greet(t);
+        const before = calls;
+        source.setX509Bundle(strangerBundle(pki));
+        const err = await failure(greet(t));
+        expect(err.cause).toBeInstanceOf(X509SvidError);
+        expect(calls).toBe(before);
+      });
     });
   }
 
@@ -135,7 +146,7 @@ describe("Connect over SPIFFE mTLS", () => {
 
   test("createConnectFetchHandler also serves gRPC-Web (Connect's gRPC-Web client on the SDK's sessions)", async () => {
     const tls = createClientTlsConfig({ source: clientSource, authorizer: authorizeId(SERVER_ID) });
-    const sessionManager = createSpiffeSessionManager(tls, connectServer.url, 10_000, 60_000);
+    const sessionManager = createSpiffeSessionManager(tls, clientSource, connectServer.url, 10_000, 60_000);
     try {
       const reply = await greet(createGrpcWebTransport({ baseUrl: connectServer.url.origin, httpVersion: "2", sessionManager }));
       expect(reply.callerSpiffeId).toBe(CLIENT_ID);

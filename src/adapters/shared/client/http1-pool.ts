@@ -19,9 +19,10 @@ export interface Http1Pool {
    */
   send(request: OutgoingRequest, deadline: RequestDeadline, done: () => void): Promise<Response>;
   /**
-   * After the client's SVID rotated or was lost: idle connections are closed, new ones are
-   * made by a new agent (so they present the new SVID), and connections in use finish
-   * their requests. An old agent is dropped once nothing runs on it.
+   * After the client's SVID rotated or was lost, or its bundles changed: idle connections
+   * are closed, new ones are made by a new agent (so they present the current SVID and are
+   * verified with the current bundles), and connections in use finish their requests, then
+   * close. An old agent is dropped once nothing runs on it.
    */
   retire(): void;
   /** Destroys every connection, idle or not. */
@@ -51,9 +52,11 @@ export function createHttp1Pool(config: ClientConfig, tls: ClientTlsConfig, smal
       return exchangeHttp1((agent ??= newAgent(config.pool, tls)), request, deadline, done, release, smallBodies);
     },
     retire() {
-      if (agent) retired.add(agent);
+      if (agent) {
+        agent.retire();
+        retired.add(agent);
+      }
       for (const old of retired) {
-        for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
         // Forget an old agent once nothing runs on it (else every rotation would keep one).
         if (!hasWork(old.sockets) && !hasWork(old.requests)) {
           old.destroy();

@@ -13,7 +13,7 @@ export interface RotatingSource {
  * One change often arrives both ways in the same turn: the listener runs at once for the
  * first, and not again until a microtask later. Returns the unsubscribe function.
  */
-export function onRotation(tls: ClientTlsConfig, source: RotatingSource, listener: () => void): () => void {
+export function onRotation(tls: ClientTlsConfig, source: RotatingSource | object, listener: () => void): () => void {
   let justCalled = false;
   const changed = (): void => {
     if (justCalled) return;
@@ -22,7 +22,9 @@ export function onRotation(tls: ClientTlsConfig, source: RotatingSource, listene
     listener();
   };
   const stopCredentials = tls.onCredentialsChange(changed);
-  const stopUpdates = tls.mode !== "mtls-web" && typeof source.onUpdate === "function" ? source.onUpdate(changed) : undefined;
+  // Any source may be given (a bundle-only source of mode "tls" declares no onUpdate): follow it when it has one.
+  const { onUpdate } = source as RotatingSource;
+  const stopUpdates = tls.mode !== "mtls-web" && typeof onUpdate === "function" ? onUpdate.call(source, changed) : undefined;
   return () => {
     stopCredentials();
     stopUpdates?.();

@@ -19,6 +19,7 @@ type ConnectionCallback = (err: Error | null, socket?: Duplex) => void;
 export class VerifyingAgent extends HttpsAgent {
   readonly #tls: ClientTlsConfig;
   readonly #maxIdle: number;
+  #retired = false;
 
   /**
    * @param tls Opens and authenticates every connection.
@@ -53,8 +54,18 @@ export class VerifyingAgent extends HttpsAgent {
     return undefined;
   }
 
-  /** Enforces the total idle limit on top of the per-origin one. */
+  /**
+   * Stops pooling (after a rotation of the client's SVID or an update of its bundles): idle
+   * connections close now, connections in use when their request ends.
+   */
+  retire(): void {
+    this.#retired = true;
+    for (const list of Object.values(this.freeSockets)) for (const socket of list ?? []) socket.destroy();
+  }
+
+  /** Enforces the total idle limit on top of the per-origin one; a retired agent keeps nothing. */
   override keepSocketAlive(socket: Duplex): boolean {
+    if (this.#retired) return false;
     if (this.#maxIdle !== Number.POSITIVE_INFINITY) {
       let idle = 0;
       for (const list of Object.values(this.freeSockets)) idle += list?.length ?? 0;

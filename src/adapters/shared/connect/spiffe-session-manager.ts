@@ -1,11 +1,12 @@
 // The HTTP/2 session manager behind the SDK's Connect transports: every session runs on a
 // connection from the client tlsconfig (src/tls), so no RPC byte reaches a server before its
 // X.509-SVID is verified and its ID authorized. Sessions are the pool of createMtlsClient
-// (client/http2-sessions.ts); a rotation of the client's SVID retires them, so the next call
-// connects again with the new SVID. Internal.
+// (client/http2-sessions.ts); a rotation of the client's SVID or an update of its source's
+// bundles retires them, so the next call connects again with the current SVID and bundles. Internal.
 import type { ClientHttp2Stream, ClientSessionRequestOptions, OutgoingHttpHeaders } from "node:http2";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import { createHttp2Sessions, type PooledSession } from "../client/http2-sessions.ts";
+import { onRotation, type RotatingSource } from "../client/on-rotation.ts";
 import { requestDeadline } from "../client/request-deadline.ts";
 
 /** Connect's `NodeHttp2ClientSessionManager`, plus `close()`. */
@@ -17,16 +18,18 @@ export interface SpiffeSessionManager {
 }
 
 /**
+ * @param source The client's source: its updates (e.g. new bundles) retire the sessions too.
  * @param url The server's `https://host:port` origin.
  * @param connectTimeoutMs How long connecting (TCP, TLS and verification) may take.
  * @param idleTimeoutMs How long a session without calls stays open.
  */
-export function createSpiffeSessionManager(tls: ClientTlsConfig, url: URL, connectTimeoutMs: number, idleTimeoutMs: number): SpiffeSessionManager {
+export function createSpiffeSessionManager(tls: ClientTlsConfig, source: RotatingSource, url: URL, connectTimeoutMs: number, idleTimeoutMs: number): SpiffeSessionManager {
   const sessions = createHttp2Sessions(tls, true, idleTimeoutMs);
-  // The session calls go to, until it closes, gets a GOAWAY or the client's SVID changes
-  // (then the pool retires it and the next call dials with the current SVID).
+  // The session calls go to, until it closes, gets a GOAWAY, the client's SVID changes
+  // or the source's bundles change (then the pool retires it and the next call dials with the
+  // current SVID and bundles).
   let current: PooledSession | undefined;
-  const unwatch = tls.onCredentialsChange(() => {
+  const unwatch = onRotation(tls, source, () => {
     current = undefined;
     sessions.retireAll();
   });

@@ -122,7 +122,7 @@ function spiffeTransport<O extends SpiffeTransportBaseOptions>(
   const connectMs = int("connectTimeoutMs", connectTimeoutMs, 10_000, 1, 600_000);
   const idleMs = int("idleTimeoutMs", idleTimeoutMs, 60_000, 1, 86_400_000);
   const tls = createClientTlsConfig({ mode, source, authorizer, logger, now });
-  const sessionManager = createSpiffeSessionManager(tls, url, connectMs, idleMs);
+  const sessionManager = createSpiffeSessionManager(tls, source, url, connectMs, idleMs);
   const transport = make({ ...connect, baseUrl }, sessionManager);
   return {
     unary: (...args) => transport.unary(...args),
