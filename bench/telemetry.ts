@@ -22,7 +22,6 @@ const { createMtlsClient, serveMtls } = runtimeEntry;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6); // interleaved rounds per figure
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700);
 const CONC = 4;
-const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 
 const serverSource = new FakeX509Source({ svid: serverSvid, bundles: [ca.x509Bundle] });
 const clientSource = new FakeX509Source({ svid: clientSvid, bundles: [ca.x509Bundle] });
@@ -106,7 +105,7 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 for (const conc of [1, CONC]) {
   for (const [name, setting] of [["on", on], ["on+spans+audit", full]] as const) {
     const [withTelemetry, without] = await paired(setting, off, conc);
-    console.log(`BENCH_RESULT ${JSON.stringify({ bench: "telemetry", runtime, figure: `new connections/s, telemetry ${name} vs off`, concurrency: conc, ours: r2(withTelemetry), baseline: r2(without), ratio: r2(withTelemetry / without), target: 0.95 })}`);
+    console.log(`BENCH_RESULT ${JSON.stringify({ bench: "telemetry", name: `new connections/s, telemetry ${name}, ${conc === 1 ? "sequential" : `${conc} concurrent`}`, unit: "conn/s", value: r2(withTelemetry), baselineName: "telemetry off", baseline: r2(without), ratio: r2(withTelemetry / without), target: 0.95 })}`);
   }
 }
 // What the instrumentation adds to one verification: observeHandshake around a verification
@@ -128,7 +127,7 @@ async function perVerificationUs(setting: Setting): Promise<number> {
 const base = await perVerificationUs(off);
 for (const [name, setting] of [["on", on], ["on+spans+audit", full]] as const) {
   const us = await perVerificationUs(setting);
-  console.log(`BENCH_RESULT ${JSON.stringify({ bench: "telemetry", runtime, figure: `µs added to one peer verification, telemetry ${name}`, ours: r2(us), baseline: r2(base), added: r2(us - base) })}`);
+  console.log(`BENCH_RESULT ${JSON.stringify({ bench: "telemetry", name: `one peer verification, telemetry ${name}`, unit: "µs", value: r2(us), baselineName: "telemetry off", baseline: r2(base), difference: r2(us - base), better: "lower" })}`);
 }
 await server.close();
 await meterProvider.shutdown();
