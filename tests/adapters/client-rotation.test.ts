@@ -6,13 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { authorizeAny, authorizeId, X509Bundle, X509SvidError } from "../../mod.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { waitUntil } from "../support/wait-until.ts";
-import { holdingHandler, type IntegrationServer, startIntegrationServer } from "./integration-server.ts";
+import { CLIENT_ID, holdingHandler, type IntegrationServer, SERVER_ID, startIntegrationServer } from "./integration-server.ts";
 import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
 import { createCa } from "../support/test-pki.ts";
 const { createMtlsClient } = runtimeEntry;
-
-const SERVER_ID = "spiffe://example.org/server";
-const CLIENT_ID = "spiffe://example.org/client";
 
 let pki: Pki;
 let server: IntegrationServer;

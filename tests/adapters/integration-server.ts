@@ -4,10 +4,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { Server as TlsServer } from "node:tls";
-import { type Authorizer, SpiffeError } from "../../mod.ts";
+import { type Authorizer, authorizeAny, authorizeOneOf, SpiffeError } from "../../mod.ts";
 import { attachSpiffe, createServerTlsOptions, getPeerId } from "../../src/adapters/node/mod.ts";
 import type { X509BundleSourceLike } from "../../src/core/bundle/x509-bundle-source.ts";
 import type { X509SvidSource } from "../../src/core/svid/x509/x509-svid-source.ts";
+import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
+import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
+
+/** The IDs of {@link startIntegrationServers}' server and its default client. */
+export const SERVER_ID = "spiffe://example.org/server";
+export const CLIENT_ID = "spiffe://example.org/client";
 
 export interface IntegrationServer {
   readonly url: string;
@@ -98,4 +104,33 @@ export function sdkErrorIn(err: unknown): { name: string; code: string } | undef
   }
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === "string" && code.startsWith("ERR_") ? { name: "(code only)", code } : undefined;
+}
+
+/** What the HTTP client integration suites (agent, dispatcher) run against. */
+export interface IntegrationServers {
+  readonly pki: Pki;
+  /** {@link SERVER_ID} (issued by the intermediate), accepting {@link CLIENT_ID} and `…/client2`. */
+  readonly server: IntegrationServer;
+  /** A server of other.org, whose CA the clients of {@link IntegrationServers.clientSource} do not trust. */
+  readonly strangerServer: IntegrationServer;
+  /** A fresh source of a client SVID for `id` (default {@link CLIENT_ID}) trusting example.org. */
+  clientSource(id?: string): Promise<FakeX509Source>;
+  close(): Promise<void>;
+}
+
+/** Starts the two servers of {@link IntegrationServers} on a new PKI. */
+export async function startIntegrationServers(): Promise<IntegrationServers> {
+  const pki = await createPki();
+  const server = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeOneOf(CLIENT_ID, "spiffe://example.org/client2"));
+  const strangerServer = await startIntegrationServer(await sourceFor(pki.otherRoot, "spiffe://other.org/server", [pki.bundle, pki.otherBundle]), authorizeAny());
+  return {
+    pki,
+    server,
+    strangerServer,
+    clientSource: (id = CLIENT_ID) => sourceFor(pki.inter, id, [pki.bundle]),
+    close: async () => {
+      await server.close();
+      await strangerServer.close();
+    },
+  };
 }

@@ -7,31 +7,26 @@ import { getPeerId } from "../../src/adapters/node/mod.ts";
 import { loadUndici } from "../../src/adapters/shared/spiffe-dispatcher.ts";
 import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
-import { createPki, type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
+import { type Pki, sourceFor, svidFor } from "./mtls-fixtures.ts";
 import { waitUntil } from "../support/wait-until.ts";
-import { holdingHandler, type IntegrationServer, sdkErrorIn, startIntegrationServer, whoAmI } from "./integration-server.ts";
+import { CLIENT_ID, holdingHandler, type IntegrationServer, type IntegrationServers, sdkErrorIn, SERVER_ID, startIntegrationServer, startIntegrationServers, whoAmI } from "./integration-server.ts";
 
 const { createSpiffeDispatcher: createWithoutModule } = runtimeEntry; // the entry of the runtime running the test
 /** With the module passed, the dispatcher has undici's own Agent type (what undici.request takes). */
 const createSpiffeDispatcher = (options: Omit<Parameters<typeof createWithoutModule>[0], "undici">) => createWithoutModule({ undici, ...options });
 
-const SERVER_ID = "spiffe://example.org/server";
-const CLIENT_ID = "spiffe://example.org/client";
 
+let servers: IntegrationServers;
 let pki: Pki;
 let server: IntegrationServer;
-let strangerServer: IntegrationServer;
+let strangerServer: IntegrationServer; // a server whose SVID comes from a CA the client does not trust
 beforeAll(async () => {
-  pki = await createPki();
-  server = await startIntegrationServer(await sourceFor(pki.inter, SERVER_ID, [pki.bundle]), authorizeOneOf(CLIENT_ID, "spiffe://example.org/client2"));
-  strangerServer = await startIntegrationServer(await sourceFor(pki.otherRoot, "spiffe://other.org/server", [pki.bundle, pki.otherBundle]), authorizeAny());
+  servers = await startIntegrationServers();
+  ({ pki, server, strangerServer } = servers);
 });
-afterAll(async () => {
-  await server?.close();
-  await strangerServer?.close();
-});
+afterAll(() => servers?.close());
 
-const clientSource = (id = CLIENT_ID): Promise<FakeX509Source> => sourceFor(pki.inter, id, [pki.bundle]);
+const clientSource = (id?: string): Promise<FakeX509Source> => servers.clientSource(id);
 
 describe("createSpiffeDispatcher on Bun", () => {
   if (runtime !== "bun") return;
