@@ -184,7 +184,8 @@ describe("X509Source", () => {
   test("create: timeout names the last problem; abort; InvalidArgument is not retried", async () => {
     const f = await startFixture({ workloads: [] });
     try {
-      const e1 = await rejectionOf(X509Source.create({ address: f.server.address, timeoutMs: 300, backoff: FAST_BACKOFF }), WorkloadApiError);
+      // 1 s: long enough for a first answer on a loaded machine (300 ms failed once under load ~10).
+      const e1 = await rejectionOf(X509Source.create({ address: f.server.address, timeoutMs: 1000, backoff: FAST_BACKOFF }), WorkloadApiError);
       expect(e1.code).toBe("ERR_WORKLOAD_API_TIMEOUT");
       expect(e1.message).toContain("ERR_WORKLOAD_API_PERMISSION_DENIED");
       const ac = new AbortController();
