@@ -139,15 +139,19 @@ export type {
   TlsRequestContext,
 } from "./src/http/serve-mtls-types.ts";
 export type {
+  ClientModeOptions,
   ClientOptions,
   MtlsClient,
   MtlsClientBaseOptions,
   MtlsClientOptions,
   MtlsClientPoolOptions,
+  MtlsModeOptions,
   MtlsRequestBody,
   MtlsRequestInit,
   MtlsWebClientOptions,
+  MtlsWebModeOptions,
   TlsClientOptions,
+  TlsModeOptions,
 } from "./src/http/mtls-client-types.ts";
 export type { SpiffeTlsMode, WebCertificate, WebCertificateSource } from "./src/http/tls-mode.ts";
 

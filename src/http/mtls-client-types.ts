@@ -49,12 +49,13 @@ export interface MtlsClientBaseOptions {
 }
 
 /**
- * Options of `createMtlsClient` in mode `"mtls"` (the default): the client presents its
- * X.509-SVID and verifies the server's. The same on `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
+ * What every SPIFFE client (`createMtlsClient`, `createSpiffeAgent`, `createSpiffeDispatcher`,
+ * `connectMtls`) takes in mode `"mtls"` (the default): it presents its X.509-SVID and
+ * verifies the server's X.509-SVID, then authorizes the server's SPIFFE ID.
  *
  * Exported from `@spiffe-ts/sdk`.
  */
-export interface MtlsClientOptions extends MtlsClientBaseOptions {
+export interface MtlsModeOptions {
   /** `"mtls"` (the default): present the client's X.509-SVID, verify the server's. */
   readonly mode?: "mtls";
   /** The client's own X.509-SVID and the bundles to verify servers with; usually an `X509Source`. */
@@ -64,12 +65,12 @@ export interface MtlsClientOptions extends MtlsClientBaseOptions {
 }
 
 /**
- * Options of `createMtlsClient` in mode `"tls"`: the client verifies the server's X.509-SVID
- * and presents none (go-spiffe's `TLSClientConfig`); prove who you are with `jwtSvid`.
+ * What every SPIFFE client takes in mode `"tls"`: it verifies the server's X.509-SVID and
+ * authorizes its ID, and presents no certificate (go-spiffe's `TLSClientConfig`).
  *
  * Exported from `@spiffe-ts/sdk`.
  */
-export interface TlsClientOptions extends MtlsClientBaseOptions {
+export interface TlsModeOptions {
   /** `"tls"`: verify the server's X.509-SVID, present no certificate. */
   readonly mode: "tls";
   /** The bundles to verify servers with; an `X509Source`, `BundleSource` or `BundleSet`. */
@@ -79,20 +80,62 @@ export interface TlsClientOptions extends MtlsClientBaseOptions {
 }
 
 /**
- * Options of `createMtlsClient` in mode `"mtls-web"`: the client presents its X.509-SVID to
- * a server with a Web-PKI certificate, checked against `ca` (or the runtime's public roots)
- * and the URL's host name (go-spiffe's `MTLSWebClientConfig`).
+ * What every SPIFFE client takes in mode `"mtls-web"`: it presents its X.509-SVID to a
+ * server with a Web-PKI certificate, checked against `ca` (or the runtime's public roots)
+ * and the host name (go-spiffe's `MTLSWebClientConfig`). No authorizer: none would run.
  *
  * Exported from `@spiffe-ts/sdk`.
  */
-export interface MtlsWebClientOptions extends MtlsClientBaseOptions {
+export interface MtlsWebModeOptions {
   /** `"mtls-web"`: present the client's X.509-SVID to a server with a Web-PKI certificate. */
   readonly mode: "mtls-web";
   /** The client's own X.509-SVID; usually an `X509Source`. */
   readonly source: X509SvidSource;
   /** Web-PKI roots (PEM) the server's certificate must chain to. Default: the runtime's public roots. */
   readonly ca?: string | readonly string[];
+  /** None in this mode: the server is checked by Web PKI, so no authorizer would run (refused with a `ConfigError`). */
+  readonly authorizer?: never;
 }
+
+/**
+ * Who a SPIFFE client is and which servers it accepts, by mode: the options every client
+ * factory shares (the type checker then asks for an `authorizer` exactly where one runs).
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ *
+ * @example
+ * ```ts
+ * const identity: ClientModeOptions = { source, authorizer: authorizeId("spiffe://example.org/api") };
+ * const client = createMtlsClient({ ...identity, timeoutMs: 5000 });
+ * const agent = createSpiffeAgent({ ...identity, maxSockets: 8 });
+ * ```
+ */
+export type ClientModeOptions = MtlsModeOptions | TlsModeOptions | MtlsWebModeOptions;
+
+/**
+ * Options of `createMtlsClient` in mode `"mtls"` (the default): the client presents its
+ * X.509-SVID and verifies the server's. The same on `@spiffe-ts/sdk/node`, `/bun` and `/deno`.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsClientOptions extends MtlsClientBaseOptions, MtlsModeOptions {}
+
+/**
+ * Options of `createMtlsClient` in mode `"tls"`: the client verifies the server's X.509-SVID
+ * and presents none (go-spiffe's `TLSClientConfig`); prove who you are with `jwtSvid`.
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface TlsClientOptions extends MtlsClientBaseOptions, TlsModeOptions {}
+
+/**
+ * Options of `createMtlsClient` in mode `"mtls-web"`: the client presents its X.509-SVID to
+ * a server with a Web-PKI certificate, checked against `ca` (or the runtime's public roots)
+ * and the URL's host name (go-spiffe's `MTLSWebClientConfig`).
+ *
+ * Exported from `@spiffe-ts/sdk`.
+ */
+export interface MtlsWebClientOptions extends MtlsClientBaseOptions, MtlsWebModeOptions {}
 
 /**
  * Options of `createMtlsClient`, by mode.

@@ -225,6 +225,6 @@ describe("createSpiffeAgent", () => {
     for (const extra of [{ rejectUnauthorized: false }, { cert: "x" }, { checkServerIdentity: () => undefined }, { maxTotalSockets: 4 }, { maxSockets: 0 }, { keepAlive: "yes" }]) {
       expect(() => createSpiffeAgent({ ...base, ...extra } as never)).toThrow(ConfigError);
     }
-    expect(() => createSpiffeAgent({ source, authorizer: undefined })).toThrow(ConfigError);
+    expect(() => createSpiffeAgent({ source, authorizer: undefined } as never)).toThrow(ConfigError);
   });
 });

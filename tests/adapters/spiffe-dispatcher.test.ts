@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as undici from "undici";
 import { authorizeAny, authorizeId, authorizeOneOf, ConfigError, IntegrationError } from "../../mod.ts";
-import { getPeerId } from "../../src/adapters/node/mod.ts";
+import { type ClientModeOptions, getPeerId, type SpiffeDispatcherPoolOptions } from "../../src/adapters/node/mod.ts";
 import { loadUndici } from "../../src/adapters/shared/spiffe-dispatcher.ts";
 import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtime, runtimeEntry } from "../support/runtime-entry.ts";
@@ -13,7 +13,7 @@ import { CLIENT_ID, holdingHandler, type IntegrationServer, type IntegrationServ
 
 const { createSpiffeDispatcher: createWithoutModule } = runtimeEntry; // the entry of the runtime running the test
 /** With the module passed, the dispatcher has undici's own Agent type (what undici.request takes). */
-const createSpiffeDispatcher = (options: Omit<Parameters<typeof createWithoutModule>[0], "undici">) => createWithoutModule({ undici, ...options });
+const createSpiffeDispatcher = (options: ClientModeOptions & Omit<SpiffeDispatcherPoolOptions, "undici">) => createWithoutModule({ undici, ...options });
 
 
 let servers: IntegrationServers;

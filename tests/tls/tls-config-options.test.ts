@@ -166,7 +166,7 @@ describe("the runtime entries report the same options", () => {
     expect((await configErrorOf(() => createMtlsClient({ mode: "tls", source: bundlesOnly } as never))).option).toBe("authorizer");
     expect((await configErrorOf(() => createMtlsClient({ mode: "mtls-web", source, ca: "nope" }))).option).toBe("ca");
     expect((await configErrorOf(() => createMtlsClient({ mode: "mtls-web", source, authorizer: authorizeAny() } as never))).option).toBe("authorizer");
-    expect((await configErrorOf(() => connectMtls("127.0.0.1", 1, { mode: "tls", source: bundlesOnly, authorizer: authorizeAny(), ca: pki.webCa.pem }))).option).toBe("ca");
+    expect((await configErrorOf(() => connectMtls("127.0.0.1", 1, { mode: "tls", source: bundlesOnly, authorizer: authorizeAny(), ca: pki.webCa.pem } as never))).option).toBe("ca");
     expect((await configErrorOf(() => connectMtls("127.0.0.1", 1, { mode: "mtls-web", source, ca: [] }))).option).toBe("ca");
     expect((await configErrorOf(() => connectMtls("127.0.0.1", 1, { mode: "bad" as never, source, authorizer: authorizeAny() }))).option).toBe("mode");
   });

@@ -1,26 +1,15 @@
 import type { TLSSocket } from "node:tls";
-import type { Authorizer } from "../../core/authz/authorizer.ts";
-import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
-import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
-import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
+import type { ClientModeOptions } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";
 import { int } from "./options.ts";
 
 /**
- * Options of {@link connectMtls}.
+ * The per-connection side of {@link ConnectMtlsOptions}.
  *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
-export interface ConnectMtlsOptions {
-  /** Default `"mtls"`; `"tls"` presents no SVID, `"mtls-web"` checks the server by Web PKI (see `SpiffeTlsMode`). */
-  readonly mode?: SpiffeTlsMode;
-  /** The client's own X.509-SVID and the bundles to verify the server with; usually an `X509Source`. */
-  readonly source: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
-  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required in `"mtls"` and `"tls"`. */
-  readonly authorizer?: Authorizer;
-  /** `"mtls-web"` only: Web-PKI roots (PEM) for the server's certificate. Default: the runtime's public roots. */
-  readonly ca?: string | readonly string[];
+export interface ConnectMtlsConnectionOptions {
   /** ALPN protocols to offer, e.g. `["h2"]`. Default: none. */
   readonly ALPNProtocols?: readonly string[];
   /** Aborts connecting (e.g. `AbortSignal.timeout(5000)`); the promise rejects with its reason. */
@@ -28,6 +17,15 @@ export interface ConnectMtlsOptions {
   /** Clock used for SVID verification, for tests. */
   readonly now?: () => Date;
 }
+
+/**
+ * Options of {@link connectMtls}: who the client is and whom it accepts, by mode
+ * (`{ source, authorizer }` in mode `"mtls"`, the default; see {@link ClientModeOptions}),
+ * plus {@link ConnectMtlsConnectionOptions}.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export type ConnectMtlsOptions = ClientModeOptions & ConnectMtlsConnectionOptions;
 
 /**
  * Opens a raw TLS connection over SPIFFE mTLS: presents the source's current X.509-SVID,
@@ -63,7 +61,7 @@ export async function connectMtls(host: string, port: number, options: ConnectMt
   if (alpn !== undefined && (!Array.isArray(alpn) || !alpn.every((a) => typeof a === "string" && a !== ""))) {
     throw new ConfigError("ALPNProtocols", `must be an array of protocol names, got ${JSON.stringify(alpn)}`);
   }
-  const tls = createClientTlsConfig({ mode: options.mode, source: options.source, authorizer: options.authorizer, ca: options.ca, now: options.now });
+  const tls = createClientTlsConfig(options);
   try {
     return await tls.connect(host, p, { ALPNProtocols: alpn, signal: options.signal });
   } finally {

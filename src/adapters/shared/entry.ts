@@ -117,15 +117,19 @@ export type {
   TlsRequestContext,
 } from "../../http/serve-mtls-types.ts";
 export type {
+  ClientModeOptions,
   ClientOptions,
   MtlsClient,
   MtlsClientBaseOptions,
   MtlsClientOptions,
   MtlsClientPoolOptions,
+  MtlsModeOptions,
   MtlsRequestBody,
   MtlsRequestInit,
   MtlsWebClientOptions,
+  MtlsWebModeOptions,
   TlsClientOptions,
+  TlsModeOptions,
 } from "../../http/mtls-client-types.ts";
 export type { SpiffeTlsMode, WebCertificate, WebCertificateSource } from "../../http/tls-mode.ts";
 export { attachSpiffe } from "./attach-spiffe.ts";
@@ -135,8 +139,8 @@ export type { ServerTlsOptionsInit, SpiffeServerTlsOptions } from "./server-tls-
 export { getPeerId, getPeerIdentity } from "./peer-of-message.ts";
 export type { DispatcherResponse, PeerMessage } from "./peer-of-message.ts";
 export { createSpiffeAgent } from "./spiffe-agent.ts";
-export type { SpiffeAgent, SpiffeAgentOptions } from "./spiffe-agent.ts";
-export type { SpiffeDispatcherLike, SpiffeDispatcherOptions, UndiciModule } from "./spiffe-dispatcher.ts";
+export type { SpiffeAgent, SpiffeAgentOptions, SpiffeAgentPoolOptions } from "./spiffe-agent.ts";
+export type { SpiffeDispatcherLike, SpiffeDispatcherOptions, SpiffeDispatcherPoolOptions, UndiciModule } from "./spiffe-dispatcher.ts";
 export type { SpiffeMiddlewareOptions } from "./frameworks/check-caller.ts";
 export type { SpiffeRequestFields } from "./frameworks/request-fields.ts";
 export { spiffeExpress } from "./frameworks/spiffe-express.ts";
@@ -146,7 +150,7 @@ export type { FastifyLike, SpiffeFastifyPlugin } from "./frameworks/spiffe-fasti
 export { spiffeKoa } from "./frameworks/spiffe-koa.ts";
 export type { KoaContextLike, SpiffeKoaMiddleware } from "./frameworks/spiffe-koa.ts";
 export { connectMtls } from "./connect-mtls.ts";
-export type { ConnectMtlsOptions } from "./connect-mtls.ts";
+export type { ConnectMtlsConnectionOptions, ConnectMtlsOptions } from "./connect-mtls.ts";
 export { createServerTlsConfig } from "../../tls/server-tls.ts";
 export type { PresentingServer, ServerTlsConfig, ServerTlsConfigInit, ServerTlsOptions } from "../../tls/server-tls.ts";
 export { BundleSource, JwtSource, WorkloadApiClient, X509Source } from "./workload-api.ts";

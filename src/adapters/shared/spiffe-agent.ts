@@ -1,13 +1,10 @@
 import type { ClientRequest } from "node:http";
 import type { Duplex } from "node:stream";
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from "node:https";
-import type { Authorizer } from "../../core/authz/authorizer.ts";
-import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { IntegrationError } from "../../core/errors/integration-error.ts";
 import type { Logger } from "../../core/logger.ts";
-import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
-import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
+import type { ClientModeOptions } from "../../http/mtls-client-types.ts";
 import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
 import { VerifyingAgent } from "./client/verifying-agent.ts";
 import { int } from "./options.ts";
@@ -25,21 +22,13 @@ function baseAddRequest(): AddRequest {
 }
 
 /**
- * Options of {@link createSpiffeAgent}: who the agent is and whom it accepts, plus the
- * usual `https.Agent` pool options. TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`,
- * `checkServerIdentity`, …) are not accepted: the source and the mode decide them.
+ * The `https.Agent` side of {@link SpiffeAgentOptions}: the usual pool options. TLS options
+ * (`ca`, `cert`, `key`, `rejectUnauthorized`, `checkServerIdentity`, …) are not accepted:
+ * the source and the mode decide them.
  *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
-export interface SpiffeAgentOptions extends Pick<AgentOptions, "keepAliveMsecs" | "maxFreeSockets" | "scheduling" | "timeout"> {
-  /** Default `"mtls"`; `"tls"` presents no SVID, `"mtls-web"` checks the server by Web PKI (see `SpiffeTlsMode`). */
-  readonly mode?: SpiffeTlsMode;
-  /** The client's own X.509-SVID and the bundles servers are verified with; usually an `X509Source`. */
-  readonly source: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
-  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required in `"mtls"` and `"tls"`; refused in `"mtls-web"`. */
-  readonly authorizer?: Authorizer;
-  /** `"mtls-web"` only: Web-PKI roots (PEM) for the server's certificate. Default: the runtime's public roots. */
-  readonly ca?: string | readonly string[];
+export interface SpiffeAgentPoolOptions extends Pick<AgentOptions, "keepAliveMsecs" | "maxFreeSockets" | "scheduling" | "timeout"> {
   /** Keep connections open for later requests. Default `true` (unlike `https.Agent`). */
   readonly keepAlive?: boolean;
   /**
@@ -53,6 +42,15 @@ export interface SpiffeAgentOptions extends Pick<AgentOptions, "keepAliveMsecs" 
   /** Clock used for SVID verification, for tests. */
   readonly now?: () => Date;
 }
+
+/**
+ * Options of {@link createSpiffeAgent}: who the agent is and whom it accepts, by mode
+ * (`{ source, authorizer }` in mode `"mtls"`, the default; see {@link ClientModeOptions}),
+ * plus the pool options of {@link SpiffeAgentPoolOptions}.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export type SpiffeAgentOptions = ClientModeOptions & SpiffeAgentPoolOptions;
 
 /**
  * The `https.Agent` of {@link createSpiffeAgent}. Its TLS connections are SPIFFE
@@ -86,7 +84,7 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
   #generation = 0;
   readonly #openedIn = new WeakMap<object, number>();
 
-  constructor(tls: ClientTlsConfig, source: RotatingSource, options: Omit<AgentOptions, "maxSockets" | "maxTotalSockets">, maxSockets: number) {
+  constructor(tls: ClientTlsConfig, source: RotatingSource | object, options: Omit<AgentOptions, "maxSockets" | "maxTotalSockets">, maxSockets: number) {
     super(tls, options);
     // A client that makes its own TLS connections from the agent's options, instead of asking
     // the agent for one (Bun's built-in node-fetch does, with the runtime's public roots),
@@ -245,7 +243,7 @@ export function createSpiffeAgent(options: SpiffeAgentOptions): SpiffeAgent {
     ...(options.timeout !== undefined ? { timeout: int("timeout", options.timeout, 0, 0, 86_400_000) } : {}),
     ...(options.scheduling !== undefined ? { scheduling: scheduling(options.scheduling) } : {}),
   };
-  const tls = createClientTlsConfig({ mode: options.mode, source: options.source, authorizer: options.authorizer, ca: options.ca, logger: options.logger, now: options.now });
+  const tls = createClientTlsConfig(options);
   return new SpiffeHttpsAgent(tls, options.source, pool, maxSockets);
 }
 

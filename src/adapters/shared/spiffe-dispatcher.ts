@@ -1,14 +1,11 @@
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
-import type { Authorizer } from "../../core/authz/authorizer.ts";
-import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
 import { IntegrationError } from "../../core/errors/integration-error.ts";
 import type { Logger } from "../../core/logger.ts";
-import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
+import type { ClientModeOptions } from "../../http/mtls-client-types.ts";
 import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
-import type { SpiffeTlsMode } from "../../http/tls-mode.ts";
-import { type ClientTlsConfig, createClientTlsConfig } from "../../tls/client-tls.ts";
+import { createClientTlsConfig } from "../../tls/client-tls.ts";
 import { onRotation } from "./client/on-rotation.ts";
 import { int } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
@@ -70,19 +67,11 @@ interface UndiciClasses {
 }
 
 /**
- * Options of `createSpiffeDispatcher`.
+ * The undici side of {@link SpiffeDispatcherOptions}: connection and protocol options.
  *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
  */
-export interface SpiffeDispatcherOptions<A extends SpiffeDispatcherLike = SpiffeDispatcherLike> {
-  /** Default `"mtls"`; `"tls"` presents no SVID, `"mtls-web"` checks the server by Web PKI (see `SpiffeTlsMode`). */
-  readonly mode?: SpiffeTlsMode;
-  /** The client's own X.509-SVID and the bundles servers are verified with; usually an `X509Source`. */
-  readonly source: Partial<X509SvidSource> & Partial<X509BundleSourceLike>;
-  /** Which server SPIFFE IDs are acceptable (e.g. `authorizeId(serverId)`). Required in `"mtls"` and `"tls"`; refused in `"mtls-web"`. */
-  readonly authorizer?: Authorizer;
-  /** `"mtls-web"` only: Web-PKI roots (PEM) for the server's certificate. Default: the runtime's public roots. */
-  readonly ca?: string | readonly string[];
+export interface SpiffeDispatcherPoolOptions<A extends SpiffeDispatcherLike = SpiffeDispatcherLike> {
   /** Offer HTTP/2 (ALPN `h2`, then `http/1.1`), as undici's `allowH2`. Default `false`. */
   readonly allowH2?: boolean;
   /** Most connections per origin (undici's `connections`). Default: no limit. */
@@ -100,6 +89,15 @@ export interface SpiffeDispatcherOptions<A extends SpiffeDispatcherLike = Spiffe
   /** Clock used for SVID verification, for tests. */
   readonly now?: () => Date;
 }
+
+/**
+ * Options of `createSpiffeDispatcher`: who the dispatcher is and whom it accepts, by mode
+ * (`{ source, authorizer }` in mode `"mtls"`, the default; see {@link ClientModeOptions}),
+ * plus the options of {@link SpiffeDispatcherPoolOptions}.
+ *
+ * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
+ */
+export type SpiffeDispatcherOptions<A extends SpiffeDispatcherLike = SpiffeDispatcherLike> = ClientModeOptions & SpiffeDispatcherPoolOptions<A>;
 
 type ConnectCallback = (err: Error | null, socket: Socket | null) => void;
 interface ConnectParams {
@@ -121,7 +119,7 @@ export function createSpiffeDispatcherWith<A extends SpiffeDispatcherLike>(profi
   const connections = options.connections === undefined ? undefined : int("connections", options.connections, 0, 1, 100_000);
   const keepAliveTimeout = options.keepAliveTimeout === undefined ? undefined : int("keepAliveTimeout", options.keepAliveTimeout, 0, 1, 86_400_000);
   const undici = options.undici === undefined ? loadUndici() : checkUndici(options.undici);
-  const tls = createClientTlsConfig({ mode: options.mode, source: options.source, authorizer: options.authorizer, ca: options.ca, logger: options.logger, now: options.now });
+  const tls = createClientTlsConfig(options);
   const allowH2 = options.allowH2 ?? false;
   const ALPNProtocols = allowH2 ? ["h2", "http/1.1"] : ["http/1.1"];
   const SpiffeClient = spiffeClientClass(undici);
