@@ -388,7 +388,7 @@ describe("deploy/docker", () => {
     const used = new Set(deployments().flatMap(({ pod }) => pod.containers.filter(isSpiffeTs).map((c) => c.image)));
     expect([...used].sort()).toEqual(["spiffe-ts-client:0.1.0", "spiffe-ts-proxy:0.1.0", "spiffe-ts-server:0.1.0"]);
     for (const image of used) expect({ image, dockerfile: tags.has(image) }).toEqual({ image, dockerfile: true });
-    for (const [tag, f] of tags) expect({ f, tag: /docker build -f (\S+) /.exec(read(f))?.[1] }).toEqual({ f, tag: f }); // each names itself
+    for (const [, f] of tags) expect({ f, tag: /docker build -f (\S+) /.exec(read(f))?.[1] }).toEqual({ f, tag: f }); // each names itself
     expect(tags.size).toBe(dockerfiles.length);
   });
 

@@ -6,7 +6,6 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpiffeWorkloadAPI } from "../../gen/workload_pb.ts";
-import { SpiffeError } from "../../src/core/errors/spiffe-error.ts";
 import { X509Bundle } from "../../src/core/bundle/x509-bundle.ts";
 import { verifyX509Svid } from "../../src/core/svid/x509/verify-x509-svid.ts";
 import { X509Svid } from "../../src/core/svid/x509/x509-svid.ts";

@@ -7,7 +7,6 @@ import { JwtBundle } from "../../src/core/bundle/jwt-bundle.ts";
 import { X509Bundle } from "../../src/core/bundle/x509-bundle.ts";
 import { WorkloadApiError } from "../../src/core/errors/workload-api-error.ts";
 import { SpiffeId } from "../../src/core/spiffeid/spiffe-id.ts";
-import { startWorkloadApiServer } from "../../src/testing/mod.ts";
 import type { X509Context } from "../../src/workloadapi/x509-context.ts";
 import { currentRuntimeCommand, delay, errorLog, FAST_BACKOFF, type Fixture, startFixture, waitFor } from "./support.ts";
 import { expectInvalidArgument, rejectionOf } from "../support/rejection.ts";

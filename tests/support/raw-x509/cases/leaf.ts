@@ -6,7 +6,7 @@ import { dn } from "../name.ts";
 import { EXT } from "../oids.ts";
 import { type Built, ca, leaf, root } from "../pki.ts";
 import { defaultSigner } from "../signers.ts";
-import { type CaseInput, input, single, standard, TD, twins, type X509Case } from "./case.ts";
+import { input, single, standard, TD, twins, type X509Case } from "./case.ts";
 
 const ID = `spiffe://${TD}/workload`;
 

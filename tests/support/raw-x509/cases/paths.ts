@@ -5,7 +5,7 @@ import { generateKeyPair } from "../keys.ts";
 import { dn } from "../name.ts";
 import { EXT } from "../oids.ts";
 import { type Built, ca, leaf, NOW, root } from "../pki.ts";
-import { type CaseInput, input, line, single, standard, twins, type X509Case } from "./case.ts";
+import { input, line, single, standard, twins, type X509Case } from "./case.ts";
 
 const SECOND = 1000;
 const before = new Date(NOW.getTime() - SECOND);
