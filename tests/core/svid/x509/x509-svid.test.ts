@@ -22,6 +22,15 @@ function b64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
+/** Where `needle` starts in `haystack`, or -1. */
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
 /** A DER element with short-form length (enough for the hand-made keys below). */
 function der(tag: number, ...content: number[]): Uint8Array<ArrayBuffer> {
   return new Uint8Array([tag, content.length, ...content]);
@@ -151,6 +160,27 @@ describe("X509Svid.parse rejects the key", () => {
     const other = await generateKey("RSA-2048", { cacheAs: "svid-other" });
     await rejects(X509Svid.parse(rsaLeaf.pem, other.pkcs8), "ERR_X509_SVID_KEY_MISMATCH");
     await rejects(X509Svid.parse(rsaLeaf.pem, leaf.privateKey), "ERR_X509_SVID_KEY_MISMATCH");
+  });
+
+  // The check proves that the private scalar d gives the leaf's point (d·G), not only that the
+  // public point the PKCS#8 carries (ECPrivateKey [1] publicKey) is the leaf's: a key file whose
+  // copy of the public point is the leaf's but whose d is another key's is refused. (Deno's
+  // importKey accepts such a key; only deriving d·G, here by the JWK export, catches it there.)
+  test("whose PKCS#8 carries the leaf's public point with another key's private scalar (P-256, P-384)", async () => {
+    for (const alg of ["P-256", "P-384"] as const) {
+      const own = await generateKey(alg);
+      const ownLeaf = await issueLeaf(inter, { key: own });
+      const other = await generateKey(alg);
+      const ownPoint = new Uint8Array(await crypto.subtle.exportKey("raw", own.publicKey));
+      const otherPoint = new Uint8Array(await crypto.subtle.exportKey("raw", other.publicKey));
+      const at = indexOfBytes(other.pkcs8, otherPoint);
+      expect(at).toBeGreaterThan(0); // every runtime's PKCS#8 export carries the public point
+      const forged = other.pkcs8.slice();
+      forged.set(ownPoint, at);
+      const err = await rejects(X509Svid.parse(ownLeaf.pem, forged), "ERR_X509_SVID_PRIVATE_KEY");
+      expect(err.message).toContain(`the EC ${alg} private key cannot be imported`);
+      expect((await X509Svid.parse(ownLeaf.pem, own.pkcs8)).serialNumber).toBe(ownLeaf.serialNumber); // the untouched key is accepted
+    }
   });
 
   test("of a certificate whose key the SDK's key policy refuses (RSA-1024 leaf): ERR_X509_SVID_PUBLIC_KEY, as peers would refuse it", async () => {
