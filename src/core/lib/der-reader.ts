@@ -43,33 +43,37 @@ export class DerElement {
   }
 }
 
-/** Reads consecutive DER elements from `bytes` (a view; nothing is copied). */
+/**
+ * Reads consecutive DER elements from `bytes` (a view; nothing is copied). TypeScript-private
+ * fields, not `#private` ones, for the same reason as {@link DerElement}: a certificate makes
+ * dozens of readers.
+ */
 export class DerReader {
-  readonly #bytes: Uint8Array<ArrayBuffer>;
-  readonly #end: number;
-  #pos: number;
+  private readonly bytes: Uint8Array<ArrayBuffer>;
+  private readonly limit: number;
+  private pos: number;
 
   constructor(bytes: Uint8Array<ArrayBuffer>, start = 0, end = bytes.length) {
-    this.#bytes = bytes;
-    this.#pos = start;
-    this.#end = end;
+    this.bytes = bytes;
+    this.pos = start;
+    this.limit = end;
   }
 
   /** True when every byte was consumed. */
   get done(): boolean {
-    return this.#pos >= this.#end;
+    return this.pos >= this.limit;
   }
 
   /** The tag of the next element, or undefined at the end. */
   peekTag(): number | undefined {
-    return this.#pos < this.#end ? this.#bytes[this.#pos] : undefined;
+    return this.pos < this.limit ? this.bytes[this.pos] : undefined;
   }
 
   /** Reads the next element, which must have tag `tag` when given. */
   read(tag?: number): DerElement {
-    const b = this.#bytes;
-    const limit = this.#end;
-    const start = this.#pos;
+    const b = this.bytes;
+    const limit = this.limit;
+    const start = this.pos;
     const t = start < limit ? b[start] : undefined;
     if (t === undefined) throw new DerError("unexpected end of data");
     if (tag !== undefined && t !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}, found 0x${t.toString(16)}`);
@@ -92,7 +96,7 @@ export class DerReader {
       if (length < 0x80) throw new DerError("non-minimal length");
     }
     if (pos + length > limit) throw new DerError("element runs past the end of data");
-    this.#pos = pos + length;
+    this.pos = pos + length;
     return new DerElement(b, t, start, pos, pos + length);
   }
 
