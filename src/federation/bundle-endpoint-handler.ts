@@ -10,6 +10,7 @@ import { TrustDomain } from "../core/spiffeid/trust-domain.ts";
 import { encodeBase64Url } from "../core/lib/base64url.ts";
 import { ClockSequence } from "./bundle-sequence.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 
 /**
@@ -76,7 +77,7 @@ const DEFAULT_REFRESH_HINT_SECONDS = 300;
  *   `options` is not an object).
  */
 export function createBundleEndpointHandler(options: BundleEndpointHandlerOptions): BundleEndpointHandler {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", `must be { trustDomain, source }, got ${describeType(options)}`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createBundleEndpointHandler needs { trustDomain, source }, got ${describeType(options)}`);
   let trustDomain: TrustDomain;
   try {
     trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);

@@ -88,7 +88,7 @@ export class FederatedBundleSource {
     if (!Array.isArray(relationships) || relationships.length === 0) {
       throw new InvalidArgumentError("relationships", `relationships: needs a non-empty array of { url, trustDomain, profile }, got ${Array.isArray(relationships) ? "an empty array" : describeType(relationships)}`);
     }
-    if (typeof options !== "object" || options === null) throw new ConfigError("options", `must be an object, got ${describeType(options)}`);
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `FederatedBundleSource.create: options must be an object, got ${describeType(options)}`);
     const timeoutMs = positiveInteger(options.timeoutMs, "timeoutMs", 30_000, 24 * 3_600_000, refuseOption);
     if (options.onUpdate !== undefined && typeof options.onUpdate !== "function") throw new ConfigError("onUpdate", `must be a function, got ${describeType(options.onUpdate)}`);
     const listeners = new Set<(bundle: SpiffeBundle) => void>();

@@ -1,5 +1,7 @@
 import type { JwtBundleSourceLike } from "../core/bundle/jwt-bundle-source.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import { JwtSvidError } from "../core/errors/jwt-svid-error.ts";
 import type { Logger } from "../core/logger.ts";
 import { JwtSvid, MAX_CLOCK_SKEW_SECONDS } from "../core/svid/jwt/jwt-svid.ts";
@@ -51,7 +53,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * @throws {ConfigError} at creation for a missing source, an empty audience or a bad option.
  */
 export function requireJwtSvid(options: RequireJwtSvidOptions): Middleware {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "requireJwtSvid needs an options object with source and audience");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `requireJwtSvid needs an options object with source and audience, got ${describeType(options)}`);
   const { source, audience, clockSkewSeconds, now, logger } = options;
   const s = source as { getJwtBundleForTrustDomain?: unknown; getForTrustDomain?: unknown } | null | undefined;
   if (typeof s !== "object" || s === null || (typeof s.getJwtBundleForTrustDomain !== "function" && typeof s.getForTrustDomain !== "function")) {

@@ -1,6 +1,8 @@
 // enableTelemetry: the OpenTelemetry binding. Nothing here imports @opentelemetry/api; it is
 // loaded (dynamically) only when a provider is not passed in.
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import type { MeterProviderLike, TracerProviderLike } from "./otel-api.ts";
 import type { SpiffeTrace } from "./spiffe-trace.ts";
 import { createMetricsTrace } from "./telemetry-metrics.ts";
@@ -85,7 +87,7 @@ function checkProvider(value: unknown, option: string, method: string): void {
  * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid provider, or when a provider is not given and `@opentelemetry/api` cannot be loaded.
  */
 export async function enableTelemetry(options: TelemetryOptions = {}): Promise<Telemetry> {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "must be an object");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `enableTelemetry: options must be an object, got ${describeType(options)}`);
   checkProvider(options.meterProvider, "meterProvider", "getMeter");
   checkProvider(options.tracerProvider, "tracerProvider", "getTracer");
   let { meterProvider, tracerProvider } = options;

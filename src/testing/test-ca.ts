@@ -226,7 +226,7 @@ interface JwtKey {
  * @throws {TestingError} `ERR_TESTING_CRYPTO` if key generation fails.
  */
 export async function createTestCa(options: TestCaOptions): Promise<TestCa> {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", `createTestCa needs an options object, got ${describeType(options)}`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createTestCa needs an options object, got ${describeType(options)}`);
   const trustDomain = options.trustDomain instanceof TrustDomain ? options.trustDomain : TrustDomain.parse(options.trustDomain);
   const keyAlg = options.keyAlg ?? "P-256";
   const jwtAlg = options.jwtAlg ?? "ES256";

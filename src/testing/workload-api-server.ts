@@ -19,6 +19,7 @@ import type {
   WorkloadSelection,
 } from "./workload-api-types.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 
 /**
@@ -141,7 +142,7 @@ export interface WorkloadApiServer extends AsyncDisposable {
  * @throws {SpiffeIdError} if a workload ID is invalid.
  */
 export async function startWorkloadApiServer(options: WorkloadApiServerOptions): Promise<WorkloadApiServer> {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", `startWorkloadApiServer needs an options object, got ${describeType(options)}`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `startWorkloadApiServer needs an options object, got ${describeType(options)}`);
   const { socketPath, tcpPort } = options;
   if ((socketPath === undefined) === (tcpPort === undefined)) {
     throw new ConfigError(socketPath === undefined ? "socketPath" : "tcpPort", "give exactly one of socketPath (a Unix socket path) and tcpPort (a port on 127.0.0.1)");

@@ -2,6 +2,7 @@
 // them): each names the option and says what would fit. Internal.
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { type Refuse, refuseOption } from "../core/lib/refuse.ts";
 import { SpiffeError } from "../core/errors/spiffe-error.ts";
 import { type SpiffeTlsMode, TLS_MODES } from "../http/tls-mode.ts";
 
@@ -9,22 +10,23 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-/** A source of the workload's own X.509-SVID (`getX509Svid()`). */
-export function checkSvidSource(source: unknown): void {
+/** A source of the workload's own X.509-SVID (`getX509Svid()`); `refuse` makes the error (default: option `source`). */
+export function checkSvidSource(source: unknown, refuse: Refuse = refuseOption): void {
   if (!isObject(source) || typeof source.getX509Svid !== "function") {
-    throw new ConfigError("source", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
+    throw refuse("source", "must provide getX509Svid(), e.g. an X509Source from X509Source.create()");
   }
 }
 
-/** A source of X.509 bundles (`getX509BundleForTrustDomain(td)` or a bundle set's `getForTrustDomain(td)`). */
-export function checkBundleSource(source: unknown): void {
+/** A source of X.509 bundles (`getX509BundleForTrustDomain(td)` or a bundle set's `getForTrustDomain(td)`); `refuse` as above. */
+export function checkBundleSource(source: unknown, refuse: Refuse = refuseOption): void {
   if (!isObject(source) || (typeof source.getX509BundleForTrustDomain !== "function" && typeof source.getForTrustDomain !== "function")) {
-    throw new ConfigError("source", "must provide getX509BundleForTrustDomain(td) to verify peers, e.g. an X509Source");
+    throw refuse("source", "must provide getX509BundleForTrustDomain(td) to verify peers, e.g. an X509Source");
   }
 }
 
-export function checkAuthorizer(authorizer: unknown, hint: string): asserts authorizer is Authorizer {
-  if (typeof authorizer !== "function") throw new ConfigError("authorizer", `must be a function (${hint})`);
+/** An authorizer; `hint` lists what fits, `refuse` makes the error (default: option `authorizer`). */
+export function checkAuthorizer(authorizer: unknown, hint: string, refuse: Refuse = refuseOption): asserts authorizer is Authorizer {
+  if (typeof authorizer !== "function") throw refuse("authorizer", `must be a function (${hint})`);
 }
 
 /** The stable code of an error for logs (never its message, which may quote input). */

@@ -7,6 +7,8 @@ import { connect as tlsConnect, type ConnectionOptions, createSecureContext, typ
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import type { Logger } from "../core/logger.ts";
 import { createX509PeerVerifier, type X509PeerVerifier } from "../core/svid/x509/x509-peer-verifier.ts";
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
@@ -111,7 +113,7 @@ function contextOf(credentials: TlsCredentials | undefined): SecureContext {
  * @throws {ConfigError} for an invalid mode, source, authorizer or `ca`; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
  */
 export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfig {
-  if (typeof init !== "object" || init === null) throw new ConfigError("options", "needs { mode?, source, authorizer }");
+  if (typeof init !== "object" || init === null) throw new InvalidArgumentError("options", `the TLS options must be { mode?, source, authorizer }, got ${describeType(init)}`);
   const mode = checkMode(init.mode);
   const presentsSvid = mode !== "tls";
   const verifiesSvid = mode !== "mtls-web";

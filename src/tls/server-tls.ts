@@ -8,6 +8,8 @@ import type { SecureContextOptions, TLSSocket } from "node:tls";
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
+import { describeType } from "../core/lib/describe-type.ts";
 import type { Logger } from "../core/logger.ts";
 import { createX509PeerVerifier, type X509PeerVerifier } from "../core/svid/x509/x509-peer-verifier.ts";
 import type { X509SvidSource } from "../core/svid/x509/x509-svid-source.ts";
@@ -124,7 +126,7 @@ export interface ServerTlsConfig {
  * @throws {ConfigError} for an invalid mode, source, authorizer or certificate; the source's error when it has no SVID now.
  */
 export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfig {
-  if (typeof init !== "object" || init === null) throw new ConfigError("options", "needs { mode?, source, authorizer }");
+  if (typeof init !== "object" || init === null) throw new InvalidArgumentError("options", `the TLS options must be { mode?, source, authorizer }, got ${describeType(init)}`);
   const mode = checkMode(init.mode);
   const authenticatesClients = mode !== "tls";
   const presentsSvid = mode !== "mtls-web";

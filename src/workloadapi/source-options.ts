@@ -1,4 +1,5 @@
 import { ConfigError } from "../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 import { WorkloadApiClient, type WorkloadApiClientOptions } from "./workload-api-client.ts";
@@ -31,7 +32,7 @@ export interface SourceOptions extends WorkloadApiClientOptions {
 
 /** The client a source uses, and whether the source owns (closes) it (internal). */
 export function sourceClient(options: SourceOptions, what: string): { client: WorkloadApiClientLike; owned: boolean } {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", `${what}: must be an object, got ${describeType(options)}`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `${what}: options must be an object, got ${describeType(options)}`);
   const { timeoutMs, onError } = options;
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
     throw new ConfigError("timeoutMs", `${what}: must be a positive number, got ${typeof timeoutMs === "number" ? timeoutMs : describeType(timeoutMs)}`);

@@ -167,7 +167,7 @@ export class WorkloadApiClient {
    * @throws {ConfigError} option `transport` when it is missing (import the client from a runtime entry) or not a Connect transport; another option name for another refused option.
    */
   constructor(options: WorkloadApiClientOptions = {}) {
-    if (typeof options !== "object" || options === null) throw new ConfigError("options", `WorkloadApiClient: must be an object, got ${describeType(options)}`);
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `WorkloadApiClient: options must be an object, got ${describeType(options)}`);
     const { transport } = options;
     if (transport === undefined) {
       throw new ConfigError(

@@ -2,7 +2,8 @@ import { Server as HttpsServer } from "node:https";
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from "node:tls";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
-import { ConfigError } from "../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../../http/peer-identity.ts";
@@ -55,7 +56,7 @@ type ServerInternals = TlsServer & Record<string, unknown>;
  *   bundle of the client's trust domain, then the authorizer) and is handed to the
  *   server's `secureConnection` listeners, and so to the HTTP layer, only once accepted:
  *   refused sockets are destroyed before a byte of the request is read. A `secureConnection`
- *   listener added after `attachSpiffe` is refused with a `ConfigError` (it would see
+ *   listener added after `attachSpiffe` is refused with an `InvalidArgumentError` (it would see
  *   connections before they are verified).
  *
  * The verified identity is read in handlers with `getPeerId(req)` / `getPeerIdentity(req)`.
@@ -64,7 +65,7 @@ type ServerInternals = TlsServer & Record<string, unknown>;
  * options. Returns the same server. Stops following the source when the server closes.
  *
  * Unsupported: Bun's `node:https` server, which neither exposes the client certificate
- * nor supports `setSecureContext` (a `ConfigError` says so). On Bun use
+ * nor supports `setSecureContext` (an `IntegrationError` `ERR_INTEGRATION_UNSUPPORTED_RUNTIME` says so). On Bun use
  * `http2.createSecureServer({ allowHTTP1: true, ... })` (serves HTTP/1.1 too) or `serveMtls`.
  *
  * Exported from `@spiffe-ts/sdk/node` (and `/bun`, `/deno`).
@@ -78,11 +79,12 @@ type ServerInternals = TlsServer & Record<string, unknown>;
  * const server = createSecureServer({ ...options, allowHTTP1: true }, (req, res) => res.end(`hello ${getPeerId(req)}`));
  * attachSpiffe(server, options).listen(8443);
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"server"`) when the server cannot be made a SPIFFE server (not `node:tls`-based, no `requestCert: true`, `rejectUnauthorized` not `false`, already attached), or for invalid options; the source's error when it has no SVID.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"server"`) when the server cannot be made a SPIFFE server (not `node:tls`-based, no `requestCert: true`, `rejectUnauthorized` not `false`, already attached), or when `options` is not an object.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid option (`option` names it); the source's error when it has no SVID.
  * @throws {IntegrationError} `ERR_INTEGRATION_UNSUPPORTED_RUNTIME` for this runtime's own `https.Server` where it cannot work (Bun's).
  */
 export function attachSpiffe<S extends TlsServer>(server: S, options: AttachSpiffeOptions): S {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "attachSpiffe needs { source, authorizer }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `attachSpiffe needs { source, authorizer }, got ${describeType(options)}`);
   const verifyTimeoutMs = int("verifyTimeoutMs", options.verifyTimeoutMs, 10_000, 0, 86_400_000);
   const logger: Logger = typeof options.logger === "object" && options.logger !== null ? options.logger : {};
   const s = checkServer(server);
@@ -132,7 +134,7 @@ export function attachSpiffe<S extends TlsServer>(server: S, options: AttachSpif
   });
   s.on("newListener", (event: string | symbol) => {
     if (event === "secureConnection") {
-      throw new ConfigError("server", "a 'secureConnection' listener added after attachSpiffe would see connections before they are verified: add it before calling attachSpiffe");
+      throw new InvalidArgumentError("server", "attachSpiffe: a 'secureConnection' listener added after attachSpiffe would see connections before they are verified: add it before calling attachSpiffe");
     }
   });
   attached.add(s);
@@ -141,7 +143,7 @@ export function attachSpiffe<S extends TlsServer>(server: S, options: AttachSpif
 
 function checkServer(server: unknown): ServerInternals {
   if (typeof server !== "object" || server === null || typeof (server as { emit?: unknown }).emit !== "function" || typeof (server as { listen?: unknown }).listen !== "function") {
-    throw new ConfigError("server", "must be a node:tls-based server (https.createServer, http2.createSecureServer or tls.createServer)");
+    throw new InvalidArgumentError("server", "attachSpiffe: server must be a node:tls-based server (https.createServer, http2.createSecureServer or tls.createServer)");
   }
   const s = server as ServerInternals;
   if (typeof s.setSecureContext !== "function") {
@@ -150,17 +152,17 @@ function checkServer(server: unknown): ServerInternals {
       // This runtime's own node:https server lacks it (Bun's: it exposes neither the client certificate nor setSecureContext).
       throw new IntegrationError("ERR_INTEGRATION_UNSUPPORTED_RUNTIME", "node:https", `this runtime's https.Server has no setSecureContext() and cannot expose the client certificate: ${instead}`);
     }
-    throw new ConfigError("server", `has no setSecureContext(): not a node:tls-based server; ${instead}`);
+    throw new InvalidArgumentError("server", `attachSpiffe: server has no setSecureContext(): not a node:tls-based server; ${instead}`);
   }
-  if (attached.has(s)) throw new ConfigError("server", "attachSpiffe was already called on this server");
+  if (attached.has(s)) throw new InvalidArgumentError("server", "attachSpiffe was already called on this server");
   // Usability guards, read from the options the server keeps publicly (Node and Deno do; Bun
   // keeps them in private fields, so there a wrong server fails closed at the first client:
   // no certificate, or OpenSSL's refusal, is a refused connection).
   if (s.requestCert === false) {
-    throw new ConfigError("server", "must be created with requestCert: true, or clients never send their certificate (use createServerTlsOptions)");
+    throw new InvalidArgumentError("server", "attachSpiffe: server must be created with requestCert: true, or clients never send their certificate (use createServerTlsOptions)");
   }
   if (s.rejectUnauthorized === true) {
-    throw new ConfigError("server", "must be created with rejectUnauthorized: false: the SDK verifies clients against the SPIFFE bundle, which OpenSSL's fixed `ca` (or system roots) cannot follow (use createServerTlsOptions)");
+    throw new InvalidArgumentError("server", "attachSpiffe: server must be created with rejectUnauthorized: false: the SDK verifies clients against the SPIFFE bundle, which OpenSSL's fixed `ca` (or system roots) cannot follow (use createServerTlsOptions)");
   }
   return s;
 }

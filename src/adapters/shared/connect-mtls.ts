@@ -1,5 +1,8 @@
 import type { TLSSocket } from "node:tls";
 import { ConfigError } from "../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
+import { refuseArgument } from "../../core/lib/refuse.ts";
 import type { ClientModeOptions } from "../../http/mtls-client-types.ts";
 import { createClientTlsConfig } from "../../tls/client-tls.ts";
 import { int } from "./options.ts";
@@ -49,21 +52,22 @@ export type ConnectMtlsOptions = ClientModeOptions & ConnectMtlsConnectionOption
  * console.log(`connected to ${getPeerId(socket)}`);
  * socket.end("PING\n");
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid host, port or option (synchronously checked, reported as a rejection).
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an invalid `host`, `port` or `options` (`argument` names it), or
+ *   its subclass {@link ConfigError} for an invalid option (checked before connecting, reported as a rejection).
  * @throws {X509SvidError} when the server's chain is not a valid X.509-SVID of a trusted trust domain.
  * @throws {AuthorizationError} when the authorizer refuses the server's SPIFFE ID.
  */
 export async function connectMtls(host: string, port: number, options: ConnectMtlsOptions): Promise<TLSSocket> {
-  if (typeof host !== "string" || host.trim() === "" || /[\s/]/.test(host)) throw new ConfigError("host", `must be a host name or IP address, got ${JSON.stringify(host)}`);
-  const p = int("port", port === undefined ? Number.NaN : port, 0, 1, 65535);
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "connectMtls needs { source, authorizer }");
+  if (typeof host !== "string" || host.trim() === "" || /[\s/]/.test(host)) throw new InvalidArgumentError("host", `connectMtls: host must be a host name or IP address, got ${JSON.stringify(host)}`);
+  int("port", port === undefined ? Number.NaN : port, 0, 1, 65535, refuseArgument);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `connectMtls needs { source, authorizer }, got ${describeType(options)}`);
   const alpn = options.ALPNProtocols;
   if (alpn !== undefined && (!Array.isArray(alpn) || !alpn.every((a) => typeof a === "string" && a !== ""))) {
     throw new ConfigError("ALPNProtocols", `must be an array of protocol names, got ${JSON.stringify(alpn)}`);
   }
   const tls = createClientTlsConfig(options);
   try {
-    return await tls.connect(host, p, { ALPNProtocols: alpn, signal: options.signal });
+    return await tls.connect(host, port, { ALPNProtocols: alpn, signal: options.signal });
   } finally {
     tls.close();
   }

@@ -10,6 +10,7 @@ import type { HttpsSpiffeProfile } from "../../federation/endpoint-profile.ts";
 import { createMtlsClientWith } from "./mtls-client.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
 import { describeType } from "../../core/lib/describe-type.ts";
 
 /**
@@ -32,7 +33,7 @@ export interface HttpsSpiffeOptions {
 
 /** `httpsSpiffe(options)` bound to a runtime's profile (internal). */
 export function httpsSpiffeWith(runtime: RuntimeProfile, options: HttpsSpiffeOptions): HttpsSpiffeProfile {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", `httpsSpiffe needs { endpointId, bundleSource }, got ${describeType(options)}`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `httpsSpiffe needs { endpointId, bundleSource }, got ${describeType(options)}`);
   let endpointId: SpiffeId;
   try {
     endpointId = options.endpointId instanceof SpiffeId ? options.endpointId : SpiffeId.parse(options.endpointId);

@@ -1,4 +1,7 @@
 import { ConfigError } from "../../core/errors/config-error.ts";
+import { type Refuse, refuseOption } from "../../core/lib/refuse.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { ClientOptions } from "../../http/mtls-client-types.ts";
 import type { PeerIdentity } from "../../http/peer-identity.ts";
@@ -31,10 +34,14 @@ export function checkFunction(name: string, v: unknown, hint: string): void {
   if (typeof v !== "function") throw new ConfigError(name, `must be a function (${hint})`);
 }
 
-export function int(name: string, v: unknown, fallback: number, min: number, max: number): number {
+/**
+ * `v`, an integer from `min` to `max`, or `fallback` when undefined. A refused value is a
+ * `ConfigError` (an option of a factory), or what `refuse` makes (e.g. an argument of a call).
+ */
+export function int(name: string, v: unknown, fallback: number, min: number, max: number, refuse: Refuse = refuseOption): number {
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    throw refuse(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -49,7 +56,7 @@ const DAY = 86_400_000;
 
 /** Validates `serveMtls` options at creation, so mistakes fail before the first request. */
 export function validateServeOptions(o: ServeOptions): ServeConfig {
-  if (!isObject(o)) throw new ConfigError("options", "serveMtls needs an options object");
+  if (!isObject(o)) throw new InvalidArgumentError("options", `serveMtls needs an options object, got ${describeType(o)}`);
   checkFunction("fetch", o.fetch, "(request, { peer }) => Response");
   const t = o.timeouts ?? {};
   if (!isObject(t)) throw new ConfigError("timeouts", "must be an object");
@@ -78,7 +85,7 @@ export function validateServeOptions(o: ServeOptions): ServeConfig {
 
 /** Validates `createMtlsClient` options at creation. */
 export function validateClientOptions(o: ClientOptions): ClientConfig {
-  if (!isObject(o)) throw new ConfigError("options", "createMtlsClient needs an options object");
+  if (!isObject(o)) throw new InvalidArgumentError("options", `createMtlsClient needs an options object, got ${describeType(o)}`);
   if (o.http2 !== undefined && typeof o.http2 !== "boolean") throw new ConfigError("http2", `must be a boolean, got ${JSON.stringify(o.http2)}`);
   const p = o.pool ?? {};
   if (!isObject(p)) throw new ConfigError("pool", "must be an object");

@@ -2,8 +2,11 @@ import { constants as cryptoConstants } from "node:crypto";
 import type { Authorizer } from "../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
 import type { X509SvidSource } from "../../core/svid/x509/x509-svid-source.ts";
 import { checkAuthorizer, checkBundleSource, checkSvidSource } from "../../tls/check-options.ts";
+import { refuseArgument } from "../../core/lib/refuse.ts";
 import { credentialsOf } from "../../tls/svid-credentials.ts";
 
 /**
@@ -67,17 +70,18 @@ export interface SpiffeServerTlsOptions {
  * attachSpiffe(server, options);
  * server.listen(8443);
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid source, authorizer or option; the source's error when it has no SVID.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an invalid `source`, `authorizer` or `options` (`argument` names it), a
+ *   {@link ConfigError} (same code) for an invalid option; the source's error when it has no SVID.
  */
 export function createServerTlsOptions(
   source: X509SvidSource & X509BundleSourceLike,
   authorizer: Authorizer,
   options: ServerTlsOptionsInit = {},
 ): SpiffeServerTlsOptions {
-  checkSvidSource(source);
-  checkBundleSource(source);
-  checkAuthorizer(authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …");
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "must be an object");
+  checkSvidSource(source, refuseArgument);
+  checkBundleSource(source, refuseArgument);
+  checkAuthorizer(authorizer, "use authorizeAny(), authorizeId(id), authorizeMemberOf(td), …", refuseArgument);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createServerTlsOptions: options must be an object, got ${describeType(options)}`);
   const alpn = options.ALPNProtocols;
   if (alpn !== undefined && (!Array.isArray(alpn) || alpn.length === 0 || !alpn.every((p) => typeof p === "string" && p !== ""))) {
     throw new ConfigError("ALPNProtocols", `must be a non-empty array of protocol names, got ${JSON.stringify(alpn)}`);

@@ -2,6 +2,8 @@ import type { ClientRequest } from "node:http";
 import type { Duplex } from "node:stream";
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from "node:https";
 import { ConfigError } from "../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
 import { IntegrationError } from "../../core/errors/integration-error.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { ClientModeOptions } from "../../http/mtls-client-types.ts";
@@ -227,7 +229,7 @@ class SpiffeHttpsAgent extends VerifyingAgent implements SpiffeAgent {
  * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid mode, source, authorizer, `ca` or pool option; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
  */
 export function createSpiffeAgent(options: SpiffeAgentOptions): SpiffeAgent {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "createSpiffeAgent needs { source, authorizer }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createSpiffeAgent needs { source, authorizer }, got ${describeType(options)}`);
   const given = options as unknown as Record<string, unknown>;
   for (const key of ["cert", "key", "pfx", "passphrase", "rejectUnauthorized", "checkServerIdentity", "secureContext", "servername", "maxTotalSockets"]) {
     if (given[key] !== undefined) {

@@ -10,6 +10,7 @@ import { onRotation } from "./client/on-rotation.ts";
 import { int } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
 import { InvalidArgumentError } from "../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../core/lib/describe-type.ts";
 
 /**
  * What `createSpiffeDispatcher` returns without an `undici` option: the `Dispatcher` methods
@@ -114,7 +115,7 @@ export function createSpiffeDispatcherWith<A extends SpiffeDispatcherLike>(profi
   if (profile.undiciDispatcherUnsupported) {
     throw new IntegrationError("ERR_INTEGRATION_UNSUPPORTED_RUNTIME", "undici", `createSpiffeDispatcher does not work on ${profile.name}: ${profile.undiciDispatcherUnsupported}`);
   }
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "createSpiffeDispatcher needs { source, authorizer }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createSpiffeDispatcher needs { source, authorizer }, got ${describeType(options)}`);
   if (options.allowH2 !== undefined && typeof options.allowH2 !== "boolean") throw new ConfigError("allowH2", `must be a boolean, got ${JSON.stringify(options.allowH2)}`);
   const connections = options.connections === undefined ? undefined : int("connections", options.connections, 0, 1, 100_000);
   const keepAliveTimeout = options.keepAliveTimeout === undefined ? undefined : int("keepAliveTimeout", options.keepAliveTimeout, 0, 1, 86_400_000);

@@ -2,6 +2,8 @@
 // verified with from a list of bundle sources (go-spiffe passes these as two arguments to
 // tlsconfig.MTLSServerConfig; our servers and clients take one `source`).
 import { ConfigError } from "../errors/config-error.ts";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.ts";
+import { describeType } from "../lib/describe-type.ts";
 import type { TrustDomain } from "../spiffeid/trust-domain.ts";
 import type { X509SvidSource } from "../svid/x509/x509-svid-source.ts";
 import { adoptJwtBundle, adoptX509Bundle } from "./adopt-bundle.ts";
@@ -98,7 +100,7 @@ export function combineSources(init: CombineSourcesInit & { readonly svid: X509S
  */
 export function combineSources(init: CombineSourcesInit): CombinedBundleSource;
 export function combineSources(init: CombineSourcesInit): CombinedBundleSource | CombinedSource {
-  if (typeof init !== "object" || init === null) throw new ConfigError("options", "needs { svid?, bundles: [...] }");
+  if (typeof init !== "object" || init === null) throw new InvalidArgumentError("options", `combineSources needs { svid?, bundles: [...] }, got ${describeType(init)}`);
   const { svid, bundles } = init;
   if (!Array.isArray(bundles) || bundles.length === 0) {
     throw new ConfigError("bundles", "must be a non-empty array of bundle sources (an X509Source, FederatedBundleSource, BundleSet, bundle, …)");

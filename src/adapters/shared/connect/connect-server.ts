@@ -4,6 +4,8 @@
 import { type ConnectRouter, type ConnectRouterOptions, type ContextValues, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
 import { ConfigError } from "../../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { getPeerIdentity, type PeerMessage } from "../peer-of-message.ts";
 
@@ -63,13 +65,14 @@ export type ConnectFetchHandlerOptions = Omit<ConnectRouterOptions, "grpc"> & { 
  * const fetch = createConnectFetchHandler((router) => router.service(GreeterService, { greet: (req, context) => ({ greeting: `hello ${getPeerId(context)}` }) }));
  * await serveMtls({ source, authorizer: authorizeMemberOf("example.org"), port: 8443, fetch });
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `routes` is not a function or `grpc: true` is asked for.
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"routes"`) when `routes` is not a function.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` (option `"grpc"`) when `grpc: true` is asked for.
  */
 export function createConnectFetchHandler(
   routes: (router: ConnectRouter) => void,
   options: ConnectFetchHandlerOptions = {},
 ): (request: Request, context: { readonly peer: PeerIdentity | undefined }) => Promise<Response> {
-  if (typeof routes !== "function") throw new ConfigError("routes", "must be a function that registers services: (router) => router.service(...)");
+  if (typeof routes !== "function") throw new InvalidArgumentError("routes", `createConnectFetchHandler: routes must be a function that registers services: (router) => router.service(...), got ${describeType(routes)}`);
   if ((options as { grpc?: unknown }).grpc === true) {
     throw new ConfigError("grpc", "serveMtls hands the handler Web Responses, which carry no HTTP trailers: serve gRPC with connectNodeAdapter({ routes, contextValues: spiffeContextValues }) on attachSpiffe");
   }

@@ -6,6 +6,8 @@ import { type ConnectTransportOptions, createConnectTransport, createGrpcTranspo
 import type { Authorizer } from "../../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
 import type { Logger } from "../../../core/logger.ts";
 import type { X509SvidSource } from "../../../core/svid/x509/x509-svid-source.ts";
 import type { SpiffeTlsMode } from "../../../http/tls-mode.ts";
@@ -114,7 +116,7 @@ function spiffeTransport<O extends SpiffeTransportBaseOptions>(
   options: O,
   make: (connectOptions: Omit<O, keyof SpiffeTransportBaseOptions> & { baseUrl: string }, sessionManager: ReturnType<typeof createSpiffeSessionManager>) => Transport,
 ): SpiffeTransport {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "needs { baseUrl, source, authorizer }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `the transport needs { baseUrl, source, authorizer }, got ${describeType(options)}`);
   const { baseUrl, mode, source, authorizer, connectTimeoutMs, idleTimeoutMs, logger, now, ...connect } = options;
   const url = typeof baseUrl === "string" && URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
   if (!url || url.protocol !== "https:") throw new ConfigError("baseUrl", `must be an https:// URL of the server, got ${JSON.stringify(baseUrl)}`);

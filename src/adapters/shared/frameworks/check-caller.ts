@@ -2,6 +2,8 @@
 // identity from the connection, or the refusal to answer. Internal.
 import type { Authorizer } from "../../../core/authz/authorizer.ts";
 import { ConfigError } from "../../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
 import { AuthorizationError } from "../../../core/errors/authorization-error.ts";
 import type { PeerIdentity } from "../../../http/peer-identity.ts";
 import { REFUSALS } from "../../../http/middleware.ts";
@@ -30,7 +32,7 @@ export interface Refusal {
 /** @throws {ConfigError} when `options` or its authorizer is not what it should be. */
 export function checkMiddlewareOptions(options: SpiffeMiddlewareOptions | undefined, name: string): Authorizer | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", `${name} takes { authorizer? }`);
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `${name} takes { authorizer? }, got ${describeType(options)}`);
   if (options.authorizer !== undefined && typeof options.authorizer !== "function") {
     throw new ConfigError("authorizer", "must be a function (authorizeId(id), authorizeMemberOf(td), …)");
   }

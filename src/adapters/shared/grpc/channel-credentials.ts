@@ -7,6 +7,8 @@ import type { Socket } from "node:net";
 import type { Authorizer } from "../../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
 import type { Logger } from "../../../core/logger.ts";
 import type { X509SvidSource } from "../../../core/svid/x509/x509-svid-source.ts";
 import type { SpiffeTlsMode } from "../../../http/tls-mode.ts";
@@ -61,7 +63,7 @@ export function createSpiffeChannelCredentialsWith<G extends GrpcJsModule>(profi
     throw new IntegrationError("ERR_INTEGRATION_UNSUPPORTED_RUNTIME", "@grpc/grpc-js", `createSpiffeChannelCredentials does not work on ${profile.name}: ${profile.grpcJsClientRefusal}`);
   }
   checkGrpcModule(grpc);
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "needs { source, authorizer }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createSpiffeChannelCredentials needs { source, authorizer }, got ${describeType(options)}`);
   if ((options.mode as string | undefined) === "mtls-web") throw new ConfigError("mode", 'gRPC credentials authenticate SPIFFE servers: use "mtls" or "tls"');
   const init = { mode: options.mode, source: options.source, authorizer: options.authorizer, logger: options.logger, now: options.now };
   createClientTlsConfig(init).close(); // checks the options (and that the source has an SVID) now, not at the first call

@@ -2,7 +2,8 @@
 // structurally: the SDK never imports grpc-js (an optional peer dependency), the caller
 // hands its module in, and the types of that module flow through the generics of the
 // public functions. Internal to src/adapters/shared/grpc.
-import { ConfigError } from "../../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
 
 /**
  * The `@grpc/grpc-js` module as the SDK uses it: `import * as grpc from "@grpc/grpc-js"`
@@ -73,21 +74,21 @@ export interface GrpcServerLike {
 }
 
 /**
- * @throws {ConfigError} (option `"grpc"`) unless `grpc` looks like the `@grpc/grpc-js`
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` (argument `"grpc"`) unless `grpc` looks like the `@grpc/grpc-js`
  *   module in a version with the hooks the SDK needs.
  */
 export function checkGrpcModule(grpc: unknown): asserts grpc is GrpcJsModule {
   const g = grpc as Partial<Record<keyof GrpcJsModule, unknown>> | null;
   const hint = 'pass the @grpc/grpc-js module (import * as grpc from "@grpc/grpc-js"; npm install @grpc/grpc-js@^1.13)';
-  if (typeof g !== "object" || g === null) throw new ConfigError("grpc", `must be the @grpc/grpc-js module, got ${g === null ? "null" : typeof g}: ${hint}`);
+  if (typeof g !== "object" || g === null) throw new InvalidArgumentError("grpc", `grpc must be the @grpc/grpc-js module, got ${describeType(g)}: ${hint}`);
   for (const name of ["ChannelCredentials", "ServerCredentials", "ServerInterceptingCall", "Server"] as const) {
-    if (typeof g[name] !== "function") throw new ConfigError("grpc", `has no ${name}: not the @grpc/grpc-js module; ${hint}`);
+    if (typeof g[name] !== "function") throw new InvalidArgumentError("grpc", `grpc has no ${name}: not the @grpc/grpc-js module; ${hint}`);
   }
   const insecure = (g.ChannelCredentials as unknown as { createInsecure?: () => { _createSecureConnector?: unknown } }).createInsecure?.();
   if (typeof insecure?._createSecureConnector !== "function") {
-    throw new ConfigError("grpc", "is a @grpc/grpc-js older than 1.13 (no secure connectors for channel credentials): upgrade @grpc/grpc-js to ^1.13");
+    throw new InvalidArgumentError("grpc", "grpc is a @grpc/grpc-js older than 1.13 (no secure connectors for channel credentials): upgrade @grpc/grpc-js to ^1.13");
   }
   if (typeof (g.CallCredentials as { createEmpty?: unknown } | undefined)?.createEmpty !== "function" || typeof (g.status as { UNAUTHENTICATED?: unknown } | undefined)?.UNAUTHENTICATED !== "number") {
-    throw new ConfigError("grpc", `lacks CallCredentials.createEmpty or status.UNAUTHENTICATED: ${hint}`);
+    throw new InvalidArgumentError("grpc", `grpc lacks CallCredentials.createEmpty or status.UNAUTHENTICATED: ${hint}`);
   }
 }

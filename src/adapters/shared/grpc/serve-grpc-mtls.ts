@@ -7,6 +7,9 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Authorizer } from "../../../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../../../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../../../core/errors/config-error.ts";
+import { InvalidArgumentError } from "../../../core/errors/invalid-argument-error.ts";
+import { describeType } from "../../../core/lib/describe-type.ts";
+import { refuseArgument } from "../../../core/lib/refuse.ts";
 import type { Logger } from "../../../core/logger.ts";
 import type { X509SvidSource } from "../../../core/svid/x509/x509-svid-source.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
@@ -51,6 +54,8 @@ export interface GrpcMtlsServer {
   /**
    * Stops accepting connections; open ones get a GOAWAY (calls in flight finish) and are
    * closed after `graceMs` (default 10 000). The grpc-js `Server` itself stays usable.
+   * Rejects with `InvalidArgumentError` `ERR_INVALID_ARGUMENT` (argument `"options.graceMs"`)
+   * unless `graceMs` is an integer from 0 to 600 000.
    */
   close(options?: { readonly graceMs?: number }): Promise<void>;
   /** The same as `close()`, for `await using`. */
@@ -76,14 +81,14 @@ export interface GrpcMtlsServer {
  * // server.addService(GreeterService, { greet: (call, callback) => callback(null, { text: `hello ${getPeerId(call)}` }) });
  * const listening = await serveGrpcMtls(grpc, server, { source, authorizer: authorizeMemberOf("example.org"), port: 50051 });
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` when `grpc` is not grpc-js 1.13+, `server` is not its `Server`, or for invalid options; the source's error when it has no SVID; the listen error (e.g. `EADDRINUSE`).
+ * @throws {InvalidArgumentError} `ERR_INVALID_ARGUMENT` when `grpc` is not grpc-js 1.13+, `server` is not its `Server` or `options` is not an object; a {@link ConfigError} (same code) for an invalid option; the source's error when it has no SVID; the listen error (e.g. `EADDRINUSE`).
  */
 export async function serveGrpcMtls<G extends GrpcJsModule>(grpc: G, server: InstanceType<G["Server"]>, options: ServeGrpcMtlsOptions): Promise<GrpcMtlsServer> {
   checkGrpcModule(grpc);
   if (!((server as object) instanceof grpc.Server) || typeof (server as Partial<GrpcServerLike>).createConnectionInjector !== "function") {
-    throw new ConfigError("server", "must be a Server of the given @grpc/grpc-js module (new grpc.Server()), version 1.13 or later");
+    throw new InvalidArgumentError("server", `serveGrpcMtls: server must be a Server of the given @grpc/grpc-js module (new grpc.Server()), version 1.13 or later, got ${describeType(server)}`);
   }
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "serveGrpcMtls needs { source, authorizer }");
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `serveGrpcMtls needs { source, authorizer }, got ${describeType(options)}`);
   const port = int("port", options.port, 0, 0, 65535);
   const handshakeMs = int("handshakeTimeoutMs", options.handshakeTimeoutMs, 10_000, 1, 600_000);
   const hostname = options.hostname ?? "0.0.0.0";
@@ -142,7 +147,7 @@ export async function serveGrpcMtls<G extends GrpcJsModule>(grpc: G, server: Ins
   const close = (opts: { readonly graceMs?: number } = {}): Promise<void> => {
     let graceMs: number;
     try {
-      graceMs = int("graceMs", opts?.graceMs, 10_000, 0, 600_000);
+      graceMs = int("options.graceMs", opts?.graceMs, 10_000, 0, 600_000, refuseArgument);
     } catch (err) {
       return Promise.reject(err);
     }
