@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
-import { authorizeAny, authorizeId, ConfigError, getSpiffeId, IntegrationError, type SpiffeId, X509Bundle } from "../../mod.ts";
+import { authorizeAny, authorizeId, ConfigError, getSpiffeId, IntegrationError, InvalidArgumentError, type SpiffeId, X509Bundle } from "../../mod.ts";
 import {
   attachSpiffe,
   connectMtls,
@@ -20,6 +20,7 @@ import { withSpiffeId } from "../../src/http/with-spiffe-id.ts";
 import { createCa, issueLeaf } from "../support/test-pki.ts";
 import { chainPem, createPki, hex, type Pki, rawHttpRequest, sourceFor, svidFor } from "./mtls-fixtures.ts";
 import { runtime } from "../support/runtime-entry.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
@@ -203,8 +204,17 @@ describe("attachSpiffe on tls.createServer, with connectMtls", () => {
     // a listener added before attachSpiffe sees verified connections only
     server.on("secureConnection", (socket: TLSSocket) => seen.push(String(getPeerId(socket))));
     attachSpiffe(server, options);
-    // one added after it would see them before verification: refused
-    expect(() => server.on("secureConnection", () => {})).toThrow(ConfigError);
+    // one added after it would see them before verification: refused (the server is the bad argument)
+    const late = (() => {
+      try {
+        server.on("secureConnection", () => {});
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(late).toBeInstanceOf(InvalidArgumentError);
+    expect(late).not.toBeInstanceOf(ConfigError);
+    expect(late).toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "server" });
     port = await listen(server);
   });
   afterAll(async () => {
@@ -302,47 +312,52 @@ describe("getPeerId / getPeerIdentity", () => {
 });
 
 describe("configuration errors", () => {
-  test("attachSpiffe refuses servers it cannot make safe, and invalid options", async () => {
+  test("attachSpiffe refuses servers it cannot make safe (InvalidArgumentError naming the argument) and invalid options (ConfigError naming the option)", async () => {
     const source = await sourceFor(pki.inter, SERVER_ID, [pki.bundle]);
     const pem = source.getX509Svid().toPem();
     const good = { source, authorizer: authorizeAny() };
-    const cases: Array<[() => unknown, string]> = [
-      [() => attachSpiffe({} as never, good), "server"],
+    const tlsServer = (): ReturnType<typeof createTlsServer> => createTlsServer(createServerTlsOptions(source, authorizeAny()));
+    const once = tlsServer();
+    attachSpiffe(once, good);
+    // [call, the argument or option it must name, ConfigError (an option) or InvalidArgumentError (an argument)]
+    const cases: Array<[() => unknown, string, typeof InvalidArgumentError]> = [
+      [() => attachSpiffe({} as never, good), "server", InvalidArgumentError],
+      [() => attachSpiffe(once, good), "server", InvalidArgumentError], // already attached
+      [() => attachSpiffe(tlsServer(), null as never), "options", InvalidArgumentError],
       // Node and Deno keep requestCert/rejectUnauthorized as public properties of the server, so
       // attachSpiffe refuses a server that would never see a client certificate; Bun keeps them
       // private, and such a server fails closed at the first client instead.
       ...(runtime === "bun"
         ? []
         : ([
-            [() => attachSpiffe(createTlsServer({ key: pem.privateKey, cert: pem.certificates }), good), "server"], // no requestCert
-            [() => attachSpiffe(createTlsServer({ key: pem.privateKey, cert: pem.certificates, requestCert: true }), good), "server"], // rejectUnauthorized defaults to true
-          ] as Array<[() => unknown, string]>)),
-      [() => attachSpiffe(createTlsServer(createServerTlsOptions(source, authorizeAny())), { authorizer: authorizeAny() } as never), "source"],
-      [() => attachSpiffe(createTlsServer(createServerTlsOptions(source, authorizeAny())), { source } as never), "authorizer"],
-      [() => attachSpiffe(createTlsServer(createServerTlsOptions(source, authorizeAny())), { ...good, verifyTimeoutMs: -1 }), "verifyTimeoutMs"],
-      [() => createServerTlsOptions(source, authorizeAny(), { ALPNProtocols: [] }), "ALPNProtocols"],
-      [() => createServerTlsOptions({} as never, authorizeAny()), "source"],
+            [() => attachSpiffe(createTlsServer({ key: pem.privateKey, cert: pem.certificates }), good), "server", InvalidArgumentError], // no requestCert
+            [() => attachSpiffe(createTlsServer({ key: pem.privateKey, cert: pem.certificates, requestCert: true }), good), "server", InvalidArgumentError], // rejectUnauthorized defaults to true
+          ] as Array<[() => unknown, string, typeof InvalidArgumentError]>)),
+      [() => attachSpiffe(tlsServer(), { authorizer: authorizeAny() } as never), "source", ConfigError],
+      [() => attachSpiffe(tlsServer(), { source } as never), "authorizer", ConfigError],
+      [() => attachSpiffe(tlsServer(), { ...good, verifyTimeoutMs: -1 }), "verifyTimeoutMs", ConfigError],
+      [() => createServerTlsOptions(source, authorizeAny(), { ALPNProtocols: [] }), "ALPNProtocols", ConfigError],
+      [() => createServerTlsOptions({} as never, authorizeAny()), "source", InvalidArgumentError],
+      [() => createServerTlsOptions(source, "any" as never), "authorizer", InvalidArgumentError],
+      [() => createServerTlsOptions(source, authorizeAny(), 7 as never), "options", InvalidArgumentError],
     ];
-    for (const [fn, option] of cases) {
-      let caught: unknown;
-      try {
-        fn();
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(ConfigError);
-      expect(caught).toMatchObject({ code: "ERR_INVALID_ARGUMENT", option });
+    for (const [fn, argument, type] of cases) {
+      const err = await expectInvalidArgument(fn, argument, type);
+      if (type === ConfigError) expect({ argument, option: (err as ConfigError).option }).toEqual({ argument, option: argument });
+      else expect({ argument, isConfigError: err instanceof ConfigError }).toEqual({ argument, isConfigError: false });
     }
-    const once = createTlsServer(createServerTlsOptions(source, authorizeAny()));
-    attachSpiffe(once, good);
-    expect(() => attachSpiffe(once, good)).toThrow(ConfigError);
   });
 
-  test("connectMtls rejects an invalid host or port with a ConfigError", async () => {
+  test("connectMtls rejects an invalid host, port or options with an InvalidArgumentError, an invalid option with a ConfigError", async () => {
     const source = await sourceFor(pki.inter, CLIENT_ID, [pki.bundle]);
-    await expect(connectMtls("", 443, { source, authorizer: authorizeAny() })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", option: "host" });
-    await expect(connectMtls("127.0.0.1", 0, { source, authorizer: authorizeAny() })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", option: "port" });
-    await expect(connectMtls("127.0.0.1", 443, { source } as never)).rejects.toMatchObject({ option: "authorizer" });
+    const good = { source, authorizer: authorizeAny() };
+    for (const [host, port, argument] of [["", 443, "host"], ["a b", 443, "host"], ["127.0.0.1", 0, "port"], ["127.0.0.1", 65536, "port"], ["127.0.0.1", "443", "port"]] as const) {
+      const err = await expectInvalidArgument(connectMtls(host, port as number, good), argument);
+      expect({ argument, isConfigError: err instanceof ConfigError }).toEqual({ argument, isConfigError: false });
+    }
+    expect(await expectInvalidArgument(connectMtls("127.0.0.1", 443, null as never), "options")).not.toBeInstanceOf(ConfigError);
+    await expectInvalidArgument(connectMtls("127.0.0.1", 443, { source } as never), "authorizer", ConfigError);
+    await expectInvalidArgument(connectMtls("127.0.0.1", 443, { ...good, ALPNProtocols: "h2" as never }), "ALPNProtocols", ConfigError);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   ConfigError,
   getPeerIdentity,
   getSpiffeId,
+  InvalidArgumentError,
   type JwtSvidSource,
   JwtSvid,
   requireJwtSvid,
@@ -115,8 +116,17 @@ describe("requireJwtSvid", () => {
   });
 
   test("options are checked at creation", () => {
+    // no options object: the argument itself is wrong (InvalidArgumentError, not a ConfigError)
+    let missing: unknown;
+    try {
+      requireJwtSvid(undefined as never);
+    } catch (err) {
+      missing = err;
+    }
+    expect(missing).toBeInstanceOf(InvalidArgumentError);
+    expect(missing).not.toBeInstanceOf(ConfigError);
+    expect(missing).toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "options" });
     const cases: [unknown, string][] = [
-      [undefined, "options"],
       [{ audience: AUD }, "source"],
       [{ source: {}, audience: AUD }, "source"],
       [{ source: ca.jwtBundle }, "audience"],

@@ -276,7 +276,7 @@ describe("createTestCa: X.509-SVIDs", () => {
     await expectInvalidArgument(createTestCa({ trustDomain: "example.org", keyAlg: "P-521" as "P-256" }), "keyAlg", ConfigError);
     await expectInvalidArgument(createTestCa({ trustDomain: "example.org", keyAlg: "Ed448" as "Ed25519" }), "keyAlg", ConfigError);
     await expectInvalidArgument(createTestCa({ trustDomain: "example.org", jwtAlg: "HS256" as "ES256" }), "jwtAlg", ConfigError);
-    await expectInvalidArgument(createTestCa(null as unknown as { trustDomain: string }), "options", ConfigError);
+    expect(await expectInvalidArgument(createTestCa(null as unknown as { trustDomain: string }), "options")).not.toBeInstanceOf(ConfigError);
     const ca = await createTestCa({ trustDomain: "example.org" });
     await expectCode(ca.issueX509Svid({ id: "https://example.org/web" }), "ERR_SPIFFE_ID_WRONG_SCHEME");
     await expectInvalidArgument(ca.issueX509Svid({ id: 42 as unknown as string }), "options.id");

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { authorizeAny, ConfigError } from "../../mod.ts";
 import { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
+import { expectInvalidArgument } from "../support/rejection.ts";
 import { createTlsPki, SERVER_ID, sourceOf, type TlsPki } from "./tls-fixtures.ts";
 const { connectMtls, createClientTlsConfig, createMtlsClient, createServerTlsConfig, serveMtls } = runtimeEntry;
 
@@ -36,7 +37,6 @@ async function configErrorOf(f: () => unknown): Promise<ConfigError> {
 describe("createServerTlsConfig", () => {
   test("each invalid option is a ConfigError naming it", async () => {
     const cases: [string, unknown, string][] = [
-      ["no options", undefined, "options"],
       ["bad mode", { mode: "mTLS", source, authorizer: authorizeAny() }, "mode"],
       ["empty mode", { mode: "", source, authorizer: authorizeAny() }, "mode"],
       ["non-string mode", { mode: 1, source, authorizer: authorizeAny() }, "mode"],
@@ -62,6 +62,10 @@ describe("createServerTlsConfig", () => {
       const error = await configErrorOf(() => createServerTlsConfig(options as never));
       expect(`${what}: ${error.option}`).toBe(`${what}: ${option}`);
     }
+  });
+
+  test("no options object: an InvalidArgumentError naming options, not a ConfigError", async () => {
+    expect(await expectInvalidArgument(() => createServerTlsConfig(undefined as never), "options")).not.toBeInstanceOf(ConfigError);
   });
 
   test("a valid config per mode, and the option each mode does not need may be left out", () => {
@@ -114,7 +118,6 @@ describe("createServerTlsConfig", () => {
 describe("createClientTlsConfig", () => {
   test("each invalid option is a ConfigError naming it", async () => {
     const cases: [string, unknown, string][] = [
-      ["no options", null, "options"],
       ["bad mode", { mode: "https", source, authorizer: authorizeAny() }, "mode"],
       ["mtls without authorizer", { source }, "authorizer"],
       ["tls without authorizer", { mode: "tls", source: bundlesOnly }, "authorizer"],
@@ -135,6 +138,10 @@ describe("createClientTlsConfig", () => {
       const error = await configErrorOf(() => createClientTlsConfig(options as never));
       expect(`${what}: ${error.option}`).toBe(`${what}: ${option}`);
     }
+  });
+
+  test("no options object: an InvalidArgumentError naming options, not a ConfigError", async () => {
+    expect(await expectInvalidArgument(() => createClientTlsConfig(null as never), "options")).not.toBeInstanceOf(ConfigError);
   });
 
   test("valid configs per mode: tls needs no SVID, mtls-web no bundles, authorizer nor ca", () => {

@@ -11,6 +11,7 @@ import { GreeterService } from "../../../examples/grpc/gen/greeter_pb.ts";
 import type { GrpcMtlsServer } from "../../../src/adapters/node/mod.ts";
 import type { FakeX509Source } from "../../../src/testing/fake-x509-source.ts";
 import { runtime, runtimeEntry } from "../../support/runtime-entry.ts";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 import { CLIENT_ID, createTlsPki, issueSvid, REFUSED_ID, SERVER_ID, sourceOf, strangerBundle, type TlsPki } from "../../tls/tls-fixtures.ts";
 import { hex } from "../mtls-fixtures.ts";
 import { callWho, recordingAuthorizer, streamWho, whoServer } from "./grpc-fixtures.ts";
@@ -98,11 +99,18 @@ describe(`grpc-js over SPIFFE mTLS (${runtime})`, () => {
       }
     });
 
-    test("refuses what is not grpc-js, or not its Server, with a ConfigError", async () => {
-      await expect(serveGrpcMtls({} as typeof grpc, server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
-      await expect(serveGrpcMtls(grpc, {} as grpc.Server, { source: serverSource, authorizer: authorizeId(CLIENT_ID) })).rejects.toThrow(ConfigError);
-      await expect(serveGrpcMtls(grpc, server, { source: serverSource } as never)).rejects.toThrow(ConfigError);
-      await expect(listening.close({ graceMs: -1 })).rejects.toThrow(ConfigError);
+    test("refuses what is not grpc-js, not its Server, or no options object with an InvalidArgumentError naming the argument; a bad option with a ConfigError", async () => {
+      const good = { source: serverSource, authorizer: authorizeId(CLIENT_ID) };
+      for (const [call, argument] of [
+        [() => serveGrpcMtls({} as typeof grpc, server, good), "grpc"],
+        [() => serveGrpcMtls(grpc, {} as grpc.Server, good), "server"],
+        [() => serveGrpcMtls(grpc, server, null as never), "options"],
+        [() => listening.close({ graceMs: -1 }), "options.graceMs"],
+      ] as const) {
+        expect(await expectInvalidArgument(call, argument)).not.toBeInstanceOf(ConfigError);
+      }
+      await expectInvalidArgument(serveGrpcMtls(grpc, server, { source: serverSource } as never), "authorizer", ConfigError);
+      await expectInvalidArgument(serveGrpcMtls(grpc, server, { ...good, port: -1 }), "port", ConfigError);
       expect((await greet()).callerSpiffeId).toBe(CLIENT_ID); // still serving
     });
   });
@@ -164,9 +172,10 @@ describe(`grpc-js over SPIFFE mTLS (${runtime})`, () => {
         expect((await callWho(listening.port, creds)).leaf).toBe(hex(next.certificates[0]!));
       });
 
-      test("refuses what is not grpc-js 1.13+, and missing options, with a ConfigError", () => {
-        expect(() => createSpiffeChannelCredentials({} as typeof grpc, { source: clientSource, authorizer: authorizeId(SERVER_ID) })).toThrow(ConfigError);
-        expect(() => createSpiffeChannelCredentials(grpc, { source: clientSource } as never)).toThrow(ConfigError);
+      test("refuses what is not grpc-js 1.13+ (InvalidArgumentError naming grpc), and missing options (ConfigError)", async () => {
+        expect(await expectInvalidArgument(() => createSpiffeChannelCredentials({} as typeof grpc, { source: clientSource, authorizer: authorizeId(SERVER_ID) }), "grpc")).not.toBeInstanceOf(ConfigError);
+        expect(await expectInvalidArgument(() => createSpiffeChannelCredentials(grpc, null as never), "options")).not.toBeInstanceOf(ConfigError);
+        await expectInvalidArgument(() => createSpiffeChannelCredentials(grpc, { source: clientSource } as never), "authorizer", ConfigError);
       });
     });
   }

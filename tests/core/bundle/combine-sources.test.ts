@@ -6,6 +6,7 @@ import { resolveJwtBundle } from "../../../src/core/bundle/jwt-bundle-source.ts"
 import { resolveX509Bundle } from "../../../src/core/bundle/x509-bundle-source.ts";
 import { FakeX509Source } from "../../../src/testing/fake-x509-source.ts";
 import { createTestCa } from "../../../src/testing/test-ca.ts";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 
 async function ecJwk(kid: string): Promise<JsonWebKey> {
   const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["verify", "sign"])) as CryptoKeyPair;
@@ -91,9 +92,12 @@ describe("combineSources: bundles", () => {
   test("bad options are refused with ConfigError naming the option", () => {
     expect(configErrorOption(() => combineSources({ bundles: [] }))).toBe("bundles");
     expect(configErrorOption(() => combineSources({} as never))).toBe("bundles");
-    expect(configErrorOption(() => combineSources(null as never))).toBe("options");
     expect(configErrorOption(() => combineSources({ bundles: [mineBundle, {} as never] }))).toBe("bundles[1]");
     expect(configErrorOption(() => combineSources({ svid: {} as never, bundles: [mineBundle] }))).toBe("svid");
+  });
+
+  test("no options object: InvalidArgumentError naming options (not a ConfigError: it is the argument, not one of its members)", async () => {
+    expect(await expectInvalidArgument(() => combineSources(null as never), "options")).not.toBeInstanceOf(ConfigError);
   });
 });
 
