@@ -7,6 +7,7 @@ import { connect as tlsConnect, type ConnectionOptions, createSecureContext, typ
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { MtlsClientError } from "../core/errors/mtls-client-error.ts";
 import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 import type { Logger } from "../core/logger.ts";
@@ -71,7 +72,10 @@ export interface ClientTlsConfig {
    *
    * @throws the source's error (e.g. `WorkloadApiError` `ERR_WORKLOAD_API_NO_IDENTITY`) or
    *   `X509SvidError` `ERR_X509_SVID_EXPIRED` when the workload has no usable SVID to present;
-   *   `X509SvidError`/`AuthorizationError` when the server is refused; the TLS error otherwise.
+   *   `X509SvidError`/`AuthorizationError` when the server is refused; `MtlsClientError`
+   *   `ERR_MTLS_CLIENT_HANDSHAKE_CLOSED` when the connection closed or was reset during the
+   *   handshake (the runtime's error as `cause`); the runtime's TLS or socket error otherwise
+   *   (e.g. `ECONNREFUSED`, a TLS alert).
    */
   connect(host: string, port: number, options?: ClientConnectOptions): Promise<TLSSocket>;
   /** The credentials new connections present now (undefined in `"tls"` mode, or while there are none). */
@@ -231,11 +235,12 @@ function handshake(connection: ConnectionOptions, signal: AbortSignal | undefine
     const onAbort = (): void => fail(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const onError = (err: Error): void => {
-      if (!handshakeDone) fail(err); // later errors (a reset by a one-shot server) end in 'close'
+      // later errors (a reset by a one-shot server) end in 'close'
+      if (!handshakeDone) fail(RESETS.has((err as { code?: unknown }).code) ? closedDuringHandshake(connection, err) : err);
     };
     socket.on("error", onError);
     const onClose = (): void => {
-      if (!handshakeDone) fail(new Error(`connection to ${connection.host}:${connection.port} closed during the TLS handshake`));
+      if (!handshakeDone) fail(closedDuringHandshake(connection)); // closed with no error: Bun, when a server's handshake timeout ran out
     };
     socket.once("close", onClose);
     socket.once("secureConnect", () => {
@@ -252,4 +257,20 @@ function handshake(connection: ConnectionOptions, signal: AbortSignal | undefine
       verify(socket).then(done, fail);
     });
   });
+}
+
+/** The runtimes' codes of a connection the other end closed or reset (Node, Bun and Deno alike). */
+const RESETS: ReadonlySet<unknown> = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * The error for a connection that closed or was reset before its TLS handshake completed,
+ * the same on every runtime (Node, Bun and Deno report a reset with `ECONNRESET`, the
+ * `cause`; Bun sometimes only closes the socket).
+ */
+function closedDuringHandshake(connection: ConnectionOptions, cause?: unknown): MtlsClientError {
+  return new MtlsClientError(
+    "ERR_MTLS_CLIENT_HANDSHAKE_CLOSED",
+    `the connection to ${connection.host}:${connection.port} closed during the TLS handshake (not a TLS server, its handshake timeout ran out, or it went away)`,
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -8,6 +8,7 @@ import type { SecureContextOptions, TLSSocket } from "node:tls";
 import type { Authorizer } from "../core/authz/authorizer.ts";
 import type { X509BundleSourceLike } from "../core/bundle/x509-bundle-source.ts";
 import { ConfigError } from "../core/errors/config-error.ts";
+import { WorkloadApiError } from "../core/errors/workload-api-error.ts";
 import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 import type { Logger } from "../core/logger.ts";
@@ -157,7 +158,7 @@ export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfi
   const reportLoss = (problem: Error | undefined): void => {
     logger.error?.("SPIFFE server: the workload has no usable X.509-SVID; refusing new handshakes until one arrives", { code: errorCode(problem) });
     try {
-      init.onIdentityLost?.(problem ?? new Error("no X.509-SVID"));
+      init.onIdentityLost?.(problem ?? new WorkloadApiError("ERR_WORKLOAD_API_NO_IDENTITY", "the source holds no X.509-SVID"));
     } catch {
       // the caller's problem
     }

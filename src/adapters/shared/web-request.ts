@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
+import { requestClosedEarly } from "./body-closed-early.ts";
 import { readableToWeb } from "./readable-to-web.ts";
 import { withRequestTarget } from "./request-target.ts";
 
@@ -36,7 +37,7 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   const method = req.method ?? "GET";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (carriesBody(method)) {
-    init.body = readableToWeb(req as Readable, { onCancel: "drain" }); // see discardUnreadBody
+    init.body = readableToWeb(req as Readable, { onCancel: "drain", closedEarly: () => requestClosedEarly(signal) }); // see discardUnreadBody
     init.duplex = "half";
   }
   return new Request(url, init);

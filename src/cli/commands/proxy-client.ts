@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { listen as listenOn } from "../../adapters/shared/listen.ts";
 import { runtimeEntry } from "../runtime-entry.ts";
+import { requestClosedEarly } from "../../adapters/shared/body-closed-early.ts";
 import { readableToWeb } from "../../adapters/shared/readable-to-web.ts";
 import { withRequestTarget } from "../../adapters/shared/request-target.ts";
 import { writeWebResponse } from "../../adapters/shared/web-response.ts";
@@ -123,7 +124,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, { client, upst
     const response = await client.fetch(url, {
       method,
       headers: forwardedHeaders(req.rawHeaders),
-      ...(hasBody ? { body: readableToWeb(req) } : {}),
+      ...(hasBody ? { body: readableToWeb(req, { closedEarly: () => requestClosedEarly(controller.signal) }) } : {}),
       signal: controller.signal,
     });
     clearTimeout(timer);

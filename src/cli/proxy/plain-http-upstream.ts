@@ -59,7 +59,7 @@ export function createPlainHttpUpstream(options: PlainHttpUpstreamOptions): Plai
           const empty = NULL_BODY_STATUSES.has(res.statusCode ?? 0) || request.method === "HEAD";
           if (empty) res.resume();
           const status = res.statusCode && res.statusCode >= 200 && res.statusCode <= 599 ? res.statusCode : 502;
-          resolve(new Response(empty ? null : readableToWeb(res), { status, statusText: res.statusMessage ?? "", headers: forwardedHeaders(res.rawHeaders) }));
+          resolve(new Response(empty ? null : readableToWeb(res, { closedEarly: () => new UpstreamError(502, `${options.target.origin} closed the connection before its answer's body ended`) }), { status, statusText: res.statusMessage ?? "", headers: forwardedHeaders(res.rawHeaders) }));
         });
         if (request.signal.aborted) return onAbort();
         request.signal.addEventListener("abort", onAbort, { once: true });

@@ -3,6 +3,7 @@ import { MtlsClientError } from "../../../core/errors/mtls-client-error.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
 import { NULL_BODY_STATUSES } from "../http-fields.ts";
 import { atNextTurn } from "../next-turn.ts";
+import { answerClosedEarly } from "../body-closed-early.ts";
 import { readableToWeb } from "../readable-to-web.ts";
 import type { SmallBodyHandover } from "../runtime-profile.ts";
 
@@ -45,8 +46,8 @@ export function toResponse(body: Readable, status: number, statusText: string, h
     body.resume();
     return settledWith(() => build(null));
   }
-  const declared = smallBodies === "stream" ? undefined : declaredLength(headers);
-  if (smallBodies === "stream" || (declared !== undefined && declared > BUFFERED_LIMIT)) return settledWith(() => build(readableToWeb(body)));
+  const declared = declaredLength(headers); // a body that ends short of it fails (HTTP/2 streams end cleanly when the connection drops)
+  if (smallBodies === "stream" || (declared !== undefined && declared > BUFFERED_LIMIT)) return settledWith(() => build(readableToWeb(body, { closedEarly: answerClosedEarly, expectedBytes: declared })));
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     let size = 0;
@@ -71,13 +72,13 @@ export function toResponse(body: Readable, status: number, statusText: string, h
       }
     };
     const onEnd = (): void =>
-      settle(() => {
+      declared !== undefined && size !== declared ? streamed() : settle(() => {
         const bytes = concat(chunks, size);
         return smallBodies === "bytes" ? bytes : oneChunk(bytes);
       });
     // Still open (or failed before its end): what arrived, then the rest or the error, through a
     // stream, as a streamed body would give them.
-    const streamed = (): void => settle(() => readableToWeb(body, { received: chunks }));
+    const streamed = (): void => settle(() => readableToWeb(body, { received: chunks, closedEarly: answerClosedEarly, expectedBytes: declared }));
     // An answer of unknown length (HTTP/2 servers rarely send Content-Length) is handed over whole
     // when its end arrives within this turn of the event loop (with its headers, as a small answer
     // does), else as a stream at the next turn.

@@ -4,6 +4,7 @@
 // (client/http2-sessions.ts); a rotation of the client's SVID or an update of its source's
 // bundles retires them, so the next call connects again with the current SVID and bundles. Internal.
 import type { ClientHttp2Stream, ClientSessionRequestOptions, OutgoingHttpHeaders } from "node:http2";
+import { MtlsClientError } from "../../../core/errors/mtls-client-error.ts";
 import type { ClientTlsConfig } from "../../../tls/client-tls.ts";
 import { createHttp2Sessions, type PooledSession } from "../client/http2-sessions.ts";
 import { onRotation, type RotatingSource } from "../client/on-rotation.ts";
@@ -39,7 +40,7 @@ export function createSpiffeSessionManager(tls: ClientTlsConfig, source: Rotatin
     if (pending) return pending;
     const deadline = requestDeadline(connectTimeoutMs);
     return (pending = sessions.sessionFor(url, deadline).then((s) => {
-      if (!s) throw new Error(`${url.origin} did not negotiate HTTP/2 (ALPN "h2"), which gRPC and these Connect transports need`);
+      if (!s) throw new MtlsClientError("ERR_MTLS_CLIENT_NO_HTTP2", `${url.origin} did not negotiate HTTP/2 (ALPN "h2"), which gRPC and these Connect transports need`);
       const forget = (): void => {
         if (current === s) current = undefined;
       };
