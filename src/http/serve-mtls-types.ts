@@ -18,6 +18,11 @@ export interface MtlsRequestContext {
 /**
  * A Web `fetch` handler served over SPIFFE mTLS.
  *
+ * When the client goes away, `request.signal` aborts, and reading a request body that had not
+ * ended yet fails: with an `AbortError` `DOMException` (the signal's reason) when the
+ * connection closed, or with the runtime's own error when it reported one (over HTTP/1.1,
+ * `ECONNRESET` "aborted").
+ *
  * Exported from `@spiffe-ts/sdk`.
  */
 export type MtlsFetchHandler = (request: Request, context: MtlsRequestContext) => Response | Promise<Response>;

@@ -28,6 +28,7 @@ import { createClientTlsConfig } from "../../../src/tls/client-tls.ts";
 import { CLIENT_ID, createTlsPki, issueSvid, REFUSED_ID, SERVER_ID, sourceOf, strangerBundle, type TlsPki } from "../../tls/tls-fixtures.ts";
 import { hex } from "../mtls-fixtures.ts";
 import { recordingAuthorizer } from "./grpc-fixtures.ts";
+import { expectInvalidArgument } from "../../support/rejection.ts";
 
 describe("Connect over SPIFFE mTLS", () => {
   let pki: TlsPki;
@@ -159,5 +160,11 @@ describe("Connect over SPIFFE mTLS", () => {
     expect(() => createSpiffeGrpcTransport({ baseUrl: "http://127.0.0.1:1", source: clientSource, authorizer: authorizeId(SERVER_ID) })).toThrow(ConfigError);
     expect(() => createSpiffeGrpcTransport({ baseUrl: "https://127.0.0.1:1", source: clientSource } as never)).toThrow(ConfigError);
     expect(() => createConnectFetchHandler(routes, { grpc: true } as never)).toThrow(ConfigError);
+  });
+
+  test("createConnectFetchHandler refuses routes that are not a function with an InvalidArgumentError naming routes (a positional argument, not a ConfigError)", async () => {
+    const err = await expectInvalidArgument(() => createConnectFetchHandler({} as never), "routes");
+    expect(err).not.toBeInstanceOf(ConfigError);
+    expect(err.message).toContain("got Object");
   });
 });

@@ -3,8 +3,9 @@
 // ERR_FEDERATION_INVALID_ARGUMENT, ERR_CONFIG_INVALID_OPTION, and the testing entry's
 // ERR_TESTING_OPTIONS): each is now ERR_INVALID_ARGUMENT
 // with the class the rule gives it (ConfigError for a factory's options, InvalidArgumentError
-// otherwise) and the argument it names. Plus the mTLS client's typed errors, through the entry
-// of the runtime running the test.
+// otherwise) and the argument it names; a positional argument is never a ConfigError. Plus the
+// mTLS client's typed errors, through the entry of the runtime running the test (the
+// connection errors of every SDK client: tests/adapters/connection-errors.test.ts).
 import { describe, expect, test } from "bun:test";
 import {
   authorizeAny,
@@ -80,6 +81,28 @@ describe("bad arguments: one code, ERR_INVALID_ARGUMENT, naming the argument", (
     expect(err.message).not.toContain(secret);
     expect(err.message).toContain("got Object");
   });
+});
+
+describe("a positional argument is an InvalidArgumentError, never a ConfigError (that is for a member of a factory's options)", () => {
+  const good = { source, authorizer: authorizeAny() };
+  const positional: Array<[string, () => unknown, string]> = [
+    ["attachSpiffe(server)", () => runtimeEntry.attachSpiffe({} as never, good), "server"],
+    ["attachSpiffe(server, options)", () => runtimeEntry.attachSpiffe({} as never, null as never), "options"],
+    ["connectMtls(host)", () => runtimeEntry.connectMtls("", 443, good), "host"],
+    ["connectMtls(host, port)", () => runtimeEntry.connectMtls("127.0.0.1", 0, good), "port"],
+    ["createConnectFetchHandler(routes)", () => runtimeEntry.createConnectFetchHandler(null as never), "routes"],
+    ["serveGrpcMtls(grpc)", () => runtimeEntry.serveGrpcMtls({} as never, {} as never, good), "grpc"],
+    ["createServerTlsOptions(source)", () => runtimeEntry.createServerTlsOptions({} as never, authorizeAny()), "source"],
+    ["serveMtls(options)", () => runtimeEntry.serveMtls(null as never), "options"],
+    ["createMtlsClient(options)", () => runtimeEntry.createMtlsClient(7 as never), "options"],
+  ];
+  for (const [call, fn, argument] of positional) {
+    test(`${call}: InvalidArgumentError naming "${argument}"`, async () => {
+      const err = await expectInvalidArgument(fn, argument);
+      expect(err.name).toBe("InvalidArgumentError");
+      expect(err).not.toBeInstanceOf(ConfigError);
+    });
+  }
 });
 
 describe("createMtlsClient fails only with typed errors", () => {
