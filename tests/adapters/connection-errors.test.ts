@@ -3,15 +3,17 @@
 // ERR_MTLS_CLIENT_HANDSHAKE_CLOSED, the runtime's reset as cause), a server without HTTP/2
 // for the Connect transports (ERR_MTLS_CLIENT_NO_HTTP2 as a ConnectError's cause), an answer
 // cut short (ERR_MTLS_CLIENT_BODY_INCOMPLETE: an HTTP/2 stream ends cleanly when its connection
-// drops), and a request body whose client went away (the handler sees an AbortError).
+// drops), and a request body whose client went away (the handler sees an AbortError, also
+// when the body ends short of its Content-Length).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { request as httpsRequest } from "node:https";
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { connect as connectHttp2, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { authorizeAny, MtlsClientError } from "../../mod.ts";
 import { GreeterService } from "../../examples/grpc/gen/greeter_pb.ts";
+import type { MtlsServer } from "../../src/adapters/node/mod.ts";
 import type { FakeX509Source } from "../../src/testing/fake-x509-source.ts";
 import { runtimeEntry } from "../support/runtime-entry.ts";
 import { createPki, type Pki, sourceFor } from "./mtls-fixtures.ts";
@@ -168,19 +170,29 @@ describe("an HTTP/2 answer cut short (its connection drops): reading the body fa
 });
 
 describe("serveMtls: a request body whose HTTP/2 client went away fails with an AbortError", () => {
-  test("the handler reading it sees an AbortError, as request.signal reports", async () => {
-    let seen: ((err: unknown) => void) | undefined;
-    const handlerFailure = new Promise<unknown>((resolve) => (seen = resolve));
+  /** A server whose handler reports what reading the request body gave: its length, or the error. */
+  async function bodyReporter(): Promise<{ server: MtlsServer; seen: Promise<unknown> }> {
+    let report: (outcome: unknown) => void = () => {};
+    const seen = new Promise<unknown>((resolve) => (report = resolve));
     const server = await serveMtls({
       source: serverSource,
       authorizer: authorizeAny(),
       port: 0,
       hostname: "127.0.0.1",
       fetch: async (request) => {
-        await request.text().then(() => seen?.("the body was read whole"), (err: unknown) => seen?.(err));
+        await request.arrayBuffer().then((body) => report(`read whole: ${body.byteLength} bytes`), report);
         return new Response("done");
       },
     });
+    return { server, seen };
+  }
+  const expectAbortError = (err: unknown): void => {
+    expect(err).toBeInstanceOf(DOMException);
+    expect((err as DOMException).name).toBe("AbortError");
+  };
+
+  test("the client aborts the upload: the handler reading it sees an AbortError, as request.signal reports", async () => {
+    const { server, seen } = await bodyReporter();
     const client = createMtlsClient({ source: clientSource, authorizer: authorizeAny(), http2: true });
     try {
       const abort = new AbortController();
@@ -193,11 +205,27 @@ describe("serveMtls: a request body whose HTTP/2 client went away fails with an 
       abort.abort();
       expect(await upload).toBe("aborted");
       await client.close(); // the connection goes away with it
-      const err = await handlerFailure;
-      expect(err).toBeInstanceOf(DOMException);
-      expect((err as DOMException).name).toBe("AbortError");
+      expectAbortError(await seen);
     } finally {
       await client.close();
+      await server.close();
+    }
+  });
+
+  test("the client's connection drops after 500 of 1000 declared bytes: an AbortError, not a body of 500 bytes (Deno's server ended such a stream cleanly)", async () => {
+    const { server, seen } = await bodyReporter();
+    const pem = clientSource.getX509Svid().toPem();
+    const session = connectHttp2(server.url.origin, { key: pem.privateKey, cert: pem.certificates, rejectUnauthorized: false });
+    session.on("error", () => {});
+    try {
+      const stream = session.request({ ":method": "POST", ":path": "/upload", "content-length": "1000" });
+      stream.on("error", () => {});
+      stream.write(new Uint8Array(500));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      session.destroy();
+      expectAbortError(await seen);
+    } finally {
+      session.destroy();
       await server.close();
     }
   });

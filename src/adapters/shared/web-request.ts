@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
 import { requestClosedEarly } from "./body-closed-early.ts";
+import { contentLength } from "./http-fields.ts";
 import { readableToWeb } from "./readable-to-web.ts";
 import { withRequestTarget } from "./request-target.ts";
 
@@ -37,7 +38,10 @@ export function toWebRequest(req: IncomingMessage | Http2ServerRequest, fallback
   const method = req.method ?? "GET";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (carriesBody(method)) {
-    init.body = readableToWeb(req as Readable, { onCancel: "drain", closedEarly: () => requestClosedEarly(signal) }); // see discardUnreadBody
+    // A body that ends short of its Content-Length fails: Deno's HTTP/2 server ends a request
+    // stream cleanly when the client's connection drops in the middle of it.
+    const expectedBytes = contentLength(req.headers["content-length"]);
+    init.body = readableToWeb(req as Readable, { onCancel: "drain", closedEarly: () => requestClosedEarly(signal), expectedBytes }); // see discardUnreadBody
     init.duplex = "half";
   }
   return new Request(url, init);

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { MtlsClientError } from "../../../core/errors/mtls-client-error.ts";
 import { bindPeerIdentity, type PeerIdentity } from "../../../http/peer-identity.ts";
-import { NULL_BODY_STATUSES } from "../http-fields.ts";
+import { contentLength, NULL_BODY_STATUSES } from "../http-fields.ts";
 import { atNextTurn } from "../next-turn.ts";
 import { answerClosedEarly } from "../body-closed-early.ts";
 import { readableToWeb } from "../readable-to-web.ts";
@@ -113,7 +113,7 @@ function unusable(status: number, cause: unknown): MtlsClientError {
 /** The `content-length` the answer declares, when it is one plain number. */
 function declaredLength(headers: readonly [string, string][]): number | undefined {
   for (const [name, value] of headers) {
-    if (name.length === 14 && name.toLowerCase() === "content-length") return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+    if (name.length === 14 && name.toLowerCase() === "content-length") return contentLength(value);
   }
   return undefined;
 }
