@@ -20,8 +20,8 @@ export interface MtlsRequestContext {
  *
  * When the client goes away, `request.signal` aborts, and reading a request body that had not
  * ended yet fails: with an `AbortError` `DOMException` (the signal's reason) when the
- * connection closed, or with the runtime's own error when it reported one (over HTTP/1.1,
- * `ECONNRESET` "aborted").
+ * connection closed or the body ended short of its `Content-Length`, or with the runtime's
+ * own error when it reported one (over HTTP/1.1, `ECONNRESET` "aborted").
  *
  * Exported from `@spiffe-ts/sdk`.
  */
