@@ -17,6 +17,7 @@ import { checkAuthorizer, checkBundleSource, checkMode, checkSvidSource, errorCo
 import { type IdentityWatch, watchIdentity } from "./identity-watch.ts";
 import { credentialsOf, type TlsCredentials, usableCredentials } from "./svid-credentials.ts";
 import { type SpiffeTlsMode } from "../http/tls-mode.ts";
+import { type PeerChainReader, peerChainOf } from "./peer-chain.ts";
 import { verifyPeerOf } from "./verify-peer.ts";
 
 /**
@@ -117,6 +118,14 @@ function contextOf(credentials: TlsCredentials | undefined): SecureContext {
  * @throws {ConfigError} for an invalid mode, source, authorizer or `ca`; the source's error when it has no SVID now (`"mtls"`, `"mtls-web"`).
  */
 export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfig {
+  return createClientTlsConfigWith(peerChainOf, init);
+}
+
+/**
+ * {@link createClientTlsConfig} reading each server's chain with `readPeerChain` (a runtime's
+ * cheapest reader, from its profile; internal).
+ */
+export function createClientTlsConfigWith(readPeerChain: PeerChainReader, init: ClientTlsConfigInit): ClientTlsConfig {
   if (typeof init !== "object" || init === null) throw new InvalidArgumentError("options", `the TLS options must be { mode?, source, authorizer }, got ${describeType(init)}`);
   const mode = checkMode(init.mode);
   const presentsSvid = mode !== "tls";
@@ -196,7 +205,7 @@ export function createClientTlsConfig(init: ClientTlsConfigInit): ClientTlsConfi
             rejectUnauthorized: true,
           }),
     };
-    return handshake(connection, options.signal, verifiesSvid ? (socket) => verifyPeerOf(socket, verifier(), "server", mode).then(() => undefined) : undefined);
+    return handshake(connection, options.signal, verifiesSvid ? (socket) => verifyPeerOf(socket, verifier(), readPeerChain, "server", mode).then(() => undefined) : undefined);
   };
 
   return {

@@ -19,6 +19,7 @@ import { checkAuthorizer, checkBundleSource, checkMode, checkSvidSource, errorCo
 import { watchIdentity } from "./identity-watch.ts";
 import { credentialsOf } from "./svid-credentials.ts";
 import { type SpiffeTlsMode, type WebCertificate, type WebCertificateSource } from "../http/tls-mode.ts";
+import { type PeerChainReader, peerChainOf } from "./peer-chain.ts";
 import { verifyPeerOf } from "./verify-peer.ts";
 import { checkWebCertificate, webCertificateOf } from "./web-certificate.ts";
 
@@ -127,6 +128,14 @@ export interface ServerTlsConfig {
  * @throws {ConfigError} for an invalid mode, source, authorizer or certificate; the source's error when it has no SVID now.
  */
 export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfig {
+  return createServerTlsConfigWith(peerChainOf, init);
+}
+
+/**
+ * {@link createServerTlsConfig} reading each client's chain with `readPeerChain` (a runtime's
+ * cheapest reader, from its profile; internal).
+ */
+export function createServerTlsConfigWith(readPeerChain: PeerChainReader, init: ServerTlsConfigInit): ServerTlsConfig {
   if (typeof init !== "object" || init === null) throw new InvalidArgumentError("options", `the TLS options must be { mode?, source, authorizer }, got ${describeType(init)}`);
   const mode = checkMode(init.mode);
   const authenticatesClients = mode !== "tls";
@@ -234,7 +243,7 @@ export function createServerTlsConfig(init: ServerTlsConfigInit): ServerTlsConfi
     },
     async verifyClient(socket: TLSSocket): Promise<PeerIdentity | undefined> {
       if (!authenticatesClients) return undefined;
-      return await verifyPeerOf(socket, verifier(), "client", mode);
+      return await verifyPeerOf(socket, verifier(), readPeerChain, "client", mode);
     },
     close(): void {
       if (closed) return;

@@ -4,7 +4,7 @@
 // bundles retires the connections of both (idle ones at once, busy ones after their requests).
 import { jwtSvidAuthorizer } from "../../http/jwt-svid-bearer.ts";
 import type { ClientOptions, MtlsClient, MtlsRequestInit } from "../../http/mtls-client-types.ts";
-import { createClientTlsConfig } from "../../tls/client-tls.ts";
+import { createClientTlsConfigWith } from "../../tls/client-tls.ts";
 import { bodyMethod } from "./client/body-method.ts";
 import { clientClosed } from "./client/client-closed.ts";
 import { createHttp1Pool } from "./client/http1-pool.ts";
@@ -28,7 +28,7 @@ import type { RuntimeProfile } from "./runtime-profile.ts";
 export function createMtlsClientWith(profile: RuntimeProfile, options: ClientOptions): MtlsClient {
   const config = validateClientOptions(options);
   const addJwtSvid = jwtSvidAuthorizer(options.jwtSvid);
-  const tls = createClientTlsConfig({
+  const tls = createClientTlsConfigWith(profile.readPeerChain, {
     mode: options.mode,
     source: options.source,
     authorizer: "authorizer" in options ? options.authorizer : undefined,

@@ -2,6 +2,7 @@
 // clients are concerned. Each runtime entry (src/adapters/<runtime>/) hands its profile in;
 // the shared code never detects the runtime itself.
 import type { Server as HttpServer } from "node:http";
+import type { PeerChainReader } from "../../tls/peer-chain.ts";
 
 /** How a client hands over a small answer's body (see {@link RuntimeProfile.clientSmallBodies}). */
 export type SmallBodyHandover = "bytes" | "chunk" | "stream";
@@ -30,6 +31,11 @@ export interface RuntimeProfile {
    * it from its headers on, like any other body.
    */
   readonly clientSmallBodies: SmallBodyHandover;
+  /**
+   * How the peer's certificate chain is read after each handshake (the chain as the peer sent
+   * it; see PeerChainReader): the cheapest way this runtime offers.
+   */
+  readonly readPeerChain: PeerChainReader;
   /** Why `createSpiffeDispatcher` cannot work on this runtime; undefined where it does. */
   readonly undiciDispatcherUnsupported?: string;
 }

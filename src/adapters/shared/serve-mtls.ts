@@ -8,7 +8,7 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
 import type { MtlsServer, ServeOptions } from "../../http/serve-mtls-types.ts";
 import { errorCode } from "../../tls/check-options.ts";
-import { createServerTlsConfig } from "../../tls/server-tls.ts";
+import { createServerTlsConfigWith } from "../../tls/server-tls.ts";
 import { bundleSourceProblem, displayHost, type HealthServer, readiness, startHealthServer } from "./health-server.ts";
 import { IdleTimer } from "./idle-timer.ts";
 import { listen } from "./listen.ts";
@@ -35,7 +35,7 @@ interface Connection {
 export async function serveMtlsWith(profile: RuntimeProfile, options: ServeOptions): Promise<MtlsServer> {
   const config = validateServeOptions(options);
   const { logger, now, timeouts } = config;
-  const tls = createServerTlsConfig({
+  const tls = createServerTlsConfigWith(profile.readPeerChain, {
     mode: options.mode,
     source: options.source as never,
     authorizer: "authorizer" in options ? options.authorizer : undefined,

@@ -5,7 +5,7 @@ import { IntegrationError } from "../../core/errors/integration-error.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { ClientModeOptions } from "../../http/mtls-client-types.ts";
 import { bindPeerIdentity, type PeerIdentity, peerIdentityOf } from "../../http/peer-identity.ts";
-import { createClientTlsConfig } from "../../tls/client-tls.ts";
+import { createClientTlsConfigWith } from "../../tls/client-tls.ts";
 import { onRotation } from "./client/on-rotation.ts";
 import { int } from "./options.ts";
 import type { RuntimeProfile } from "./runtime-profile.ts";
@@ -120,7 +120,7 @@ export function createSpiffeDispatcherWith<A extends SpiffeDispatcherLike>(profi
   const connections = options.connections === undefined ? undefined : int("connections", options.connections, 0, 1, 100_000);
   const keepAliveTimeout = options.keepAliveTimeout === undefined ? undefined : int("keepAliveTimeout", options.keepAliveTimeout, 0, 1, 86_400_000);
   const undici = options.undici === undefined ? loadUndici() : checkUndici(options.undici);
-  const tls = createClientTlsConfig(options);
+  const tls = createClientTlsConfigWith(profile.readPeerChain, options);
   const allowH2 = options.allowH2 ?? false;
   const ALPNProtocols = allowH2 ? ["h2", "http/1.1"] : ["http/1.1"];
   const SpiffeClient = spiffeClientClass(undici);

@@ -12,7 +12,7 @@ import { describeType } from "../../../core/lib/describe-type.ts";
 import type { Logger } from "../../../core/logger.ts";
 import type { X509SvidSource } from "../../../core/svid/x509/x509-svid-source.ts";
 import type { SpiffeTlsMode } from "../../../http/tls-mode.ts";
-import { createClientTlsConfig } from "../../../tls/client-tls.ts";
+import { createClientTlsConfigWith } from "../../../tls/client-tls.ts";
 import type { RuntimeProfile } from "../runtime-profile.ts";
 import { checkGrpcModule, type GrpcJsModule, type GrpcSecureConnector } from "./grpc-module.ts";
 import { IntegrationError } from "../../../core/errors/integration-error.ts";
@@ -66,7 +66,7 @@ export function createSpiffeChannelCredentialsWith<G extends GrpcJsModule>(profi
   if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `createSpiffeChannelCredentials needs { source, authorizer }, got ${describeType(options)}`);
   if ((options.mode as string | undefined) === "mtls-web") throw new ConfigError("mode", 'gRPC credentials authenticate SPIFFE servers: use "mtls" or "tls"');
   const init = { mode: options.mode, source: options.source, authorizer: options.authorizer, logger: options.logger, now: options.now };
-  createClientTlsConfig(init).close(); // checks the options (and that the source has an SVID) now, not at the first call
+  createClientTlsConfigWith(profile.readPeerChain, init).close(); // checks the options (and that the source has an SVID) now, not at the first call
   const empty = grpc.CallCredentials.createEmpty();
   const Base = grpc.ChannelCredentials as abstract new () => object;
 
@@ -84,7 +84,7 @@ export function createSpiffeChannelCredentialsWith<G extends GrpcJsModule>(profi
       return {
         async connect(socket: Socket) {
           // One TLS config per connection: it reads the source's SVID and bundles of now.
-          const tls = createClientTlsConfig(init);
+          const tls = createClientTlsConfigWith(profile.readPeerChain, init);
           try {
             return { socket: await tls.connect(host, 443, { socket, ALPNProtocols: ["h2"] }), secure: true };
           } finally {
