@@ -601,7 +601,7 @@ console.log(
     `HTTP/1.1 agent; Deno's HTTP/1.1 keep-alive (denoland/deno#35609); no client Request for body-less calls; one timer per request instead of ` +
     `AbortSignal.timeout + AbortSignal.any; no body timer for body-less requests; a shared peer identity; header name/value pairs instead of an intermediate ` +
     `Headers object; a body complete within the current turn written with its Content-Length in one end(). New connections — the two TLS handshakes dominate; ` +
-    `ours adds getPeerCertificate(true) on both ends, the fresh client's full chain verification, the server's cached verification + authorizer, and h2 session set-up.`,
+    `ours adds reading the peer's chain on both ends (getPeerCertificate(true) on Node and Deno; on Bun from the connection's BoringSSL session, ~10× cheaper: RuntimeProfile.readPeerChain), the fresh client's full chain verification, the server's cached verification + authorizer, and h2 session set-up.`,
 );
 
 await ours.close();
