@@ -108,12 +108,14 @@ describe("peerChainFromSession", () => {
   // Bun's node:tls hands out BoringSSL sessions; Node's (OpenSSL) and Deno's have none to
   // read after a TLS 1.3 handshake without tickets, so this runs where the form is real.
   if (runtime === "bun") {
-    test("on Bun: a real session holds the chain the client sent (no getPeerCertificate call)", async () => {
+    test("on Bun: a real session holds the chain the client sent (no getPeerCertificate call); zeroing leaves the socket's session intact", async () => {
       const pem = [leaf.der, inter.der].map((d) => toPem("CERTIFICATE", d)).join("");
       let read: string[] | undefined;
+      let readAgain: string[] | undefined;
       const server = createServer({ key: leaf.privateKeyPem, cert: pem, requestCert: true, rejectUnauthorized: false }, (socket) => {
         const counted = { getSession: () => socket.getSession(), getPeerCertificate: (): never => { throw new Error("getPeerCertificate called"); } };
         read = peerChainFromSession(counted).map(hex);
+        readAgain = peerChainFromSession(counted).map(hex);
         socket.end();
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -126,6 +128,7 @@ describe("peerChainFromSession", () => {
       });
       await new Promise<void>((resolve) => server.close(() => resolve()));
       expect(read).toEqual([leaf.der, inter.der].map(hex));
+      expect(readAgain).toEqual(read);
     });
   }
 });
