@@ -38,6 +38,8 @@ export type { InvalidArgumentErrorCode } from "./src/core/errors/invalid-argumen
 export { ConfigError } from "./src/core/errors/config-error.ts";
 export type { ConfigErrorCode } from "./src/core/errors/config-error.ts";
 export { IntegrationError } from "./src/core/errors/integration-error.ts";
+export { MissingDependencyError } from "./src/core/errors/missing-dependency-error.ts";
+export type { MissingDependencyErrorCode } from "./src/core/errors/missing-dependency-error.ts";
 export { MtlsClientError } from "./src/core/errors/mtls-client-error.ts";
 export type { MtlsClientErrorCode } from "./src/core/errors/mtls-client-error.ts";
 export type { IntegrationErrorCode } from "./src/core/errors/integration-error.ts";

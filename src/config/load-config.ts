@@ -7,7 +7,7 @@ import { type ConfigProblem, ConfigLoadError } from "./config-load-error.ts";
 import type { ConfigFile } from "./config-schema.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { type PeerPolicy, peerPolicyAuthorizer } from "./peer-policy.ts";
-import { importOptional } from "./optional-dependency.ts";
+import { importOptional } from "../core/lib/optional-dependency.ts";
 
 // valibot and yaml are optional peer dependencies, loaded on first use (yaml only for YAML files).
 const FEATURE = "loadConfig (@spiffe-ts/sdk/config)";

@@ -1,6 +1,7 @@
 // enableTelemetry: the OpenTelemetry binding. Nothing here imports @opentelemetry/api; it is
 // loaded (dynamically) only when a provider is not passed in.
 import { ConfigError } from "../core/errors/config-error.ts";
+import { importOptional } from "../core/lib/optional-dependency.ts";
 import { InvalidArgumentError } from "../core/errors/invalid-argument-error.ts";
 import { describeType } from "../core/lib/describe-type.ts";
 import type { MeterProviderLike, TracerProviderLike } from "./otel-api.ts";
@@ -47,12 +48,8 @@ interface OpenTelemetryApi {
 /** The module name, in a variable so that bundlers do not try to resolve the optional peer. */
 const OPENTELEMETRY_API = "@opentelemetry/api";
 
-async function loadApi(): Promise<OpenTelemetryApi> {
-  try {
-    return (await import(OPENTELEMETRY_API)) as OpenTelemetryApi;
-  } catch (err) {
-    throw new ConfigError("meterProvider", "not given, and @opentelemetry/api cannot be loaded: install it (npm install @opentelemetry/api), or pass meterProvider and tracerProvider", { cause: err });
-  }
+function loadApi(): Promise<OpenTelemetryApi> {
+  return importOptional(() => import(OPENTELEMETRY_API) as Promise<OpenTelemetryApi>, `${OPENTELEMETRY_API}@^1.9.0`, "enableTelemetry without meterProvider and tracerProvider");
 }
 
 function checkProvider(value: unknown, option: string, method: string): void {
@@ -84,7 +81,8 @@ function checkProvider(value: unknown, option: string, method: string): void {
  * const telemetry = await enableTelemetry({ meterProvider: new MeterProvider({ readers: [reader] }), tracerProvider: null });
  * telemetry.disable();
  * ```
- * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid provider, or when a provider is not given and `@opentelemetry/api` cannot be loaded.
+ * @throws {ConfigError} `ERR_INVALID_ARGUMENT` for an invalid provider.
+ * @throws {MissingDependencyError} `ERR_MISSING_DEPENDENCY` when a provider is not given and `@opentelemetry/api` is not installed.
  */
 export async function enableTelemetry(options: TelemetryOptions = {}): Promise<Telemetry> {
   if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `enableTelemetry: options must be an object, got ${describeType(options)}`);

@@ -1,7 +1,7 @@
 // `@spiffe-ts/sdk/config` loads its optional peer dependencies (valibot, yaml) on first use:
 // a missing one is a typed MissingDependencyError naming the package, on every runtime.
 import { describe, expect, test } from "bun:test";
-import { importOptional } from "../../src/config/optional-dependency.ts";
+import { importOptional } from "../../src/core/lib/optional-dependency.ts";
 import { MissingDependencyError } from "../../src/config/mod.ts";
 import { SpiffeError } from "../../mod.ts";
 

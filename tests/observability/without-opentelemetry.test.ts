@@ -1,6 +1,6 @@
 // @opentelemetry/api is an optional peer: with it absent, the SDK loads, serves mTLS, reads
 // the Workload API and runs trace hooks; only enableTelemetry() without providers refuses,
-// with a ConfigError. The child process runs on this runtime from a copy of the sources whose
+// with a MissingDependencyError naming the package. The child process runs on this runtime from a copy of the sources whose
 // node_modules holds every package but @opentelemetry/*.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { execFile } from "node:child_process";
@@ -40,7 +40,7 @@ try {
   await enableTelemetry();
   report.enable = "resolved";
 } catch (err) {
-  report.enable = err.name + ":" + err.code + ":" + err.option;
+  report.enable = err.name + ":" + err.code + ":" + err.dependency;
 }
 const explicit = await enableTelemetry({ meterProvider: null, tracerProvider: null });
 explicit.disable();
@@ -67,7 +67,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("without @opentelemetry/api the SDK loads and works; enableTelemetry() alone refuses with a ConfigError", async () => {
+test("without @opentelemetry/api the SDK loads and works; enableTelemetry() alone refuses with a MissingDependencyError", async () => {
   const [command, ...args] = currentRuntimeCommand(dir);
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(command!, [...args, join(dir, "probe.ts"), join(dir, "agent.sock")], { cwd: dir, timeout: 60_000 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
@@ -78,7 +78,7 @@ test("without @opentelemetry/api the SDK loads and works; enableTelemetry() alon
     apiAbsent: true,
     body: "hello",
     verdicts: ["client:spiffe://example.org/web", "server:spiffe://example.org/web"],
-    enable: "ConfigError:ERR_INVALID_ARGUMENT:meterProvider",
+    enable: "MissingDependencyError:ERR_MISSING_DEPENDENCY:@opentelemetry/api",
     explicit: "resolved",
   });
 });

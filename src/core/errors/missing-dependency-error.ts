@@ -5,10 +5,11 @@ export type MissingDependencyErrorCode = "ERR_MISSING_DEPENDENCY";
 
 /**
  * A feature needs an optional package that is not installed (e.g. `loadConfig` from
- * `@spiffe-ts/sdk/config` needs `valibot`, and `yaml` for YAML files). `dependency` names
- * the package; the message says how to install it.
+ * `@spiffe-ts/sdk/config` needs `valibot`, and `yaml` for YAML files; `enableTelemetry()`
+ * without providers needs `@opentelemetry/api`). `dependency` names the package; the
+ * message says how to install it.
  *
- * Exported from `@spiffe-ts/sdk/config`.
+ * Exported from `@spiffe-ts/sdk` (and the runtime entries) and `@spiffe-ts/sdk/config`.
  *
  * @example
  * ```ts

@@ -1,10 +1,10 @@
-import { MissingDependencyError } from "../core/errors/missing-dependency-error.ts";
+import { MissingDependencyError } from "../errors/missing-dependency-error.ts";
 
 /**
  * Runs `load` (a dynamic `import()` of `dependency` or of a module that imports it) and turns
- * "module not found" for that package into a `MissingDependencyError` naming it. The optional
- * peer dependencies of `@spiffe-ts/sdk/config` (valibot, yaml) are loaded this way, so that
- * users who never call `loadConfig` need not install them.
+ * "module not found" for that package into a `MissingDependencyError` naming it. Optional peer
+ * dependencies are loaded this way (valibot and yaml by `loadConfig`, @opentelemetry/api by
+ * `enableTelemetry`), so that users who never call those need not install them.
  */
 export async function importOptional<T>(load: () => Promise<T>, dependency: string, feature: string): Promise<T> {
   try {
